@@ -1,0 +1,51 @@
+# The commands people type. Each creates .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: site serve test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## site: build the sample newsletter (site, search index, digests) into output/
+site: $(STAMP)
+	$(BIN)/brief build
+	@echo
+	@echo "Open the site:   make serve, then http://127.0.0.1:8000/"
+	@echo "Digests:         output/digest/ (.html, .txt and .eml per issue)"
+
+## serve: preview output/ on http://127.0.0.1:8000
+serve: $(STAMP)
+	@test -f output/index.html || $(BIN)/brief build
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory output
+
+## test: the whole suite, browser tests included (installs Debian's chromium if missing)
+test: $(DEV_STAMP)
+	@command -v chromium >/dev/null 2>&1 || sh .ci/install-chromium
+	$(BIN)/python -m pytest
+
+## test-fast: everything but the slow browser tests
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## bench: benchmarks, figures as ratios against baselines run side by side
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf output data/brief.sqlite

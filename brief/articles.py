@@ -1,0 +1,118 @@
+"""Article files: `content/articles/YYYY/<slug>.md`, one accepted story each.
+
+The body is the source's summary as a quote, then the editor's `## Why it matters`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from brief.document import Document, format_header, parse_date, split_list
+from brief.markup import html_text, markdown_quote
+from scrapers.candidate import Candidate
+from scrapers.entities import slugify
+
+ANNOTATION_HEADING = "## Why it matters"
+_ANNOTATION = re.compile(r"^##\s+why it matters\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article file as the digest and the checks see it."""
+
+    path: Path
+    slug: str
+    title: str  # HTML-safe text, as Pelican treats it
+    date: datetime | None
+    section: str
+    status: str
+    source: str
+    link: str
+    entities: tuple[str, ...]
+    tags: tuple[str, ...]
+    summary_md: str
+    annotation_md: str
+    annotation_line: int | None
+    also: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_annotation(self) -> bool:
+        return bool(_COMMENT.sub("", self.annotation_md).strip())
+
+
+def article_from(document: Document, timezone: ZoneInfo) -> Article:
+    """Read an article leniently: missing fields become empty; `brief check` reports them."""
+    meta = document.meta
+    try:
+        date = parse_date(meta["date"], timezone) if meta.get("date") else None
+    except ValueError:
+        date = None
+    summary, annotation, annotation_line = split_annotation(document.body, document.body_line)
+    return Article(
+        path=document.path,
+        slug=meta.get("slug") or document.path.stem,
+        title=meta.get("title", ""),
+        date=date,
+        section=meta.get("category", ""),
+        status=meta.get("status", "published").lower(),
+        source=meta.get("source", ""),
+        link=meta.get("link", ""),
+        entities=split_list(meta.get("entities", "")),
+        tags=split_list(meta.get("tags", "")),
+        summary_md=summary,
+        annotation_md=annotation,
+        annotation_line=annotation_line,
+        also=parse_also(meta.get("also", "")),
+    )
+
+
+def parse_also(value: str) -> tuple[tuple[str, str], ...]:
+    """`Also: Name <url>; Name <url>`: the other outlets that ran the story."""
+    return tuple(
+        (m.group(1).strip(), m.group(2)) for m in re.finditer(r"([^;<]+)<([^>\s]+)>", value)
+    )
+
+
+def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:
+    """(summary, annotation, line of the heading) from an article body."""
+    match = _ANNOTATION.search(body)
+    if match is None:
+        return body.strip(), "", None
+    line = first_line + body.count("\n", 0, match.start())
+    return body[: match.start()].strip(), body[match.end() :].strip(), line
+
+
+def article_path(content: Path, published: datetime, slug: str) -> Path:
+    return content / "articles" / f"{published:%Y}" / f"{slug}.md"
+
+
+def article_slug(title: str, max_words: int = 10) -> str:
+    words = slugify(title).split("-")
+    return "-".join(words[:max_words])
+
+
+def render_article(candidate: Candidate, section: str, slug: str, timezone: ZoneInfo) -> str:
+    """A new draft for an accepted candidate, ready for the editor's annotation."""
+    local = candidate.published.astimezone(timezone)
+    fields = [
+        ("Title", html_text(candidate.title)),
+        ("Date", f"{local:%Y-%m-%d %H:%M}"),
+        ("Category", section),
+        ("Tags", ", ".join(candidate.about)),
+        ("Slug", slug),
+        ("Status", "draft"),
+        ("Source", candidate.source),
+        ("Link", candidate.link),
+        ("Entities", ", ".join(candidate.entities)),
+    ]
+    others = [s for s in candidate.sources if s.link != candidate.link]
+    if others:
+        fields.append(("Also", "; ".join(f"{s.source} <{s.link}>" for s in others)))
+    quote = markdown_quote(candidate.summary_text) if candidate.summary_text else ""
+    body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
+    return f"{format_header(fields)}\n{body}"

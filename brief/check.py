@@ -1,0 +1,136 @@
+"""`brief check`: everything wrong in content/, as `path:line: level: message` findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from brief.articles import Article
+from brief.content import Newsletter
+from brief.document import read_document
+from brief.errors import ContentError
+from brief.issues import Issue
+from brief.settings import Settings
+
+STATUSES = ("draft", "published", "hidden")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: Path
+    line: int
+    level: str  # "error" or "warning"
+    message: str
+
+    def format(self, root: Path) -> str:
+        shown = self.path.relative_to(root) if self.path.is_relative_to(root) else self.path
+        return f"{shown}:{self.line}: {self.level}: {self.message}"
+
+
+def check_newsletter(
+    newsletter: Newsletter, settings: Settings, week: str | None = None
+) -> list[Finding]:
+    """All findings, or only those about one issue and its articles."""
+    findings = [
+        Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
+        for err in newsletter.unreadable
+    ]
+    for first, second in newsletter.duplicates:
+        findings.append(
+            Finding(second.path, 1, "error", f"slug {second.slug!r} is also used by {first.path}")
+        )
+    if week is None:
+        articles: Iterable[Article] = newsletter.articles.values()
+        issues: Iterable[Issue] = newsletter.issues.values()
+    else:
+        issue = newsletter.issue(week)
+        issues = [issue]
+        articles = [newsletter.articles[s] for s in issue.slugs if s in newsletter.articles]
+    for article in articles:
+        findings += _check_article(article, settings)
+    for issue in issues:
+        findings += _check_issue(issue, newsletter, settings)
+    return sorted(findings)
+
+
+def _check_article(article: Article, settings: Settings) -> list[Finding]:
+    document = read_document(article.path)
+    found: list[Finding] = []
+
+    def add(key: str | None, message: str, level: str = "error", line: int | None = None) -> None:
+        found.append(Finding(article.path, line or document.line_of(key or ""), level, message))
+
+    for key in ("title", "date", "category", "source", "link"):
+        if not document.meta.get(key):
+            add(None, f"missing '{key.capitalize()}:' in the metadata header")
+    if document.meta.get("date") and article.date is None:
+        add("date", f"Date {document.meta['date']!r} is not YYYY-MM-DD [HH:MM]")
+    if article.section and article.section not in settings.sections:
+        known = ", ".join(settings.sections)
+        add("category", f"section {article.section!r} is not one of: {known}", "warning")
+    if not _SLUG.match(article.slug):
+        add("slug", f"slug {article.slug!r} must be lower-case letters, digits and hyphens")
+    if article.status not in STATUSES:
+        add("status", f"Status must be one of {', '.join(STATUSES)}, not {article.status!r}")
+    if article.link and not _is_web_url(article.link):
+        add("link", f"Link must be an absolute http(s) URL, not {article.link!r}")
+    if article.status == "published":
+        if article.annotation_line is None:
+            add(None, "published article has no '## Why it matters' section", line=document.body_line)
+        elif not article.has_annotation:
+            add(None, "published article has an empty annotation", line=article.annotation_line)
+    return found
+
+
+def _check_issue(issue: Issue, newsletter: Newsletter, settings: Settings) -> list[Finding]:
+    document = read_document(issue.path)
+    found: list[Finding] = []
+
+    def add(line: int, message: str, level: str = "error") -> None:
+        found.append(Finding(issue.path, line, level, message))
+
+    if not issue.week:
+        add(1, f"file name {issue.path.name!r} must be an ISO week, like 2026-W46.md")
+    for key in ("title", "date"):
+        if not document.meta.get(key):
+            add(1, f"missing '{key.capitalize()}:' in the metadata header")
+    if document.meta.get("date") and issue.date is None:
+        add(document.line_of("date"), "Date is not YYYY-MM-DD [HH:MM]")
+    if issue.status not in STATUSES:
+        add(document.line_of("status"), f"Status must be one of {', '.join(STATUSES)}")
+    for problem in issue.problems:
+        add(problem.line, problem.message)
+    if not issue.slugs:
+        add(document.body_line, "the issue lists no articles (- article-slug under ## Section)")
+    seen: dict[str, int] = {}
+    for section in issue.sections:
+        for entry in section.entries:
+            article = newsletter.articles.get(entry.slug)
+            if entry.slug in seen:
+                add(entry.line, f"{entry.slug!r} is already listed on line {seen[entry.slug]}")
+            seen.setdefault(entry.slug, entry.line)
+            if article is None:
+                add(entry.line, f"no article with slug {entry.slug!r} under content/articles/")
+            elif issue.status == "published" and article.status != "published":
+                add(entry.line, f"{entry.slug!r} is still a {article.status}: publish it first")
+            elif article.status == "published" and not article.has_annotation:
+                add(entry.line, f"{entry.slug!r} has no annotation yet")
+    if issue.status == "published" and not issue.intro_md:
+        add(document.body_line, "the issue has no intro", "warning")
+    minimum = int(settings.pelican.get("BRIEF_MIN_ARTICLES", 3))
+    if 0 < len(seen) < minimum:
+        add(document.body_line, f"thin issue: {len(seen)} articles (fewer than {minimum})", "warning")
+    return found
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.level == "error" for f in findings)

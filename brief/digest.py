@@ -1,0 +1,235 @@
+"""The email digest of an issue: inlined HTML, plain text and a complete .eml.
+
+It is rendered from the issue and article files themselves (not from Pelican's output),
+so `brief digest` can rebuild one digest without building the site.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import css_inline
+import jinja2
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from brief.content import Newsletter
+from brief.errors import DeliveryError
+from brief.issues import Issue
+from brief.links import add_utm, article_url, issue_url
+from brief.markup import MarkdownRenderer, plain_text
+from brief.settings import Settings
+
+PLACEHOLDER_RECIPIENT = "reader@example.com"
+PREHEADER_MAX = 140
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    slug: str
+    title_html: str
+    title: str
+    url: str  # the article page on the site
+    link: str  # the original story
+    source: str
+    other_sources: int
+    annotation_html: str
+    annotation_text: str
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    name: str
+    articles: tuple[DigestArticle, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    week: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    message: EmailMessage
+
+    def write(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [folder / f"{self.week}.{ext}" for ext in ("html", "txt", "eml")]
+        paths[0].write_text(self.html, encoding="utf-8")
+        paths[1].write_text(self.text, encoding="utf-8")
+        paths[2].write_bytes(self.message.as_bytes(policy=SMTP))
+        return paths
+
+
+class DigestRenderer:
+    """Renders digests with the theme's email templates; reuse it for many issues."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        theme = Path(settings.pelican["THEME"]) / "templates" / "email"
+        if not theme.is_dir():
+            raise DeliveryError(f"{theme}: the theme has no email templates")
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(theme),
+            autoescape=jinja2.select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self._env.filters["wrap"] = _wrap
+        self._css = (theme / "digest.css").read_text(encoding="utf-8")
+        self._markdown = MarkdownRenderer(settings.markdown)
+        self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+    def render(self, issue: Issue, newsletter: Newsletter, now: datetime | None = None) -> Digest:
+        settings = self.settings
+        base = settings.public_url + "/"
+        utm = dict(settings.digest.utm)
+        if utm:
+            utm.setdefault("campaign", issue.week.lower())
+        sections = []
+        for section in issue.sections:
+            articles = []
+            for entry in section.entries:
+                article = newsletter.articles.get(entry.slug)
+                if article is None:
+                    continue  # `brief check` reports it; the digest shows what exists
+                annotation_html = self._markdown.render(article.annotation_md)
+                articles.append(
+                    DigestArticle(
+                        slug=article.slug,
+                        title_html=article.title,
+                        title=plain_text(article.title),
+                        url=add_utm(
+                            base
+                            + article_url(settings.pelican, article.slug, article.date, article.status),
+                            utm,
+                        ),
+                        link=article.link,
+                        source=article.source,
+                        other_sources=len(article.also),
+                        annotation_html=annotation_html,
+                        annotation_text=html_to_plain(annotation_html),
+                    )
+                )
+            if articles:
+                sections.append(DigestSection(section.name, tuple(articles)))
+        intro_html = self._markdown.render(issue.intro_md)
+        intro_text = html_to_plain(intro_html)
+        subject = plain_text(issue.title) or f"{settings.sitename}, {issue.week}"
+        preheader = _preheader(issue.preheader or intro_text, subject)
+        context = {
+            "sitename": settings.sitename,
+            "siteurl": settings.public_url,
+            "subject": subject,
+            "issue": issue,
+            "issue_date": issue.date,
+            "intro_html": intro_html,
+            "intro_text": intro_text,
+            "sections": sections,
+            "preheader": preheader,
+            "view_url": add_utm(base + issue_url(settings.pelican, issue.slug), utm),
+            "unsubscribe_url": self.unsubscribe_url(PLACEHOLDER_RECIPIENT),
+            "css": self._css,
+        }
+        html = self._inliner.inline(self._env.get_template("digest.html").render(context))
+        text = self._env.get_template("digest.txt").render(context).strip() + "\n"
+        message = self._message(issue, subject, html, text, now)
+        return Digest(issue.week, subject, preheader, html, text, message)
+
+    def unsubscribe_url(self, email: str) -> str:
+        return self.settings.digest.unsubscribe_url.format(email=quote(email, safe="@"))
+
+    def _message(
+        self, issue: Issue, subject: str, html: str, text: str, now: datetime | None
+    ) -> EmailMessage:
+        digest = self.settings.digest
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = digest.sender
+        message["To"] = PLACEHOLDER_RECIPIENT
+        if digest.reply_to:
+            message["Reply-To"] = digest.reply_to
+        sent = issue.date or now or datetime.now(UTC)
+        message["Date"] = format_datetime(sent)
+        domain = urlsplit(self.settings.public_url).hostname or "localhost"
+        message["Message-ID"] = make_msgid(idstring=issue.week.lower(), domain=domain)
+        targets = [f"<{self.unsubscribe_url(PLACEHOLDER_RECIPIENT)}>"]
+        if digest.unsubscribe_mailto:
+            targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
+        message["List-Unsubscribe"] = ", ".join(targets)
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(text, charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8")
+        return message
+
+
+def build_digests(
+    settings: Settings, newsletter: Newsletter, weeks: Sequence[str] | None = None
+) -> list[Path]:
+    """Write `output/digest/<week>.html|.txt|.eml` for these issues (default: all)."""
+    renderer = DigestRenderer(settings)
+    folder = settings.output / "digest"
+    written: list[Path] = []
+    for week in weeks if weeks is not None else sorted(newsletter.issues):
+        written += renderer.render(newsletter.issue(week), newsletter).write(folder)
+    return written
+
+
+def html_to_plain(fragment: str, width: int = 72) -> str:
+    """Readable plain text from rendered Markdown: paragraphs kept, links as `text (url)`."""
+    soup = BeautifulSoup(fragment, "html.parser")
+    for link in soup.find_all("a"):
+        href = link.get("href")
+        text = link.get_text()
+        if href and href != text:
+            link.replace_with(f"{text} ({href})")
+    blocks: list[str] = []
+    for node in soup.children:
+        if isinstance(node, NavigableString):
+            if node.strip():
+                blocks.append(str(node).strip())
+        elif isinstance(node, Tag):
+            if node.name in ("ul", "ol"):
+                items = [" ".join(li.get_text(" ").split()) for li in node.find_all("li")]
+                blocks.append("\n".join(f"- {item}" for item in items))
+            else:
+                blocks.append(" ".join(node.get_text(" ").split()))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _wrap(text: str, width: int = 72, indent: str = "") -> str:
+    paragraphs = text.split("\n\n")
+    wrapped = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        wrapped.append(
+            "\n".join(
+                textwrap.fill(
+                    line,
+                    width=width,
+                    initial_indent=indent,
+                    subsequent_indent=indent + ("  " if line.startswith("- ") else ""),
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+                for line in lines
+            )
+        )
+    return "\n\n".join(wrapped)
+
+
+def _preheader(text: str, subject: str) -> str:
+    """40 to 140 characters of the intro, cut at a word."""
+    text = " ".join(text.split()) or subject
+    if len(text) <= PREHEADER_MAX:
+        return text
+    cut = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"

@@ -1,0 +1,188 @@
+"""Issue files: `content/issues/YYYY-Www.md`, one per weekly issue.
+
+After the metadata header comes the editor's intro (any Markdown but `##` headings), then
+one `## Section` heading per section, each followed by a list of article slugs:
+
+    ## Platforms
+
+    - tiktok-shop-opens-to-more-sellers
+    - whatnot-adds-a-feature
+
+That list is the issue: the site and the digest publish exactly these articles, in this order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from brief.articles import Article
+from brief.document import Document, format_header, parse_date
+from brief.errors import ConfigError
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_SECTION = re.compile(r"^##\s+(?P<name>[^#].*?)\s*#*\s*$")
+_ITEM = re.compile(r"^[-*+]\s+(?P<slug>[a-z0-9][a-z0-9-]*)\s*(?:<!--.*-->)?\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT_LINE = re.compile(r"^\s*(<!--.*-->)?\s*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    slug: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    line: int
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: Path
+    week: str  # "2026-W46"
+    title: str
+    date: datetime | None
+    status: str
+    preheader: str
+    intro_md: str
+    sections: tuple[Section, ...]
+    problems: tuple[Problem, ...]  # lines in the article lists that are not `- slug`
+
+    @property
+    def slug(self) -> str:
+        return self.week.lower()
+
+    @property
+    def slugs(self) -> list[str]:
+        return [entry.slug for section in self.sections for entry in section.entries]
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    """`2026-W46` as (2026, 46); a ConfigError for anything else."""
+    match = _WEEK.match(text.strip())
+    if match:
+        year, week = int(match.group(1)), int(match.group(2))
+        try:
+            date.fromisocalendar(year, week, 1)
+            return year, week
+        except ValueError:
+            pass
+    raise ConfigError(f"{text!r} is not an ISO week: write YYYY-Www, for example 2026-W46")
+
+
+def week_of(moment: datetime | date) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week: str, timezone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00, in the newsletter's time zone."""
+    year, number = parse_week(week)
+    monday = datetime.combine(date.fromisocalendar(year, number, 1), time(), timezone)
+    return monday, monday + timedelta(days=7)
+
+
+def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
+    meta = document.meta
+    try:
+        moment = parse_date(meta["date"], timezone) if meta.get("date") else None
+    except ValueError:
+        moment = None
+    intro, sections, problems = parse_issue_body(document.body, document.body_line)
+    return Issue(
+        path=document.path,
+        week=document.path.stem.upper() if _WEEK.match(document.path.stem.upper()) else "",
+        title=meta.get("title", ""),
+        date=moment,
+        status=meta.get("status", "published").lower(),
+        preheader=meta.get("preheader", ""),
+        intro_md=intro,
+        sections=tuple(sections),
+        problems=tuple(problems),
+    )
+
+
+def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], list[Problem]]:
+    lines = body.splitlines()
+    intro: list[str] = []
+    sections: list[Section] = []
+    problems: list[Problem] = []
+    current: tuple[str, int, list[Entry]] | None = None
+    fence = comment = False
+    for offset, line in enumerate(lines):
+        number = first_line + offset
+        if current is not None and (comment or ("<!--" in line and "-->" not in line)):
+            comment = "-->" not in line  # a multi-line comment between list items
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        heading = None if fence else _SECTION.match(line)
+        if heading:
+            if current:
+                sections.append(Section(current[0], current[1], tuple(current[2])))
+            current = (heading.group("name"), number, [])
+        elif current is None:
+            intro.append(line)
+        elif item := _ITEM.match(line.strip()):
+            current[2].append(Entry(item.group("slug"), number))
+        elif not _COMMENT_LINE.match(line):
+            problems.append(
+                Problem(number, f"expected '- article-slug' under '## {current[0]}'")
+            )
+    if current:
+        sections.append(Section(current[0], current[1], tuple(current[2])))
+    text = _COMMENT.sub("", "\n".join(intro))
+    return text.strip(), sections, problems
+
+
+INTRO_HINT = (
+    "<!-- Write the intro above this comment: two or three sentences on what mattered\n"
+    "     this week. Below, reorder the sections and their articles or cut some: these\n"
+    "     lists of article slugs are exactly what the site and the digest publish. -->"
+)
+
+
+def render_issue(
+    week: str, articles: Sequence[Article], sections: Sequence[str], timezone: ZoneInfo
+) -> str:
+    """A new issue file: the articles grouped by section, in the settings' section order."""
+    year, number = parse_week(week)
+    friday = datetime.combine(date.fromisocalendar(year, number, 5), time(9), timezone)
+    header = format_header(
+        [
+            ("Title", f"Week {number}, {year}"),
+            ("Date", f"{friday:%Y-%m-%d %H:%M}"),
+            ("Status", "draft"),
+        ]
+    )
+    parts = [header, "", INTRO_HINT, ""]
+    for name, members in group_by_section(articles, sections):
+        parts += [f"## {name}", ""]
+        parts += [f"- {article.slug}" for article in members]
+        parts.append("")
+    return "\n".join(parts)
+
+
+def group_by_section(
+    articles: Iterable[Article], sections: Sequence[str]
+) -> list[tuple[str, list[Article]]]:
+    """Known sections in settings order, then unknown ones alphabetically; newest last."""
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(article.section or sections[0], []).append(article)
+    order = [s for s in sections if s in groups] + sorted(set(groups) - set(sections))
+    return [(name, sorted(groups[name], key=lambda a: (a.date is None, a.date))) for name in order]

@@ -1,0 +1,207 @@
+"""The Pelican plugin: weekly issues, article annotations, search index and digests.
+
+Pelican loads it by its dotted path (`PLUGINS = ["brief.plugin"]`), so a plain
+`pelican content` builds the same site as `brief build`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from brief.articles import parse_also
+from brief.content import load_newsletter
+from brief.digest import build_digests
+from brief.errors import BriefError
+from brief.issues import Issue
+from brief.links import issue_save_as, issue_url
+from brief.markup import MarkdownRenderer
+from brief.settings import Settings, settings_from_dict
+
+log = logging.getLogger(__name__)
+
+_WHY = re.compile(r"<h2[^>]*>\s*Why it matters\s*</h2>", re.IGNORECASE)
+
+
+class IssuePage:
+    """An issue as the templates and the Atom writer see it (Pelican-content-like)."""
+
+    def __init__(self, issue: Issue, intro_html: str, sections: list[tuple[str, list[Any]]], url: str, save_as: str):
+        self.issue = issue
+        self.week = issue.week
+        self.slug = issue.slug
+        self.title = issue.title or f"Week {issue.week}"
+        self.date: datetime | None = issue.date
+        self.status = issue.status
+        self.intro_html = intro_html
+        self.sections = sections
+        self.url = url
+        self.save_as = save_as
+        self.previous: IssuePage | None = None
+        self.next: IssuePage | None = None
+
+    @property
+    def articles(self) -> list[Any]:
+        return [article for _, articles in self.sections for article in articles]
+
+    @property
+    def summary(self) -> str:
+        return self.intro_html
+
+    def get_content(self, siteurl: str) -> str:
+        """Full issue as HTML, for the issues Atom feed (feed readers, RSS-to-email)."""
+        parts = [self.intro_html]
+        for name, articles in self.sections:
+            parts.append(f"<h2>{name}</h2>")
+            for article in articles:
+                link = f"{siteurl}/{article.url}" if siteurl else article.url
+                parts.append(
+                    f'<h3><a href="{link}">{article.title}</a></h3>'
+                    f"{annotation_of(article.content)}"
+                    f'<p>Source: <a href="{article.link}">{article.source}</a></p>'
+                )
+        return "\n".join(parts)
+
+
+class IssueGenerator(Generator):  # type: ignore[misc]
+    """Reads `content/issues/*.md` and writes issue pages, the issue archive and feed."""
+
+    def generate_context(self) -> None:
+        settings = plugin_settings(self.settings)
+        newsletter = load_newsletter(settings)
+        renderer = MarkdownRenderer(settings.markdown)
+        by_slug = {a.slug: a for a in [*self.context["articles"], *self.context.get("drafts", [])]}
+        pages = []
+        for issue in newsletter.issues.values():
+            if issue.status == "hidden":
+                continue
+            sections = []
+            for section in issue.sections:
+                members = [by_slug[e.slug] for e in section.entries if e.slug in by_slug]
+                missing = [e for e in section.entries if e.slug not in by_slug]
+                for entry in missing:
+                    log.error(
+                        "%s:%d: no article with slug %r (brief check lists every problem)",
+                        issue.path, entry.line, entry.slug,
+                    )
+                if members:
+                    sections.append((section.name, members))
+            draft = issue.status == "draft"
+            url = issue_url(self.settings, issue.slug)
+            save_as = issue_save_as(self.settings, issue.slug)
+            if draft:
+                url, save_as = f"drafts/{url}", f"drafts/{save_as}"
+            pages.append(IssuePage(issue, renderer.render(issue.intro_md), sections, url, save_as))
+        published = sorted(
+            (p for p in pages if p.status == "published"), key=lambda p: p.week, reverse=True
+        )
+        for newer, older in zip(published, published[1:], strict=False):
+            newer.previous, older.next = older, newer
+        for page in published:
+            for article in page.articles:
+                article.in_issues = [*getattr(article, "in_issues", []), page]
+        self.pages = pages
+        self.context["issues"] = published
+        self.context["latest_issue"] = published[0] if published else None
+        self.context["issue_drafts"] = [p for p in pages if p.status == "draft"]
+
+    def generate_output(self, writer: Any) -> None:
+        for page in self.pages:
+            writer.write_file(
+                page.save_as,
+                self.get_template("issue"),
+                self.context,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                issue=page,
+                page_name=page.url,
+                url=page.url,
+            )
+        writer.write_file(
+            "issues/index.html",
+            self.get_template("issues"),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            page_name="issues/",
+            url="issues/",
+        )
+        feed = self.settings.get("BRIEF_ISSUES_FEED", "feeds/issues.atom.xml")
+        if feed and self.context["issues"]:
+            writer.write_feed(
+                self.context["issues"], self.context, feed, feed, feed_title="Issues"
+            )
+
+
+def plugin_settings(raw: dict[str, Any]) -> Settings:
+    root = Path(raw["PATH"]).resolve().parent
+    return settings_from_dict(raw, root)
+
+
+def annotation_of(content: str) -> str:
+    """The editor's words: what follows the `Why it matters` heading."""
+    parts = _WHY.split(content, maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+def quote_of(content: str) -> str:
+    """What comes before the `Why it matters` heading: the source's summary."""
+    return _WHY.split(content, maxsplit=1)[0].strip()
+
+
+def sources_of(article: Any) -> list[tuple[str, str]]:
+    """Every outlet that ran the story: the main source, then the others."""
+    also = list(parse_also(getattr(article, "also", "")))
+    main = [(getattr(article, "source", ""), getattr(article, "link", ""))]
+    return main + also
+
+
+def entities_of(article: Any) -> list[str]:
+    return [e.strip() for e in str(getattr(article, "entities", "")).split(",") if e.strip()]
+
+
+def _add_filters(generator: Any) -> None:
+    filters: dict[str, Callable[..., Any]] = {
+        "annotation": annotation_of,
+        "quote": quote_of,
+        "sources": sources_of,
+        "entity_list": entities_of,
+    }
+    generator.env.filters.update(filters)
+
+
+def _get_generators(_: Any) -> type[Generator]:
+    return IssueGenerator
+
+
+def _finalized(pelican: Any) -> None:
+    """After the site: the search index, then every issue's digest."""
+    settings = plugin_settings(pelican.settings)
+    if settings.search:
+        build_search_index(Path(pelican.output_path))
+    if pelican.settings.get("BRIEF_DIGESTS", True):
+        try:
+            build_digests(settings, load_newsletter(settings))
+        except BriefError as err:
+            log.error("digest: %s", err)
+
+
+def build_search_index(output: Path) -> None:
+    """Run Pagefind (the PyPI package ships its binary) over the built site."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(output), "--silent"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        log.error("pagefind failed (%s): %s", result.returncode, result.stderr or result.stdout)
+
+
+def register() -> None:
+    signals.get_generators.connect(_get_generators)
+    signals.generator_init.connect(_add_filters)
+    signals.finalized.connect(_finalized)

@@ -1,0 +1,50 @@
+"""Building the site: Pelican with our theme and plugin, failing loudly on any error."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from brief.errors import BriefError
+from brief.settings import Settings
+
+PLUGIN = "brief.plugin"
+
+
+class BuildError(BriefError):
+    pass
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(settings: Settings) -> str:
+    """Run Pelican (whose finalized signal builds the search index and digests)."""
+    from pelican import Pelican
+
+    collector = _Collector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    started = time.perf_counter()
+    try:
+        pelican = Pelican(dict(settings.pelican))
+        loaded = [getattr(p, "__name__", str(p)) for p in pelican.plugins]
+        if PLUGIN not in loaded:
+            raise BuildError(
+                f"the Pelican plugin {PLUGIN} did not load (PLUGINS in {settings.config_file});"
+                " is the project installed in this Python?"
+            )
+        pelican.run()
+    finally:
+        root.removeHandler(collector)
+    if collector.messages:
+        listed = "\n  ".join(collector.messages)
+        raise BuildError(f"the build logged {len(collector.messages)} errors:\n  {listed}")
+    seconds = time.perf_counter() - started
+    return f"Built {settings.output} in {seconds:.1f} s; digests in {settings.output / 'digest'}"

@@ -1,0 +1,82 @@
+"""Settings of the Live Commerce Brief newsletter (Pelican's and ours, which start BRIEF_)."""
+
+AUTHOR = "Live Commerce Brief editors"
+SITENAME = "Live Commerce Brief"
+SITESUBTITLE = "Weekly market intelligence on livestream commerce"
+SITEURL = ""  # publishconf.py sets the public address
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "themes/brief"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+PLUGINS = ["brief.plugin"]
+
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS: list[str] = []
+READERS = {"html": None}
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.smarty": {},
+    },
+    "output_format": "html5",
+}
+
+# Pretty URLs: /articles/2026/<slug>/, /issues/2026-w46/, /sections/platforms/ ...
+ARTICLE_URL = "articles/{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "articles/{date:%Y}/{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "sections/{slug}/"
+CATEGORY_SAVE_AS = "sections/{slug}/index.html"
+CATEGORIES_URL = "sections/"
+CATEGORIES_SAVE_AS = "sections/index.html"
+TAG_URL = "tags/{slug}/"
+TAG_SAVE_AS = "tags/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+ARCHIVES_URL = "archive/"
+ARCHIVES_SAVE_AS = "archive/index.html"
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "search"]
+DEFAULT_PAGINATION = False
+RELATIVE_URLS = False
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/sections/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+BRIEF_ISSUES_FEED = "feeds/issues.atom.xml"
+
+# --- Live Commerce Brief -------------------------------------------------------------------
+# Sections of an issue, in the order they appear.
+BRIEF_SECTIONS = ["Platforms", "Retail & brands", "Creators & hosts", "China & Asia", "Deals"]
+# How `brief accept` guesses a section from the main entity (content/entities.toml).
+BRIEF_SECTION_BY_REGION = {"CN": "China & Asia", "SEA": "China & Asia"}
+BRIEF_SECTION_BY_KIND = {"retailer": "Retail & brands", "vendor": "Deals"}
+BRIEF_MIN_ARTICLES = 3  # fewer articles in an issue is a warning in `brief check`
+
+BRIEF_FEEDS = "feeds.toml"
+BRIEF_DB = "data/brief.sqlite"
+BRIEF_ENTITIES = "content/entities.toml"
+BRIEF_RELEVANCE = "relevance.toml"
+BRIEF_SEARCH = True  # build the Pagefind index after the site
+
+BRIEF_DIGEST = {
+    "sender": "Live Commerce Brief <brief@example.com>",
+    "unsubscribe_url": "https://brief.example.com/unsubscribe?email={email}",
+    "unsubscribe_mailto": "unsubscribe@example.com",
+    "utm": {},  # e.g. {"source": "newsletter", "medium": "email"}; off by default
+}

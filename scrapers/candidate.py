@@ -1,0 +1,102 @@
+"""From raw feed entries to candidates: cleaned, dated, scored and tagged (pure functions)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from scrapers.clean import canonical_url, clean_title, html_to_text, safe_link, sanitize_html
+from scrapers.entities import EntityTagger
+from scrapers.parse import RawEntry
+from scrapers.relevance import Rules, score_item
+from scrapers.sources import Source
+
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """One outlet's copy of a story."""
+
+    source: str
+    link: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A story waiting for an editor's decision. Datetimes are UTC."""
+
+    title: str
+    link: str
+    canonical_url: str
+    source: str
+    published: datetime
+    fetched: datetime
+    summary_html: str
+    summary_text: str
+    score: float
+    entities: tuple[str, ...]
+    about: tuple[str, ...]
+    guid: str
+    signals: tuple[str, ...] = ()
+    date_flag: str = ""
+    section: str | None = None
+    id: int | None = None
+    status: str = "new"
+    sources: tuple[SourceLink, ...] = field(default=())
+    article_path: str | None = None
+
+    @property
+    def title_key(self) -> str:
+        return title_key(self.title)
+
+
+def build_candidate(
+    entry: RawEntry, source: Source, tagger: EntityTagger, rules: Rules, fetched: datetime
+) -> Candidate | None:
+    """Clean one entry; None when it has no usable link (nothing an editor could cite)."""
+    link = safe_link(entry.link) or safe_link(entry.guid)
+    if link is None:
+        return None
+    title = clean_title(entry.title) or link
+    summary_html = sanitize_html(entry.summary)
+    summary_text = html_to_text(summary_html)
+    published, flag = entry.published or fetched, "" if entry.published else "undated"
+    if published > fetched + FUTURE_TOLERANCE:
+        published, flag = fetched, "future"
+    mentions = tagger.tag(title, summary_text)
+    score = score_item(rules, title, summary_text, mentions, source.tier)
+    canonical = canonical_url(link)
+    # A GUID reused for different links is not one item: identity is GUID plus URL.
+    guid = hashlib.sha1(f"{entry.guid or ''}\n{canonical}".encode()).hexdigest()
+    return Candidate(
+        title=title,
+        link=link,
+        canonical_url=canonical,
+        source=source.name,
+        published=published,
+        fetched=fetched,
+        summary_html=summary_html,
+        summary_text=summary_text,
+        score=score.value,
+        entities=tuple(m.entity.name for m in mentions),
+        about=tuple(m.entity.name for m in mentions if m.about),
+        guid=guid,
+        signals=tuple(f"{s.weight:+.2f} {s.reason}" for s in score.signals),
+        date_flag=flag,
+        section=source.section,
+    )
+
+
+_PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video)\s*[:\-–]\s*", re.I)
+_SUFFIX = re.compile(r"\s+[-–|]\s+[^-–|]{2,40}$")
+
+
+def title_key(title: str) -> str:
+    """A title with syndication noise removed, for spotting the same story twice."""
+    text = _PREFIX.sub("", title.strip())
+    text = _SUFFIX.sub("", text)
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()

@@ -1,0 +1,131 @@
+"""The list of feeds to scrape, read from `feeds.toml`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from brief.errors import ConfigError
+
+_KEYS = {
+    "name": "display name of the publication (required)",
+    "url": "http(s) URL of the feed, or a local file path (required)",
+    "tier": "weight of this source in relevance scoring, 0..2 (default 1.0)",
+    "section": "section suggested for its stories",
+    "enabled": "false to skip the source (default true)",
+    "home": "the publication's home page",
+}
+_TABLE = re.compile(r"^\s*\[\[\s*source\s*\]\]")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One feed. `url` is an http(s) URL or an absolute local path."""
+
+    name: str
+    url: str
+    tier: float = 1.0
+    section: str | None = None
+    enabled: bool = True
+    home: str | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return urlsplit(self.url).scheme in ("http", "https")
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Read and validate `feeds.toml`; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read the feeds file: {err.strerror}", path) from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"at line (\d+)", str(err))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+        raise ConfigError(f"TOML syntax error: {reason}", path, line) from err
+
+    unknown_top = set(data) - {"source"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise ConfigError(
+            f"unknown top-level key {key!r}: list feeds as [[source]] tables",
+            path,
+            _line_of_key(text, key, 0, len(text.splitlines())),
+        )
+    tables = data.get("source", [])
+    if not isinstance(tables, list):
+        raise ConfigError("'source' must be an array of tables: write [[source]]", path)
+
+    starts = [i + 1 for i, line in enumerate(text.splitlines()) if _TABLE.match(line)]
+    ends = [*starts[1:], len(text.splitlines()) + 1]
+    sources: list[Source] = []
+    names: set[str] = set()
+    for index, table in enumerate(tables):
+        start, end = (starts[index], ends[index]) if index < len(starts) else (None, None)
+        source = _make_source(table, path, text, start, end)
+        if source.name in names:
+            raise ConfigError(f"two sources are named {source.name!r}", path, start)
+        names.add(source.name)
+        sources.append(source)
+    return sources
+
+
+def _make_source(
+    table: dict[str, object], path: Path, text: str, start: int | None, end: int | None
+) -> Source:
+    def fail(message: str, key: str | None = None) -> ConfigError:
+        line = start
+        if key is not None and start is not None and end is not None:
+            line = _line_of_key(text, key, start, end) or start
+        return ConfigError(message, path, line)
+
+    for key in table:
+        if key not in _KEYS:
+            known = ", ".join(_KEYS)
+            raise fail(f"unknown key {key!r} in [[source]] (known keys: {known})", key)
+    for key in ("name", "url"):
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"[[source]] needs a non-empty {key!r} ({_KEYS[key]})", key)
+    name = str(table["name"]).strip()
+    url = str(table["url"]).strip()
+    scheme = urlsplit(url).scheme
+    if scheme not in ("http", "https", ""):
+        raise fail(f"source {name!r}: url must be http(s) or a file path, not {scheme}:", "url")
+    if not scheme:
+        local = Path(url)
+        url = str(local if local.is_absolute() else (path.parent / local).resolve())
+    tier = table.get("tier", 1.0)
+    if isinstance(tier, bool) or not isinstance(tier, int | float) or not 0 <= tier <= 2:
+        raise fail(f"source {name!r}: tier must be a number from 0 to 2", "tier")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail(f"source {name!r}: enabled must be true or false", "enabled")
+    section = table.get("section")
+    home = table.get("home")
+    for key, value in (("section", section), ("home", home)):
+        if value is not None and not isinstance(value, str):
+            raise fail(f"source {name!r}: {key} must be a string", key)
+    return Source(
+        name=name,
+        url=url,
+        tier=float(tier),
+        section=section if isinstance(section, str) else None,
+        enabled=enabled,
+        home=home if isinstance(home, str) else None,
+    )
+
+
+def _line_of_key(text: str, key: str, start: int, end: int) -> int | None:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(text.splitlines()[start - 1 if start else 0 : end], start or 1):
+        if pattern.match(line):
+            return number
+    return None
