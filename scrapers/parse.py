@@ -48,18 +48,13 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         sanitize_html=False,  # nh3 sanitizes every field later, with our allowlist
     )
     warnings: list[str] = []
-    if parsed.get("bozo"):
-        reason = parsed.get("bozo_exception")
-        if not parsed.entries:
-            if not parsed.get("version"):
-                looks = "HTML" if b"<html" in body[:2048].lower() else "not a feed"
-                raise SourceError(f"not an RSS, Atom or JSON feed ({looks}): {reason}", url)
-            if not parsed.feed:
-                raise SourceError(f"unreadable feed: {reason}", url)
-        elif reason is not None:
-            warnings.append(f"recovered from a malformed feed: {reason}")
-    elif not parsed.get("version") and not parsed.entries:
-        raise SourceError("not an RSS, Atom or JSON feed", url)
+    reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not parsed.entries and not parsed.get("version"):
+        looks = "an HTML page" if b"<html" in body[:4096].lower() else "not a feed"
+        detail = f": {reason}" if reason else ""
+        raise SourceError(f"not an RSS, Atom or JSON feed ({looks}){detail}", url)
+    if reason is not None:
+        warnings.append(f"recovered from a malformed feed: {reason}")
     entries = tuple(_from_feedparser(entry) for entry in parsed.entries)
     return ParsedFeed(str(parsed.feed.get("title", "")), entries, tuple(warnings))
 
