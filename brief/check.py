@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from brief.articles import Article
 from brief.content import Newsletter
 from brief.document import read_document
-from brief.errors import ContentError
 from brief.issues import Issue
 from brief.settings import Settings
 
@@ -80,7 +79,11 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
         add("link", f"Link must be an absolute http(s) URL, not {article.link!r}")
     if article.status == "published":
         if article.annotation_line is None:
-            add(None, "published article has no '## Why it matters' section", line=document.body_line)
+            add(
+                None,
+                "published article has no '## Why it matters' section",
+                line=document.body_line,
+            )
         elif not article.has_annotation:
             add(None, "published article has an empty annotation", line=article.annotation_line)
     return found
@@ -123,7 +126,11 @@ def _check_issue(issue: Issue, newsletter: Newsletter, settings: Settings) -> li
         add(document.body_line, "the issue has no intro", "warning")
     minimum = int(settings.pelican.get("BRIEF_MIN_ARTICLES", 3))
     if 0 < len(seen) < minimum:
-        add(document.body_line, f"thin issue: {len(seen)} articles (fewer than {minimum})", "warning")
+        add(
+            document.body_line,
+            f"thin issue: {len(seen)} articles (fewer than {minimum})",
+            "warning",
+        )
     return found
 
 

@@ -76,7 +76,11 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @cli.command()
-@click.option("--feeds", type=click.Path(path_type=Path, dir_okay=False), help="Feeds file (default: feeds.toml).")
+@click.option(
+    "--feeds",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Feeds file (default: feeds.toml).",
+)
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
 @click.pass_context
@@ -141,8 +145,10 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool) -> None:
         return
     for s in states:
         success = _iso(s.last_success) or "never"
-        click.echo(f"{s.name}: {s.last_status}; last success {success}; {s.items} items; "
-                   f"{s.failures} consecutive failures")
+        click.echo(
+            f"{s.name}: {s.last_status}; last success {success}; {s.items} items; "
+            f"{s.failures} consecutive failures"
+        )
 
 
 # -- triage ------------------------------------------------------------------------------------
@@ -152,9 +158,13 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool) -> None:
 @_db_option
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
-@click.option("--explain", type=int, metavar="ID", help="Show the signals behind one candidate's score.")
+@click.option(
+    "--explain", type=int, metavar="ID", help="Show the signals behind one candidate's score."
+)
 @click.pass_context
-def triage(ctx: click.Context, db: Path | None, limit: int, as_json: bool, explain: int | None) -> None:
+def triage(
+    ctx: click.Context, db: Path | None, limit: int, as_json: bool, explain: int | None
+) -> None:
     """Undecided candidates, best first."""
     from scrapers.store import open_store
 
@@ -170,7 +180,9 @@ def triage(ctx: click.Context, db: Path | None, limit: int, as_json: bool, expla
             return
         candidates = store.candidates(("new",), limit)
     if as_json:
-        click.echo(json.dumps([_candidate_json(c) for c in candidates], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps([_candidate_json(c) for c in candidates], ensure_ascii=False, indent=2)
+        )
         return
     if not candidates:
         click.echo("Nothing to triage: run `brief scrape` to fetch new stories.")
@@ -293,7 +305,11 @@ def issue_new(ctx: click.Context, week: str | None) -> None:
 
 
 @cli.command()
-@click.option("--output", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/).")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: output/).",
+)
 @click.pass_context
 def build(ctx: click.Context, output: Path | None) -> None:
     """Build the site with Pelican, then the search index, then every issue's digest."""

@@ -33,7 +33,8 @@ class Newsletter:
             return self.issues[week]
         except KeyError:
             raise ContentError(
-                f"no issue {week}: expected content/issues/{week}.md (brief issue new --week {week})"
+                f"no issue {week}: expected content/issues/{week}.md"
+                f" (start one with: brief issue new --week {week})"
             ) from None
 
     def issues_containing(self, slug: str) -> list[Issue]:

@@ -61,7 +61,9 @@ def accept(
     for candidate_id in ids:
         candidate = store.get(candidate_id)
         if candidate is None:
-            outcomes.append(Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}")))
+            outcomes.append(
+                Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
+            )
             continue
         if candidate.status == "accepted" and candidate.article_path:
             outcomes.append(

@@ -18,7 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import css_inline
 import jinja2
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 
 from brief.content import Newsletter
 from brief.errors import DeliveryError
@@ -109,7 +110,9 @@ class DigestRenderer:
                         title=plain_text(article.title),
                         url=add_utm(
                             base
-                            + article_url(settings.pelican, article.slug, article.date, article.status),
+                            + article_url(
+                                settings.pelican, article.slug, article.date, article.status
+                            ),
                             utm,
                         ),
                         link=article.link,

@@ -140,9 +140,7 @@ def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], li
         elif item := _ITEM.match(line.strip()):
             current[2].append(Entry(item.group("slug"), number))
         elif not _COMMENT_LINE.match(line):
-            problems.append(
-                Problem(number, f"expected '- article-slug' under '## {current[0]}'")
-            )
+            problems.append(Problem(number, f"expected '- article-slug' under '## {current[0]}'"))
     if current:
         sections.append(Section(current[0], current[1], tuple(current[2])))
     text = _COMMENT.sub("", "\n".join(intro))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,14 @@ _WHY = re.compile(r"<h2[^>]*>\s*Why it matters\s*</h2>", re.IGNORECASE)
 class IssuePage:
     """An issue as the templates and the Atom writer see it (Pelican-content-like)."""
 
-    def __init__(self, issue: Issue, intro_html: str, sections: list[tuple[str, list[Any]]], url: str, save_as: str):
+    def __init__(
+        self,
+        issue: Issue,
+        intro_html: str,
+        sections: list[tuple[str, list[Any]]],
+        url: str,
+        save_as: str,
+    ):
         self.issue = issue
         self.week = issue.week
         self.slug = issue.slug
@@ -91,7 +99,9 @@ class IssueGenerator(Generator):  # type: ignore[misc]
                 for entry in missing:
                     log.error(
                         "%s:%d: no article with slug %r (brief check lists every problem)",
-                        issue.path, entry.line, entry.slug,
+                        issue.path,
+                        entry.line,
+                        entry.slug,
                     )
                 if members:
                     sections.append((section.name, members))
@@ -104,7 +114,7 @@ class IssueGenerator(Generator):  # type: ignore[misc]
         published = sorted(
             (p for p in pages if p.status == "published"), key=lambda p: p.week, reverse=True
         )
-        for newer, older in zip(published, published[1:], strict=False):
+        for newer, older in pairwise(published):
             newer.previous, older.next = older, newer
         for page in published:
             for article in page.articles:
@@ -135,9 +145,7 @@ class IssueGenerator(Generator):  # type: ignore[misc]
         )
         feed = self.settings.get("BRIEF_ISSUES_FEED", "feeds/issues.atom.xml")
         if feed and self.context["issues"]:
-            writer.write_feed(
-                self.context["issues"], self.context, feed, feed, feed_title="Issues"
-            )
+            writer.write_feed(self.context["issues"], self.context, feed, feed, feed_title="Issues")
 
 
 def plugin_settings(raw: dict[str, Any]) -> Settings:

@@ -72,7 +72,9 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
     return settings_from_dict(raw, config_file.resolve().parent, config_file)
 
 
-def settings_from_dict(raw: dict[str, Any], root: Path, config_file: Path | None = None) -> Settings:
+def settings_from_dict(
+    raw: dict[str, Any], root: Path, config_file: Path | None = None
+) -> Settings:
     """Typed settings from Pelican's dict; `root` is the newsletter repository."""
     config_file = config_file or root / "pelicanconf.py"
 

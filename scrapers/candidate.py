@@ -91,8 +91,8 @@ def build_candidate(
     )
 
 
-_PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video)\s*[:\-–]\s*", re.I)
-_SUFFIX = re.compile(r"\s+[-–|]\s+[^-–|]{2,40}$")
+_PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video)\s*[:\-\u2013]\s*", re.I)
+_SUFFIX = re.compile(r"\s+[-\u2013|]\s+[^-\u2013|]{2,40}$")
 
 
 def title_key(title: str) -> str:

@@ -135,9 +135,7 @@ async def _stream(
     async with client.stream("GET", source.url, headers=headers) as response:
         final_url = str(response.url)
         if response.status_code == 304:
-            return FetchResult(
-                source, "not_modified", started, url=final_url, http_status=304
-            )
+            return FetchResult(source, "not_modified", started, url=final_url, http_status=304)
         if response.status_code >= 400:
             return FetchResult(
                 source,

@@ -91,7 +91,9 @@ def _store_result(
     for entry in parsed.entries:
         candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
         if candidate is None:
-            report.warnings.append(Failure(name, result.url, f"entry without a link: {entry.title!r}"))
+            report.warnings.append(
+                Failure(name, result.url, f"entry without a link: {entry.title!r}")
+            )
         else:
             candidates.append(candidate)
     # Items and the new validators commit together: a scrape killed half way re-fetches.

@@ -140,8 +140,7 @@ class Store:
             " items FROM sources ORDER BY name"
         )
         return [
-            SourceState(r[0], r[1], r[2], _date(r[3]), _date(r[4]), r[5], r[6], r[7])
-            for r in rows
+            SourceState(r[0], r[1], r[2], _date(r[3]), _date(r[4]), r[5], r[6], r[7]) for r in rows
         ]
 
     # -- candidates ------------------------------------------------------------------------

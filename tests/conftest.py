@@ -20,14 +20,14 @@ FEEDS = DATA / "feeds"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map = {  # noqa: RUF012 (http.server's own attribute)
         **SimpleHTTPRequestHandler.extensions_map,
         ".rss": "application/rss+xml",
         ".atom": "application/atom+xml",
         ".json": "application/feed+json",
     }
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

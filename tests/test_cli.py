@@ -26,7 +26,16 @@ COMMANDS = _commands(cli)
 
 def test_every_contract_command_exists() -> None:
     names = {" ".join(c) for c in COMMANDS}
-    for required in ("scrape", "triage", "accept", "reject", "issue new", "build", "digest", "check"):
+    for required in (
+        "scrape",
+        "triage",
+        "accept",
+        "reject",
+        "issue new",
+        "build",
+        "digest",
+        "check",
+    ):
         assert required in names
 
 

@@ -43,7 +43,7 @@ def test_accept_twice_changes_nothing(newsletter: Path) -> None:
 
 
 def test_accept_after_losing_the_store_does_not_duplicate(newsletter: Path) -> None:
-    candidate, path = _accepted(newsletter)
+    _, path = _accepted(newsletter)
     before = path.read_bytes()
     (newsletter / "data" / "brief.sqlite").unlink()
     brief(newsletter, "scrape")
@@ -71,7 +71,15 @@ def test_accepted_article_is_valid_pelican_markdown(newsletter: Path) -> None:
     text = path.read_text()
     header = text.split("\n\n", 1)[0].splitlines()
     assert [line.split(":", 1)[0] for line in header] == [
-        "Title", "Date", "Category", "Tags", "Slug", "Status", "Source", "Link", "Entities",
+        "Title",
+        "Date",
+        "Category",
+        "Tags",
+        "Slug",
+        "Status",
+        "Source",
+        "Link",
+        "Entities",
     ]
     assert "Slug: brands-train-store-staff-as-live-selling-hosts" in header
     assert "Category: Retail & brands" in header  # guessed from Nordstrom, a retailer

@@ -68,7 +68,10 @@ def test_every_article_in_both_parts(digests: Path) -> None:
         url = f"http://127.0.0.1:8000/articles/2026/{slug}/"
         assert url in plain
         assert url in links
-    assert "http://127.0.0.1:8000/issues/2026-w46/" in plain and "http://127.0.0.1:8000/issues/2026-w46/" in links
+    assert (
+        "http://127.0.0.1:8000/issues/2026-w46/" in plain
+        and "http://127.0.0.1:8000/issues/2026-w46/" in links
+    )
     assert "unsubscribe" in plain.lower()
     assert max(len(line) for line in plain.splitlines() if "http" not in line) <= 78
 
@@ -89,7 +92,9 @@ def test_html_is_inlined_table_layout(digests: Path) -> None:
     assert "prefers-color-scheme: dark" in styles and "[data-ogsc]" in styles
     assert len(styles.encode()) <= 16_384
     assert len(html.encode()) <= 100_000
-    preheader = page.find(class_="preheader").get_text().replace("\u034f", "").replace("\u200c", "").strip()
+    preheader = (
+        page.find(class_="preheader").get_text().replace("\u034f", "").replace("\u200c", "").strip()
+    )
     assert 40 <= len(preheader) <= 140 + 1
     assert "<script" not in html.lower()
 
@@ -106,11 +111,15 @@ def test_renderer_does_not_need_a_site_build(sample: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [375, 600])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_digest_renders_without_overflow(digests: Path, browser: object, width: int, scheme: str) -> None:
+def test_digest_renders_without_overflow(
+    digests: Path, browser: object, width: int, scheme: str
+) -> None:
     page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)  # type: ignore[attr-defined]
     page.goto((digests / "output" / "digest" / "2026-W46.html").as_uri())
     scroll = page.evaluate("document.documentElement.scrollWidth")
-    container = page.evaluate("document.querySelector('table.container').getBoundingClientRect().width")
+    container = page.evaluate(
+        "document.querySelector('table.container').getBoundingClientRect().width"
+    )
     colors = page.evaluate(
         "(() => { const s = getComputedStyle(document.querySelector('table.container'));"
         " return [s.backgroundColor, getComputedStyle(document.querySelector('h1')).color]; })()"

@@ -16,7 +16,9 @@ from bs4 import BeautifulSoup
 
 from tests.conftest import Server, brief, serve, write_feeds
 
-ANNOTATION = "Sneaker resellers are the next collectors Whatnot can win over, and quicklime matters."
+ANNOTATION = (
+    "Sneaker resellers are the next collectors Whatnot can win over, and quicklime matters."
+)
 
 
 def _publish(path: Path) -> None:
@@ -49,8 +51,17 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     assert [p.parent.name for p in paths] == ["2026", "2026", "2026"]
     article = paths[0]
     text = article.read_text(encoding="utf-8")
-    for field in ("Title:", "Date: 2026-11-10", "Category:", "Tags:", "Slug:", "Status: draft",
-                  "Source: Retail News", "Link: http://retail.test/2026/11/whatnot-sneakers", "Entities: Whatnot"):
+    for field in (
+        "Title:",
+        "Date: 2026-11-10",
+        "Category:",
+        "Tags:",
+        "Slug:",
+        "Status: draft",
+        "Source: Retail News",
+        "Link: http://retail.test/2026/11/whatnot-sneakers",
+        "Entities: Whatnot",
+    ):
         assert field in text
     assert "\n> The live shopping marketplace Whatnot" in text
     assert "<script" not in text
@@ -68,7 +79,9 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     again = brief(newsletter, "accept", str(whatnot["id"]))
     assert "already accepted" in again.stderr
     assert article.read_bytes() == edited
-    assert str(whatnot["id"]) not in {str(c["id"]) for c in json.loads(brief(newsletter, "triage", "--json").stdout)}
+    assert str(whatnot["id"]) not in {
+        str(c["id"]) for c in json.loads(brief(newsletter, "triage", "--json").stdout)
+    }
 
     issue_path = newsletter / brief(newsletter, "issue", "new", "--week", "2026-W46").stdout.strip()
     assert issue_path == newsletter / "content" / "issues" / "2026-W46.md"
@@ -77,7 +90,8 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
         assert f"- {path.stem}" in issue_text
     issue_path.write_text(
         issue_text.replace("Status: draft", "Status: published").replace(
-            "<!-- Write the intro", "Collectors and creators led a busy week.\n\n<!-- Write the intro"
+            "<!-- Write the intro",
+            "Collectors and creators led a busy week.\n\n<!-- Write the intro",
         ),
         encoding="utf-8",
     )
@@ -90,18 +104,24 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
 
     brief(newsletter, "build")
     output = newsletter / "output"
-    page = BeautifulSoup((output / "articles/2026" / article.stem / "index.html").read_text(), "html.parser")
+    page = BeautifulSoup(
+        (output / "articles/2026" / article.stem / "index.html").read_text(), "html.parser"
+    )
     main = page.find("main").get_text(" ")
     assert ANNOTATION in main
     assert main.index(ANNOTATION) < main.index("The live shopping marketplace")  # annotation first
-    assert page.find("a", href="http://retail.test/2026/11/whatnot-sneakers?utm_source=rss&utm_medium=feed")
+    assert page.find(
+        "a", href="http://retail.test/2026/11/whatnot-sneakers?utm_source=rss&utm_medium=feed"
+    )
     issue_page = (output / "issues/2026-w46/index.html").read_text()
     assert ANNOTATION in issue_page
     assert ANNOTATION in (output / "index.html").read_text()  # the home page shows the latest issue
 
     digest = brief(newsletter, "digest", "2026-W46").stdout.split()
     assert [Path(p).name for p in digest] == ["2026-W46.html", "2026-W46.txt", "2026-W46.eml"]
-    message = email.message_from_bytes((output / "digest/2026-W46.eml").read_bytes(), policy=default)
+    message = email.message_from_bytes(
+        (output / "digest/2026-W46.eml").read_bytes(), policy=default
+    )
     assert isinstance(message, EmailMessage)
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

@@ -43,7 +43,7 @@ def test_case_aware_whole_words() -> None:
 
 
 def test_chinese_aliases() -> None:
-    assert names("抖音电商直播带货") [:1] == ["Douyin"]
+    assert names("抖音电商直播带货")[:1] == ["Douyin"]
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,9 @@ def test_chinese_aliases() -> None:
         ("Live shopping grows", "x" * 400 + " Whatnot was also cited.", set(), {"Whatnot"}),
     ],
 )
-def test_about_versus_mentioned(title: str, text: str, about: set[str], mentioned: set[str]) -> None:
+def test_about_versus_mentioned(
+    title: str, text: str, about: set[str], mentioned: set[str]
+) -> None:
     found = TAGGER.tag(title, text)
     assert {m.entity.name for m in found if m.about} == about
     assert {m.entity.name for m in found if not m.about} == mentioned

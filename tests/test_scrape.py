@@ -14,7 +14,9 @@ def scrape_json(root: Path, *args: str) -> dict[str, object]:
     return json.loads(result.stdout)
 
 
-def test_scrape_stores_candidates_and_second_run_adds_nothing(newsletter: Path, feed_server: Server) -> None:
+def test_scrape_stores_candidates_and_second_run_adds_nothing(
+    newsletter: Path, feed_server: Server
+) -> None:
     write_feeds(
         newsletter,
         {
@@ -64,7 +66,9 @@ def test_triage_json_contract(newsletter: Path, feed_server: Server) -> None:
     rows = json.loads(brief(newsletter, "triage", "--json").stdout)
     assert len(rows) == 3
     for row in rows:
-        assert {"id", "title", "link", "source", "published", "score", "entities", "status"} <= set(row)
+        assert {"id", "title", "link", "source", "published", "score", "entities", "status"} <= set(
+            row
+        )
         assert 0 <= row["score"] <= 1
         assert row["status"] == "new"
         assert row["published"].endswith("Z")
@@ -74,7 +78,9 @@ def test_triage_json_contract(newsletter: Path, feed_server: Server) -> None:
     assert whatnot["entities"] == ["Whatnot"]
     # Tracking parameters stay in the stored link; hostile markup never reaches the store.
     db = sqlite3.connect(newsletter / "data" / "brief.sqlite")
-    (summary,) = db.execute("SELECT summary_html FROM candidates WHERE title LIKE 'Whatnot%'").fetchone()
+    (summary,) = db.execute(
+        "SELECT summary_html FROM candidates WHERE title LIKE 'Whatnot%'"
+    ).fetchone()
     assert "<script" not in summary and "javascript:" not in summary
     assert f'href="{feed_server.url}/related"' in summary  # resolved against the feed URL
 

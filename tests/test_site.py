@@ -44,7 +44,9 @@ def test_plugin_registers(sample: Path) -> None:
 
 def test_build_fails_when_the_plugin_does_not_load(sample: Path) -> None:
     conf = sample / "pelicanconf.py"
-    conf.write_text(conf.read_text().replace('PLUGINS = ["brief.plugin"]', 'PLUGINS = ["brief.plugn"]'))
+    conf.write_text(
+        conf.read_text().replace('PLUGINS = ["brief.plugin"]', 'PLUGINS = ["brief.plugn"]')
+    )
     result = brief(sample, "build", check=False)
     assert result.returncode == 1
     assert "brief.plugin did not load" in result.stderr
@@ -55,17 +57,30 @@ def test_sample_output_layout(built: Path) -> None:
     assert (output / "index.html").is_file()
     assert (output / "pagefind" / "pagefind.js").is_file()
     assert sorted(p.name for p in (output / "digest").glob("*.eml")) == [
-        "2026-W45.eml", "2026-W46.eml", "2026-W47.eml",
+        "2026-W45.eml",
+        "2026-W46.eml",
+        "2026-W47.eml",
     ]
-    for page in ("issues/index.html", "archive/index.html", "sections/index.html", "search/index.html",
-                 "about/index.html", "subscribe/index.html", "feeds/all.atom.xml", "feeds/issues.atom.xml",
-                 "sections/platforms/index.html", "tags/index.html"):
+    for page in (
+        "issues/index.html",
+        "archive/index.html",
+        "sections/index.html",
+        "search/index.html",
+        "about/index.html",
+        "subscribe/index.html",
+        "feeds/all.atom.xml",
+        "feeds/issues.atom.xml",
+        "sections/platforms/index.html",
+        "tags/index.html",
+    ):
         assert (output / page).is_file(), page
 
 
 def test_home_shows_latest_issue_in_full(built: Path) -> None:
     home = soup(built / "output" / "index.html")
-    assert home.find("h1").get_text(strip=True) == "Before Black Friday: who owns the live audience?"
+    assert (
+        home.find("h1").get_text(strip=True) == "Before Black Friday: who owns the live audience?"
+    )
     assert "Black Friday is the closest thing the US has to Singles" in home.get_text()
     recent = [a.get_text() for a in home.select(".issue-list a")]
     assert recent == ["Singles' Day week: the Asian playbooks", "Where US live commerce stands"]
