@@ -135,6 +135,16 @@ def test_plain_pelican_builds_the_same_pages(built: Path, tmp_path: Path) -> Non
     assert (out / "pagefind" / "pagefind.js").is_file()
 
 
+def test_build_into_another_folder(sample: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    result = brief(sample, "build", "--output", str(target))
+    assert str(target) in result.stdout
+    assert (target / "index.html").is_file()
+    assert (target / "digest" / "2026-W46.eml").is_file()
+    assert (target / "pagefind" / "pagefind.js").is_file()
+    assert not (sample / "output").exists()
+
+
 def test_sample_passes_check(built: Path) -> None:
     result = brief(built, "check")
     assert "0 errors" in result.stderr
