@@ -11,12 +11,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-_SUBJECTS = ["TikTok Shop", "Whatnot", "Amazon Live", "Douyin", "Taobao Live", "Shopee Live",
-             "YouTube Shopping", "Walmart", "Kuaishou", "Bambuser", "QVC", "Flip"]  # fmt: skip
+_SUBJECTS = [
+    "TikTok Shop", "Whatnot", "Amazon Live", "Douyin", "Taobao Live", "Shopee Live",
+    "YouTube Shopping", "Walmart", "Kuaishou", "Bambuser", "QVC", "Flip",
+]  # fmt: skip
 _VERBS = ["expands", "tests", "adds", "cuts fees for", "courts", "rethinks", "doubles down on"]
-_OBJECTS = ["live shopping auctions", "affiliate creators", "livestream shopping events",
-            "shoppable video", "host training", "live selling tools", "seller incentives"]  # fmt: skip
-_NOISE = ["Prime Day TV deals", "quarterly earnings", "esports sponsorship", "streaming service prices"]
+_OBJECTS = [
+    "live shopping auctions", "affiliate creators", "livestream shopping events",
+    "shoppable video", "host training", "live selling tools", "seller incentives",
+]  # fmt: skip
+_NOISE = [
+    "Prime Day TV deals", "quarterly earnings", "esports sponsorship", "streaming service prices",
+]  # fmt: skip
 
 
 def _title(rng: random.Random, relevant: bool) -> str:

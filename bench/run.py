@@ -21,14 +21,14 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import REPO, write_feeds, write_newsletter  # noqa: E402
-from scrapers.candidate import build_candidate  # noqa: E402
-from scrapers.entities import EntityTagger, load_entities  # noqa: E402
-from scrapers.fetch import FetchResult  # noqa: E402
-from scrapers.relevance import load_rules  # noqa: E402
-from scrapers.scrape import ScrapeReport, _store_result  # noqa: E402
-from scrapers.sources import Source  # noqa: E402
-from scrapers.store import open_store  # noqa: E402
+from bench.corpus import REPO, write_feeds, write_newsletter
+from scrapers.candidate import build_candidate
+from scrapers.entities import EntityTagger, load_entities
+from scrapers.fetch import FetchResult
+from scrapers.relevance import load_rules
+from scrapers.scrape import ScrapeReport, _store_result
+from scrapers.sources import Source
+from scrapers.store import open_store
 
 
 def bench_ingest(work: Path, feeds: int, items: int) -> None:
