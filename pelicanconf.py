@@ -73,6 +73,14 @@ BRIEF_DB = "data/brief.sqlite"
 BRIEF_ENTITIES = "content/entities.toml"
 BRIEF_RELEVANCE = "relevance.toml"
 BRIEF_SEARCH = True  # build the Pagefind index after the site
+# Bounds of every fetch (defaults shown): seconds, bytes, redirects, connections per host.
+BRIEF_FETCH = {
+    "connect_timeout": 10,
+    "deadline": 30,
+    "max_bytes": 15 * 1024 * 1024,
+    "max_redirects": 5,
+    "per_host": 2,
+}
 
 BRIEF_DIGEST = {
     "sender": "Live Commerce Brief <brief@example.com>",

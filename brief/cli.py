@@ -83,13 +83,18 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 )
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+@click.option("--force", is_flag=True, help="Fetch every source now: no back-off, no 304.")
 @click.pass_context
-def scrape(ctx: click.Context, feeds: Path | None, db: Path | None, as_json: bool) -> None:
+def scrape(
+    ctx: click.Context, feeds: Path | None, db: Path | None, as_json: bool, force: bool
+) -> None:
     """Fetch every source in feeds.toml and store new candidates.
 
     One broken feed never stops the others: it is listed under "failed" and the exit
-    code is still 0 when at least one source worked.
+    code is still 0 when at least one source worked. Paused sources (HTTP 410) and
+    sources backing off after failures are skipped until they are due.
     """
+    from brief.progress import ScrapeProgress, print_scrape_summary
     from scrapers.entities import EntityTagger, load_entities
     from scrapers.relevance import load_rules
     from scrapers.scrape import scrape as run_scrape
@@ -100,55 +105,75 @@ def scrape(ctx: click.Context, feeds: Path | None, db: Path | None, as_json: boo
     sources = load_sources(feeds or settings.feeds)
     tagger = EntityTagger(load_entities(settings.entities))
     rules = load_rules(settings.relevance)
-    with open_store(db or settings.db) as store:
-        report = run_scrape(sources, store, tagger, rules)
+    limits = _fetch_limits(settings)
+    active = len([s for s in sources if s.enabled])
+    with (
+        open_store(db or settings.db) as store,
+        ScrapeProgress(active, enabled=not as_json) as progress,
+    ):
+        report = run_scrape(
+            sources, store, tagger, rules, limits, force=force, on_result=progress.advance
+        )
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        click.echo(
-            f"{report.sources} sources: {report.ok} ok, {report.not_modified} not modified, "
-            f"{len(report.failed)} failed; {report.new} new candidates, {report.seen} already seen"
-        )
-        for failure in report.failed:
-            click.echo(f"  failed: {failure.source} ({failure.url}): {failure.error}", err=True)
-        for warning in report.warnings:
-            click.echo(f"  warning: {warning.source} ({warning.url}): {warning.error}", err=True)
+        print_scrape_summary(report)
     if report.sources and report.failed and len(report.failed) == report.sources:
         sys.exit(1)
+
+
+def _fetch_limits(settings: Settings) -> Any:
+    from scrapers.fetch import FetchLimits
+
+    try:
+        return FetchLimits(**settings.fetch)  # type: ignore[arg-type]
+    except TypeError as err:
+        raise ConfigError(f"BRIEF_FETCH: {err}", settings.config_file) from err
 
 
 @cli.command()
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--resume", metavar="NAME", help="Un-pause a source and forget its back-off.")
 @click.pass_context
-def sources(ctx: click.Context, db: Path | None, as_json: bool) -> None:
-    """How each source fared: last status, last success, items, failures."""
+def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
+    """How each source fared: last status, last success, items, failures, next attempt."""
     from scrapers.store import open_store
 
     settings = _settings(ctx)
     with open_store(db or settings.db) as store:
+        if resume is not None:
+            state = store.source_state(resume)
+            if state is None:
+                raise BriefError(f"no source named {resume!r} has been scraped yet")
+            with store.transaction():
+                store.reset_source(state.name, state.url)
+            click.echo(f"{resume}: resumed; it will be fetched on the next scrape")
+            return
         states = store.sources()
+    rows = [
+        {
+            "source": s.name,
+            "url": s.url,
+            "current_url": s.fetch_url,
+            "last_status": s.last_status,
+            "last_attempt": _iso(s.last_attempt),
+            "last_success": _iso(s.last_success),
+            "last_error": s.last_error,
+            "items": s.items,
+            "consecutive_failures": s.failures,
+            "paused": bool(s.paused),
+            "paused_reason": s.paused,
+            "next_attempt": _iso(s.next_attempt),
+        }
+        for s in states
+    ]
     if as_json:
-        rows = [
-            {
-                "source": s.name,
-                "url": s.url,
-                "last_status": s.last_status,
-                "last_attempt": _iso(s.last_attempt),
-                "last_success": _iso(s.last_success),
-                "items": s.items,
-                "consecutive_failures": s.failures,
-            }
-            for s in states
-        ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for s in states:
-        success = _iso(s.last_success) or "never"
-        click.echo(
-            f"{s.name}: {s.last_status}; last success {success}; {s.items} items; "
-            f"{s.failures} consecutive failures"
-        )
+    from brief.progress import print_sources
+
+    print_sources(rows)
 
 
 # -- triage ------------------------------------------------------------------------------------
@@ -161,9 +186,15 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool) -> None:
 @click.option(
     "--explain", type=int, metavar="ID", help="Show the signals behind one candidate's score."
 )
+@click.option("--search", metavar="TEXT", help="Only candidates whose title or summary match.")
 @click.pass_context
 def triage(
-    ctx: click.Context, db: Path | None, limit: int, as_json: bool, explain: int | None
+    ctx: click.Context,
+    db: Path | None,
+    limit: int,
+    as_json: bool,
+    explain: int | None,
+    search: str | None,
 ) -> None:
     """Undecided candidates, best first."""
     from scrapers.store import open_store
@@ -178,7 +209,7 @@ def triage(
             for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
                 click.echo(f"  {signal}")
             return
-        candidates = store.candidates(("new",), limit)
+        candidates = store.candidates(("new",), limit, search=search)
     if as_json:
         click.echo(
             json.dumps([_candidate_json(c) for c in candidates], ensure_ascii=False, indent=2)
@@ -189,7 +220,9 @@ def triage(
         return
     for c in candidates:
         bar = "█" * round(c.score * 10) + "·" * (10 - round(c.score * 10))
-        extra = f"  +{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
+        extra = ""
+        if len(c.sources) > 1:
+            extra = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
         click.echo(f"{c.id:>5}  {bar} {c.score:.2f}  {c.title}")
         who = ", ".join(c.entities[:4]) or "-"
         click.echo(f"       {c.source} · {c.published:%Y-%m-%d} · {who}{extra}")
@@ -208,6 +241,8 @@ def _candidate_json(c: Any) -> dict[str, Any]:
         "about": list(c.about),
         "status": c.status,
         "sources": [{"source": s.source, "link": s.link} for s in c.sources],
+        "first_reported_by": c.first_reported_by,
+        "date_flag": c.date_flag,
         "summary": c.summary_text,
     }
 

@@ -43,8 +43,9 @@ class Settings:
     db: Path
     feeds: Path
     entities: Path
-    relevance: Path | None
+    relevance: Path
     search: bool
+    fetch: dict[str, float]
     digest: DigestSettings
     markdown: dict[str, Any]
     pelican: dict[str, Any] = field(repr=False)
@@ -90,7 +91,6 @@ def settings_from_dict(
     sections = tuple(raw.get("BRIEF_SECTIONS", DEFAULT_SECTIONS))
     if not sections or not all(isinstance(s, str) and s for s in sections):
         raise ConfigError("BRIEF_SECTIONS must be a non-empty list of names", config_file)
-    relevance = raw.get("BRIEF_RELEVANCE")
     digest = raw.get("BRIEF_DIGEST", {})
     return Settings(
         root=root,
@@ -106,8 +106,9 @@ def settings_from_dict(
         db=path("BRIEF_DB", "data/brief.sqlite"),
         feeds=path("BRIEF_FEEDS", "feeds.toml"),
         entities=path("BRIEF_ENTITIES", "content/entities.toml"),
-        relevance=path("BRIEF_RELEVANCE", relevance) if relevance else None,
+        relevance=path("BRIEF_RELEVANCE", "relevance.toml"),
         search=bool(raw.get("BRIEF_SEARCH", True)),
+        fetch=dict(raw.get("BRIEF_FETCH", {})),
         digest=DigestSettings(
             sender=str(digest.get("sender", DigestSettings.sender)),
             reply_to=digest.get("reply_to"),

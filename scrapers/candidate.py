@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,10 +47,11 @@ class Candidate:
     status: str = "new"
     sources: tuple[SourceLink, ...] = field(default=())
     article_path: str | None = None
+    filtered: str = ""  # why the rules drop it, if they do
 
     @property
-    def title_key(self) -> str:
-        return title_key(self.title)
+    def first_reported_by(self) -> str:
+        return min(self.sources, key=lambda s: s.published).source if self.sources else self.source
 
 
 def build_candidate(
@@ -67,6 +67,8 @@ def build_candidate(
     published, flag = entry.published or fetched, "" if entry.published else "undated"
     if published > fetched + FUTURE_TOLERANCE:
         published, flag = fetched, "future"
+    haystack = f"{title}\n{summary_text}"
+    filtered = rules.filters.rejects(haystack) or source.filters.rejects(haystack) or ""
     mentions = tagger.tag(title, summary_text)
     score = score_item(rules, title, summary_text, mentions, source.tier)
     canonical = canonical_url(link)
@@ -88,15 +90,5 @@ def build_candidate(
         signals=tuple(f"{s.weight:+.2f} {s.reason}" for s in score.signals),
         date_flag=flag,
         section=source.section,
+        filtered=filtered,
     )
-
-
-_PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video)\s*[:\-\u2013]\s*", re.I)
-_SUFFIX = re.compile(r"\s+[-\u2013|]\s+[^-\u2013|]{2,40}$")
-
-
-def title_key(title: str) -> str:
-    """A title with syndication noise removed, for spotting the same story twice."""
-    text = _PREFIX.sub("", title.strip())
-    text = _SUFFIX.sub("", text)
-    return re.sub(r"[^\w]+", " ", text.lower()).strip()

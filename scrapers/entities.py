@@ -79,29 +79,41 @@ def load_entities(path: Path) -> list[Entity]:
 
 
 class EntityTagger:
-    """Finds watchlist entities in text, on whole words, respecting case where it matters."""
+    """Finds watchlist entities in text, on whole words, respecting case where it matters.
+
+    All aliases go into one case-insensitive pattern, so a text is scanned once whatever
+    the size of the watchlist; case-sensitive names are then checked on the match itself.
+    """
 
     def __init__(self, entities: list[Entity]):
-        self._patterns = [(entity, _pattern(entity)) for entity in entities]
+        self._entities = list(entities)
+        self._by_alias: dict[str, list[tuple[Entity, str]]] = {}
+        for entity in self._entities:
+            for alias in entity.names:
+                self._by_alias.setdefault(alias.casefold(), []).append((entity, alias))
+        parts = []
+        for alias in sorted(self._by_alias, key=len, reverse=True):
+            escaped = re.escape(alias)
+            if alias.isascii():
+                # Whole words only: "Flip" must not match "flipping"; "JD" not "JDs".
+                escaped = rf"(?<![\w]){escaped}(?![\w])"
+            parts.append(escaped)
+        self._pattern = re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE)
+
+    def _find(self, text: str) -> set[str]:
+        found = set()
+        for match in self._pattern.finditer(text):
+            word = match.group(0)
+            for entity, alias in self._by_alias.get(word.casefold(), ()):
+                if not entity.case_sensitive or word == alias:
+                    found.add(entity.slug)
+        return found
 
     def tag(self, title: str, text: str, lead_chars: int = 280) -> list[Mention]:
-        lead = text[:lead_chars]
-        found = []
-        for entity, pattern in self._patterns:
-            if pattern.search(title) or pattern.search(lead):
-                found.append(Mention(entity, about=True))
-            elif pattern.search(text):
-                found.append(Mention(entity, about=False))
-        return sorted(found, key=lambda m: not m.about)
-
-
-def _pattern(entity: Entity) -> re.Pattern[str]:
-    parts = []
-    for alias in sorted(entity.names, key=len, reverse=True):
-        escaped = re.escape(alias)
-        if alias.isascii():
-            # Whole words only: "Flip" must not match "flipping"; "JD" not "JDs".
-            escaped = rf"(?<![\w]){escaped}(?![\w])"
-        parts.append(escaped)
-    flags = 0 if entity.case_sensitive else re.IGNORECASE
-    return re.compile("|".join(parts), flags)
+        about = self._find(title) | self._find(text[:lead_chars])
+        anywhere = about | self._find(text)
+        return [
+            Mention(entity, entity.slug in about)
+            for entity in sorted(self._entities, key=lambda e: e.slug not in about)
+            if entity.slug in anywhere
+        ]

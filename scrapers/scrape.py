@@ -1,9 +1,10 @@
-"""One scrape: fetch every source, turn entries into candidates, store them."""
+"""One scrape: fetch every due source, turn entries into candidates, store them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from brief.errors import SourceError
 from scrapers.candidate import Candidate, build_candidate
@@ -11,6 +12,7 @@ from scrapers.entities import EntityTagger
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
 from scrapers.parse import parse_feed
 from scrapers.relevance import Rules
+from scrapers.schedule import SourceState, decide, due
 from scrapers.sources import Source
 from scrapers.store import Store
 
@@ -22,9 +24,15 @@ class Failure:
     error: str
 
 
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
 @dataclass
 class ScrapeReport:
-    """What a scrape did; `as_json()` is the `brief scrape --json` contract."""
+    """What a scrape did; `as_json()` is the `brief scrape --json` contract (extended)."""
 
     sources: int = 0
     ok: int = 0
@@ -32,6 +40,9 @@ class ScrapeReport:
     failed: list[Failure] = field(default_factory=list)
     new: int = 0
     seen: int = 0
+    clustered: int = 0
+    filtered: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
@@ -42,6 +53,9 @@ class ScrapeReport:
             "failed": [vars(f) for f in self.failed],
             "new": self.new,
             "seen": self.seen,
+            "clustered": self.clustered,
+            "filtered": self.filtered,
+            "skipped": [vars(s) for s in self.skipped],
             "warnings": [vars(w) for w in self.warnings],
         }
 
@@ -52,38 +66,72 @@ def scrape(
     tagger: EntityTagger,
     rules: Rules,
     limits: FetchLimits = FetchLimits(),
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+    on_result: Callable[[FetchResult], None] | None = None,
 ) -> ScrapeReport:
-    """Fetch and store every enabled source; one broken feed never stops the others."""
+    """Fetch and store every enabled, due source; one broken feed never stops the others.
+
+    Each source's items and fetch state are stored as soon as it arrives, in one
+    transaction, so an interrupted scrape loses at most the sources still in flight.
+    """
+    now = now or datetime.now(UTC)
     active = [s for s in sources if s.enabled]
     report = ScrapeReport(sources=len(active))
-    for result in fetch_all(active, store.validators(), limits):
-        _store_result(result, store, tagger, rules, report)
+    states: dict[str, SourceState] = {}
+    to_fetch: list[Source] = []
+    with store.transaction():
+        for source in active:
+            state = store.source_state(source.name)
+            if state is not None and state.url != source.url:
+                store.reset_source(source.name, source.url)  # the editor changed its URL
+                state = store.source_state(source.name)
+            state = state or SourceState(source.name, source.url)
+            states[source.name] = state
+            reason = None if force else due(state, now)
+            if reason:
+                report.skipped.append(Skipped(source.name, reason))
+            else:
+                to_fetch.append(replace(source, url=state.fetch_url))
+
+    def store_one(result: FetchResult) -> None:
+        original = next(s for s in active if s.name == result.source.name)
+        _store_result(result, store, tagger, rules, report, states[original.name])
+        if on_result is not None:
+            on_result(result)
+
+    validators = store.validators()
+    if force:
+        validators = {}
+    fetch_all(to_fetch, validators, limits, on_result=store_one)
     return report
 
 
 def _store_result(
-    result: FetchResult, store: Store, tagger: EntityTagger, rules: Rules, report: ScrapeReport
+    result: FetchResult,
+    store: Store,
+    tagger: EntityTagger,
+    rules: Rules,
+    report: ScrapeReport,
+    state: SourceState | None = None,
 ) -> None:
+    state = state or SourceState(result.source.name, result.source.url)
     name = result.source.name
+    if result.status == "ok":
+        try:
+            parsed = parse_feed(result.body, result.url, result.content_type)
+        except SourceError as err:
+            result = replace(result, status="failed", error=str(err.args[0]))
     if result.status == "failed":
         report.failed.append(Failure(name, result.url or result.source.url, result.error or ""))
         with store.transaction():
-            store.record_fetch(result)
+            store.save_source(decide(state, result, result.fetched_at))
         return
     if result.status == "not_modified":
         report.not_modified += 1
         with store.transaction():
-            store.record_fetch(result)
-        return
-    try:
-        parsed = parse_feed(result.body, result.url, result.content_type)
-    except SourceError as err:
-        failure = Failure(name, result.url, str(err.args[0]))
-        report.failed.append(failure)
-        with store.transaction():
-            store.record_fetch(
-                FetchResult(result.source, "failed", result.fetched_at, error=failure.error)
-            )
+            store.save_source(decide(state, result, result.fetched_at))
         return
     report.ok += 1
     report.warnings.extend(Failure(name, result.url, w) for w in parsed.warnings)
@@ -92,13 +140,20 @@ def _store_result(
         candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
         if candidate is None:
             report.warnings.append(
-                Failure(name, result.url, f"entry without a link: {entry.title!r}")
+                Failure(name, result.url, f"entry without a usable link: {entry.title[:80]!r}")
             )
+        elif candidate.filtered:
+            report.filtered += 1
         else:
+            if candidate.date_flag == "future":
+                report.warnings.append(
+                    Failure(name, result.url, f"future date clamped: {candidate.title[:80]!r}")
+                )
             candidates.append(candidate)
     # Items and the new validators commit together: a scrape killed half way re-fetches.
     with store.transaction():
         added = store.add_candidates(candidates)
-        store.record_fetch(result, added.new)
+        store.save_source(decide(state, result, result.fetched_at, added.new), result.validators)
     report.new += added.new
     report.seen += added.seen
+    report.clustered += added.clustered

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from brief.errors import ConfigError
+from scrapers.relevance import Filters, compile_patterns
 
 _KEYS = {
     "name": "display name of the publication (required)",
@@ -17,6 +18,8 @@ _KEYS = {
     "section": "section suggested for its stories",
     "enabled": "false to skip the source (default true)",
     "home": "the publication's home page",
+    "include": "regexes: keep only items matching one of them",
+    "exclude": "regexes: drop items matching any of them",
 }
 _TABLE = re.compile(r"^\s*\[\[\s*source\s*\]\]")
 
@@ -31,6 +34,7 @@ class Source:
     section: str | None = None
     enabled: bool = True
     home: str | None = None
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def is_remote(self) -> bool:
@@ -113,8 +117,16 @@ def _make_source(
     for key, value in (("section", section), ("home", home)):
         if value is not None and not isinstance(value, str):
             raise fail(f"source {name!r}: {key} must be a string", key)
+    try:
+        filters = Filters(
+            compile_patterns(table.get("include"), path, f"source {name!r}: include"),
+            compile_patterns(table.get("exclude"), path, f"source {name!r}: exclude"),
+        )
+    except ConfigError as err:
+        raise fail(str(err.args[0]), "include" if "include" in str(err) else "exclude") from err
     return Source(
         name=name,
+        filters=filters,
         url=url,
         tier=float(tier),
         section=section if isinstance(section, str) else None,

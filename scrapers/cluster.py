@@ -1,0 +1,66 @@
+"""One story, one candidate: spotting the same story told by several outlets.
+
+Titles become sets of words (syndication noise removed); a MinHash signature cut into
+bands gives each story a few keys, so a new item is compared only with the stories that
+share a key, then confirmed by the Jaccard similarity of its words.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+
+HASHES = 16
+ROWS = 2  # rows per band: 8 bands of 2, tuned for short titles
+TITLE_SIMILAR = 0.6
+TITLE_RELATED = 0.35
+TEXT_SIMILAR = 0.5
+
+_STOP = frozenset(
+    ("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in",
+     "is", "it", "its", "new", "of", "on", "or", "said", "says", "that", "the", "this", "to",
+     "was", "were", "what", "why", "will", "with")
+)  # fmt: skip
+_PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video|report)\s*[:\-\u2013|]\s*", re.I)
+_SUFFIX = re.compile(r"\s+[-\u2013\u2014|]\s+[^-\u2013\u2014|]{2,40}$")
+_WORD = re.compile(r"\w+")
+_SEEDS = [zlib.crc32(f"seed-{i}".encode()) for i in range(HASHES)]
+
+
+def title_key(title: str) -> str:
+    """A title without syndication noise ("UPDATE:", "- Publisher"), lower-cased words."""
+    text = _PREFIX.sub("", title.strip())
+    text = _SUFFIX.sub("", text)
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def words(text: str, limit: int | None = None) -> frozenset[str]:
+    found = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return frozenset(found[:limit] if limit else found)
+
+
+def band_keys(title_words: Iterable[str]) -> list[str]:
+    """The MinHash band keys of a set of words (stable across runs: CRC32, not hash())."""
+    hashed = [zlib.crc32(w.encode()) for w in title_words]
+    if not hashed:
+        return []
+    signature = [min(h ^ seed for h in hashed) for seed in _SEEDS]
+    return [
+        f"{start // ROWS}:" + ":".join(str(v) for v in signature[start : start + ROWS])
+        for start in range(0, HASHES, ROWS)
+    ]
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def same_story(
+    title_a: frozenset[str], text_a: frozenset[str], title_b: frozenset[str], text_b: frozenset[str]
+) -> bool:
+    """Near-identical titles, or related titles over near-identical summaries."""
+    titles = jaccard(title_a, title_b)
+    if titles >= TITLE_SIMILAR:
+        return True
+    return titles >= TITLE_RELATED and jaccard(text_a, text_b) >= TEXT_SIMILAR
