@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 HASHES = 16
 ROWS = 2  # rows per band: 8 bands of 2, tuned for short titles
-TITLE_SIMILAR = 0.6
-TITLE_RELATED = 0.35
+TITLE_SIMILAR = 0.7
+TITLE_RELATED = 0.4
 TEXT_SIMILAR = 0.5
 
 _STOP = frozenset(

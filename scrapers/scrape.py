@@ -97,7 +97,7 @@ def scrape(
 
     def store_one(result: FetchResult) -> None:
         original = next(s for s in active if s.name == result.source.name)
-        _store_result(result, store, tagger, rules, report, states[original.name])
+        _store_result(result, store, tagger, rules, report, states[original.name], now)
         if on_result is not None:
             on_result(result)
 
@@ -115,8 +115,10 @@ def _store_result(
     rules: Rules,
     report: ScrapeReport,
     state: SourceState | None = None,
+    now: datetime | None = None,
 ) -> None:
     state = state or SourceState(result.source.name, result.source.url)
+    now = now or result.fetched_at
     name = result.source.name
     if result.status == "ok":
         try:
@@ -126,12 +128,12 @@ def _store_result(
     if result.status == "failed":
         report.failed.append(Failure(name, result.url or result.source.url, result.error or ""))
         with store.transaction():
-            store.save_source(decide(state, result, result.fetched_at))
+            store.save_source(decide(state, result, now))
         return
     if result.status == "not_modified":
         report.not_modified += 1
         with store.transaction():
-            store.save_source(decide(state, result, result.fetched_at))
+            store.save_source(decide(state, result, now))
         return
     report.ok += 1
     report.warnings.extend(Failure(name, result.url, w) for w in parsed.warnings)
@@ -153,7 +155,7 @@ def _store_result(
     # Items and the new validators commit together: a scrape killed half way re-fetches.
     with store.transaction():
         added = store.add_candidates(candidates)
-        store.save_source(decide(state, result, result.fetched_at, added.new), result.validators)
+        store.save_source(decide(state, result, now, added.new), result.validators)
     report.new += added.new
     report.seen += added.seen
     report.clustered += added.clustered

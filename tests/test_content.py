@@ -83,3 +83,35 @@ def test_accepted_article_is_valid_pelican_markdown(newsletter: Path) -> None:
     ]
     assert "Slug: brands-train-store-staff-as-live-selling-hosts" in header
     assert "Category: Retail & brands" in header  # guessed from Nordstrom, a retailer
+
+
+def test_text_that_looks_like_markup_stays_text_in_the_article(newsletter: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from brief.articles import render_article
+    from scrapers.candidate import Candidate
+
+    moment = datetime(2026, 11, 10, tzinfo=UTC)
+    candidate = Candidate(
+        title="<script>alert(1)</script> & Q&A: TikTok *Shop*",
+        link="https://example.com/a",
+        canonical_url="https://example.com/a",
+        source="Example",
+        published=moment,
+        fetched=moment,
+        summary_html="",
+        summary_text="1. A [link](javascript:alert(1)) <b>bold</b> _claim_\n# heading",
+        score=0.5,
+        entities=(),
+        about=(),
+        guid="g",
+    )
+    text = render_article(candidate, "Platforms", "a", ZoneInfo("UTC"))
+    assert "Title: &lt;script&gt;alert(1)&lt;/script&gt; & Q&A: TikTok *Shop*" in text
+    quote = text.split("\n\n", 1)[1].split("## Why it matters")[0]
+    import markdown
+
+    html = markdown.markdown(quote)
+    assert "<b>" not in html and "<a" not in html and "<h1" not in html and "<em>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "_claim_" in html

@@ -1,0 +1,176 @@
+"""A loopback HTTP server that misbehaves in every way a feed host can."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.conftest import FEEDS
+
+RSS = (FEEDS / "retail-news.rss").read_bytes()
+ETAG = '"v1"'
+_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+
+
+def _rss(items: str, encoding: str = "utf-8", head: str = "") -> bytes:
+    text = (
+        f'{head}<?xml version="1.0" encoding="{encoding}"?>'
+        f'<rss version="2.0"><channel><title>Faults</title><link>http://faults.test/</link>'
+        f"{items}</channel></rss>"
+    )
+    return text.encode(encoding)
+
+
+DUPLICATE_GUIDS = _rss(
+    "<item><title>Live shopping story one</title><link>http://faults.test/one</link>"
+    "<guid>same-guid</guid><pubDate>Mon, 09 Nov 2026 10:00:00 +0000</pubDate></item>"
+    "<item><title>A different live selling story</title><link>http://faults.test/two</link>"
+    "<guid>same-guid</guid><pubDate>Mon, 09 Nov 2026 11:00:00 +0000</pubDate></item>"
+)
+DATES = _rss(
+    "<item><title>Undated live shopping story</title><link>http://faults.test/undated</link></item>"
+    "<item><title>Live shopping story from the future</title><link>http://faults.test/future</link>"
+    "<pubDate>Fri, 01 Jan 2100 10:00:00 +0000</pubDate></item>"
+)
+RELATIVE = (
+    b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+    b'xml:base="http://faults.test/blog/"><title>Rel</title><id>urn:rel</id>'
+    b"<updated>2026-11-09T10:00:00Z</updated><entry><title>Live shopping relative</title>"
+    b'<link href="posts/live"/><id>urn:rel:1</id><updated>2026-11-09T10:00:00Z</updated>'
+    b'<summary type="html">&lt;a href="../about"&gt;about&lt;/a&gt;</summary></entry></feed>'
+)
+LATIN1 = _rss(
+    "<item><title>Caf\u00e9 hosts try live shopping</title><link>http://faults.test/cafe</link>"
+    "<pubDate>Mon, 09 Nov 2026 10:00:00 +0000</pubDate>"
+    "<description>Cr\u00e8me live selling</description></item>",
+    encoding="iso-8859-1",
+)
+XSS = _rss(
+    "<item><title>&lt;script&gt;alert(1)&lt;/script&gt;Live shopping &lt;img src=x onerror=alert(2)&gt;</title>"
+    "<link>javascript:alert(3)</link><guid>http://faults.test/xss</guid>"
+    "<author>&lt;svg onload=alert(4)&gt;</author>"
+    "<pubDate>Mon, 09 Nov 2026 10:00:00 +0000</pubDate>"
+    '<description><![CDATA[<p onmouseover="alert(5)">Live shopping</p><script>alert(6)</script>'
+    '<a href="jav&#x09;ascript:alert(7)">x</a><a href="java\u200bscript:alert(8)">y</a>'
+    '<iframe src="http://evil.test"></iframe><style>body{}</style>'
+    '<a href="https://good.test/">good</a>]]></description></item>'
+)
+
+
+class FaultHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes = b"", **headers: str) -> None:
+        self.send_response(status)
+        headers.setdefault("Content-Type", "application/rss+xml")
+        for key, value in headers.items():
+            self.send_header(key.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        path = self.path.split("?")[0]
+        if path == "/ok.rss":
+            if self.headers.get("If-None-Match") == ETAG:
+                self._send(304, ETag=ETAG)
+            else:
+                self._send(200, RSS, ETag=ETAG)
+        elif path == "/404":
+            self._send(404, b"not here", Content_Type="text/plain")
+        elif path == "/gone":
+            self._send(410, b"gone", Content_Type="text/plain")
+        elif path == "/429":
+            self._send(429, b"slow down", Content_Type="text/plain", Retry_After="120")
+        elif path == "/503":
+            later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+            self._send(503, b"busy", Content_Type="text/plain", Retry_After=later)
+        elif path == "/500":
+            self._send(500, b"oops", Content_Type="text/plain")
+        elif path == "/html":
+            self._send(
+                200,
+                b"<!DOCTYPE html><html><body><p>A page</p></body></html>",
+                Content_Type="text/html",
+            )
+        elif path == "/empty":
+            self._send(200, b"")
+        elif path == "/reset":
+            # Linger 0 then close every handle on the socket: the client gets a TCP reset.
+            linger = b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.close_connection = True
+            self.rfile.close()
+            self.wfile.close()
+            self.connection.close()
+        elif path == "/no-headers":
+            time.sleep(5)
+        elif path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()
+            for byte in RSS[:40]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.25)
+        elif path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(200 * 1024 * 1024))
+            self.end_headers()
+            chunk = b"<!-- padding -->" * 4096
+            try:
+                for _ in range(200 * 1024 * 1024 // len(chunk)):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+        elif path == "/gzip-bomb":
+            self._send(200, _BOMB, Content_Encoding="gzip")
+        elif path == "/gzip-ok":
+            self._send(200, gzip.compress(RSS), Content_Encoding="gzip")
+        elif path == "/loop":
+            self._send(302, Location="/loop", Content_Type="text/plain")
+        elif path == "/moved":
+            self._send(301, Location="/ok.rss", Content_Type="text/plain")
+        elif path == "/found":
+            self._send(302, Location="/ok.rss", Content_Type="text/plain")
+        elif path == "/leading-whitespace":
+            self._send(200, (FEEDS / "leading-whitespace.rss").read_bytes())
+        elif path == "/duplicate-guids":
+            self._send(200, DUPLICATE_GUIDS)
+        elif path == "/dates":
+            self._send(200, DATES)
+        elif path == "/relative":
+            self._send(200, RELATIVE, Content_Type="application/atom+xml")
+        elif path == "/wrong-charset":
+            # The HTTP header says UTF-8, the document is ISO-8859-1 and says so.
+            self._send(200, LATIN1, Content_Type="application/rss+xml; charset=utf-8")
+        elif path == "/xss":
+            self._send(200, XSS)
+        else:
+            self._send(404, b"unknown fault", Content_Type="text/plain")
+
+
+@contextmanager
+def fault_server(host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
+    server = ThreadingHTTPServer((host, 0), FaultHandler)
+    server.daemon_threads = True
+    server.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}", server.requests  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()
