@@ -35,6 +35,12 @@ class Mention:
     about: bool
 
 
+def lead(text: str, limit: int = 280) -> str:
+    """The first sentence of a text (at most `limit` characters): what a story is about."""
+    end = re.search(r"(?<=[.!?。])\s", text[40:limit])
+    return text[: 40 + end.start()] if end else text[:limit]
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
     return slug or "item"
@@ -110,7 +116,7 @@ class EntityTagger:
         return found
 
     def tag(self, title: str, text: str, lead_chars: int = 280) -> list[Mention]:
-        about = self._find(title) | self._find(text[:lead_chars])
+        about = self._find(title) | self._find(lead(text, lead_chars))
         anywhere = about | self._find(text)
         return [
             Mention(entity, entity.slug in about)

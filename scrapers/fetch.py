@@ -13,6 +13,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -77,7 +78,18 @@ def fetch_all(
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every source concurrently; a failure is a result, never an exception."""
-    return asyncio.run(_fetch_all(sources, validators, limits, on_result))
+
+    def run() -> list[FetchResult]:
+        return asyncio.run(_fetch_all(sources, validators, limits, on_result))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    # Called from code that already runs an event loop (a notebook, Playwright's sync API):
+    # run ours on a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 async def _fetch_all(

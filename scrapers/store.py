@@ -371,7 +371,9 @@ class Store:
 def open_store(path: Path) -> Iterator[Store]:
     """Open the store, creating it or migrating it to the current schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30)
+    # One thread at a time, but not always the opening one: fetch_all may run its loop
+    # (and so our per-source callback) on a thread of its own.
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
     db.row_factory = sqlite3.Row
     try:
         db.execute("PRAGMA journal_mode = WAL")
