@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -38,13 +39,14 @@ class Server:
     requests: list[str]
 
 
-def serve(root: Path) -> Iterator[Server]:
+def serve(root: Path, delay: float = 0.0) -> Iterator[Server]:
     """A real HTTP server on 127.0.0.1 (Last-Modified and 304s come from http.server)."""
     requests: list[str] = []
 
     class Handler(_QuietHandler):
         def do_GET(self) -> None:
             requests.append(self.path)
+            time.sleep(delay)
             super().do_GET()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))

@@ -1,0 +1,106 @@
+"""Property tests: whatever a feed contains, the pipeline neither crashes nor lets markup through."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape as xml_escape
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from brief.errors import SourceError
+from brief.markup import html_text
+from scrapers.candidate import build_candidate
+from scrapers.clean import sanitize_html
+from scrapers.entities import EntityTagger, load_entities
+from scrapers.parse import parse_feed
+from scrapers.relevance import load_rules
+from scrapers.sources import Source
+from tests.conftest import REPO
+
+TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
+RULES = load_rules(REPO / "relevance.toml")
+SOURCE = Source("Prop", "https://prop.example/feed")
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+ACTIVE = ("<script", "javascript:", "onerror=", "onload=", "<iframe", "<object", "<embed", "<svg")
+
+HOSTILE = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<a href="java\u200bscript:alert(1)">x</a>',
+        '<a href="jav&#x09;ascript:alert(1)">x</a>',
+        "<svg onload=alert(1)>",
+        "<iframe src=//evil.test></iframe>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+        "<object data=x></object><embed src=x>",
+        "]]><script>alert(1)</script>",
+    ]
+)
+TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+FIELD = st.lists(st.one_of(TEXT, HOSTILE), max_size=4).map("".join)
+
+
+def _check(candidate_html: str, title: str) -> None:
+    lowered = candidate_html.lower()
+    for bad in ACTIVE:
+        assert bad not in lowered
+    # A title is text: once escaped for Pelican's HTML-safe Title field, no markup remains.
+    assert "<" not in html_text(title) and ">" not in html_text(title)
+    assert "\n" not in title
+
+
+def _run(body: bytes) -> None:
+    try:
+        feed = parse_feed(body, "https://prop.example/feed")
+    except SourceError:
+        return
+    for entry in feed.entries:
+        candidate = build_candidate(entry, SOURCE, TAGGER, RULES, NOW)
+        if candidate is not None:
+            _check(candidate.summary_html, candidate.title)
+            assert candidate.link.startswith(("http://", "https://"))
+            assert 0 <= candidate.score <= 1
+            assert candidate.published <= NOW or candidate.date_flag == ""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_never_crash(body: bytes) -> None:
+    _run(body)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=FIELD, summary=FIELD, link=st.one_of(FIELD, st.just("https://prop.example/a")))
+def test_well_formed_rss_with_hostile_fields(title: str, summary: str, link: str) -> None:
+    item = (
+        f"<item><title>{xml_escape(title)}</title><link>{xml_escape(link)}</link>"
+        f"<description>{xml_escape(summary)}</description></item>"
+    )
+    body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>P</title>{item}</channel></rss>'
+    _run(body.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(title=FIELD, summary=FIELD)
+def test_json_feed_with_hostile_fields(title: str, summary: str) -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "P",
+        "items": [
+            {"id": "1", "url": "https://prop.example/a", "title": title, "content_html": summary}
+        ],
+    }
+    _run(json.dumps(feed).encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(FIELD)
+def test_sanitize_is_idempotent_and_safe(fragment: str) -> None:
+    once = sanitize_html(fragment)
+    assert sanitize_html(once) == once
+    for bad in ACTIVE:
+        assert bad not in once.lower()

@@ -1,0 +1,177 @@
+"""The store: clusters, decisions that stick, search, migrations, and surviving kill -9."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.corpus import write_feeds as write_corpus
+from scrapers.candidate import Candidate
+from scrapers.store import MIGRATIONS, SCHEMA_VERSION, open_store
+from tests.conftest import brief, serve, write_feeds
+
+T0 = datetime(2026, 11, 10, 8, tzinfo=UTC)
+
+
+def story(
+    source: str, title: str, minutes: int, link: str | None = None, text: str = ""
+) -> Candidate:
+    link = link or f"https://{source.lower().replace(' ', '')}.example/{minutes}"
+    return Candidate(
+        title=title,
+        link=link,
+        canonical_url=link,
+        source=source,
+        published=T0 + timedelta(minutes=minutes),
+        fetched=T0 + timedelta(hours=5),
+        summary_html=f"<p>{text}</p>",
+        summary_text=text,
+        score=0.5,
+        entities=("TikTok Shop",),
+        about=("TikTok Shop",),
+        guid=f"{source}-{minutes}",
+    )
+
+
+TITLE = "TikTok Shop opens its affiliate program to more creators in Europe"
+
+
+def test_five_outlets_one_candidate(tmp_path: Path) -> None:
+    copies = [
+        story("Wire", f"UPDATE: {TITLE} - Wire", 30),
+        story("Trade Daily", TITLE, 0),
+        story("Tech Post", f"{TITLE} | Tech Post", 45),
+        story("Asia Desk", TITLE.replace("more creators", "more creators and sellers"), 60),
+        story("Retail Brief", f"Exclusive: {TITLE}", 90),
+        story("Other", "Whatnot adds sneaker auctions for collectors in Europe", 10),
+    ]
+    with open_store(tmp_path / "s.sqlite") as store, store.transaction():
+        added = store.add_candidates(copies)
+        assert (added.new, added.seen, added.clustered) == (2, 4, 4)
+        (main,) = [c for c in store.candidates() if "TikTok" in c.title]
+    assert len(main.sources) == 5
+    assert main.first_reported_by == "Trade Daily"
+    assert main.title == TITLE  # the first report speaks for the story, whatever arrived first
+    assert [s.source for s in main.sources][0] == "Trade Daily"
+
+
+def test_different_stories_with_similar_words_stay_apart(tmp_path: Path) -> None:
+    items = [
+        story("A", "Undated live shopping story", 0),
+        story("B", "Live shopping story from the future", 5),
+        story("C", "TikTok Shop cuts fees for sellers in the UK", 10),
+        story("D", "TikTok Shop raises fees for sellers in the US", 15),
+    ]
+    with open_store(tmp_path / "s.sqlite") as store, store.transaction():
+        assert store.add_candidates(items).new == 4
+
+
+def test_rejected_story_stays_rejected_when_it_reappears(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.add_candidates([story("Trade Daily", TITLE, 0)])
+            (candidate,) = store.candidates()
+            store.decide(candidate.id, "rejected", T0)
+        with store.transaction():
+            added = store.add_candidates([story("Late Outlet", f"{TITLE} - Late Outlet", 300)])
+        assert added.new == 0 and added.clustered == 1
+        assert store.candidates() == []
+        (rejected,) = store.candidates(("rejected",))
+        assert rejected.title == TITLE and len(rejected.sources) == 2
+
+
+def test_full_text_search(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.sqlite") as store, store.transaction():
+        store.add_candidates(
+            [
+                story("A", TITLE, 0, text="Commission rates rise"),
+                story("B", "Whatnot adds sneaker auctions", 10, text="Collectors bid live"),
+            ]
+        )
+        assert [c.source for c in store.candidates(search="sneaker")] == ["B"]
+        assert [c.source for c in store.candidates(search="commission")] == ["A"]
+        assert [c.source for c in store.candidates(search="collect")] == ["B"]  # prefix
+        assert store.candidates(search='"; DROP TABLE candidates; --') == []
+
+
+def test_migrates_a_version_1_store(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    MIGRATIONS[0](db)
+    db.execute(
+        "INSERT INTO candidates (guid, canonical_url, title_key, title, link, source, published,"
+        " fetched, summary_html, summary_text, score, entities, about, signals)"
+        " VALUES ('g', 'https://a.example/x', 'k', 'Old live shopping story', 'https://a.example/x',"
+        " 'A', ?, ?, '', 'old text', 0.5, '[]', '[]', '[]')",
+        (T0.isoformat(), T0.isoformat()),
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with open_store(path) as store:
+        assert [c.title for c in store.candidates(search="old")] == ["Old live shopping story"]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_triage_search_and_sources_commands(newsletter: Path, feed_server: object) -> None:
+    base = feed_server.url  # type: ignore[attr-defined]
+    write_feeds(newsletter, {"Retail": f"{base}/retail-news.rss", "Gone": f"{base}/nope.rss"})
+    brief(newsletter, "scrape")
+    found = json.loads(brief(newsletter, "triage", "--json", "--search", "sneaker").stdout)
+    assert [r["title"] for r in found] == [
+        "Whatnot expands live shopping auctions for sneaker collectors"
+    ]
+    rows = {r["source"]: r for r in json.loads(brief(newsletter, "sources", "--json").stdout)}
+    assert rows["Retail"]["items"] == 3 and rows["Retail"]["consecutive_failures"] == 0
+    assert rows["Retail"]["last_success"] and not rows["Retail"]["paused"]
+    assert rows["Gone"]["consecutive_failures"] == 1 and rows["Gone"]["last_success"] is None
+    assert "HTTP 404" in rows["Gone"]["last_error"]
+    table = brief(newsletter, "sources").stdout
+    assert "Retail" in table and "Gone" in table
+
+
+def test_scrape_killed_mid_way_resumes_without_duplicates(newsletter: Path, tmp_path: Path) -> None:
+    www = tmp_path / "corpus"
+    paths = write_corpus(www, feeds=40, items=20)
+    write_feeds(newsletter, {p.stem: f"http://127.0.0.1:{{port}}/{p.name}" for p in paths})
+    gen = serve(www, delay=0.15)
+    server = next(gen)
+    try:
+        feeds = newsletter / "feeds.toml"
+        port = server.url.rsplit(":", 1)[1]
+        feeds.write_text(feeds.read_text().replace("{port}", port))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "brief", "scrape", "--json"], cwd=newsletter
+        )
+        db = newsletter / "data" / "brief.sqlite"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # wait until some sources, not all, are stored
+            if db.exists():
+                try:
+                    done = sqlite3.connect(db).execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+                except sqlite3.Error:
+                    done = 0
+                if done >= 5:
+                    break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+        assert 0 < stored < 40, "the kill should land half way"
+        report = json.loads(brief(newsletter, "scrape", "--json").stdout)
+        assert report["failed"] == []
+        unique = (
+            sqlite3.connect(db)
+            .execute("SELECT COUNT(*), COUNT(DISTINCT canonical_url) FROM copies")
+            .fetchone()
+        )
+        assert report["filtered"] == 0  # the corpus has nothing the rules drop
+        assert unique[0] == unique[1] == 40 * 20  # every item once, none twice
+    finally:
+        next(gen, None)
