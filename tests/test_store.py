@@ -58,7 +58,7 @@ def test_five_outlets_one_candidate(tmp_path: Path) -> None:
     assert len(main.sources) == 5
     assert main.first_reported_by == "Trade Daily"
     assert main.title == TITLE  # the first report speaks for the story, whatever arrived first
-    assert [s.source for s in main.sources][0] == "Trade Daily"
+    assert main.sources[0].source == "Trade Daily"
 
 
 def test_different_stories_with_similar_words_stay_apart(tmp_path: Path) -> None:
