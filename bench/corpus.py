@@ -25,10 +25,57 @@ _NOISE = [
 ]  # fmt: skip
 
 
+_WORDS = [
+    "live",
+    "selling",
+    "creators",
+    "merchants",
+    "hosts",
+    "viewers",
+    "brands",
+    "retailers",
+    "platform",
+    "commission",
+    "sales",
+    "growth",
+    "shoppers",
+    "stream",
+    "discount",
+    "launch",
+    "agency",
+    "studio",
+    "marketplace",
+    "checkout",
+    "conversion",
+    "audience",
+    "product",
+    "demo",
+    "auction",
+    "collectors",
+    "sneakers",
+    "beauty",
+    "fashion",
+    "data",
+    "quarter",
+    "market",
+    "share",
+    "fees",
+    "sellers",
+    "affiliate",
+    "program",
+    "category",
+    "region",
+    "test",
+    "pilot",
+]
+
+
 def _title(rng: random.Random, relevant: bool) -> str:
+    # Real headlines share the trade's words but each has words of its own.
+    own = " ".join(f"w{rng.randrange(20000)}" for _ in range(3))
     if relevant:
-        return f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}"
-    return f"{rng.choice(['Amazon', 'Target', 'Netflix', 'Twitch'])} {rng.choice(_NOISE)}"
+        return f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} in {own}"
+    return f"{rng.choice(['Amazon', 'Target', 'Netflix', 'Twitch'])} {rng.choice(_NOISE)} {own}"
 
 
 def write_feeds(folder: Path, feeds: int, items: int, seed: int = 7) -> list[Path]:
@@ -45,11 +92,15 @@ def write_feeds(folder: Path, feeds: int, items: int, seed: int = 7) -> list[Pat
             if kind < 0.1:
                 title = f"UPDATE: {shared[index]} - Outlet {number}"  # a syndicated copy
             else:
-                title = f"{_title(rng, relevant=kind < 0.7)}, report {number}-{index}"
+                title = _title(rng, relevant=kind < 0.7)
             moment = start + timedelta(minutes=rng.randrange(60 * 24 * 20))
+            # A few words of the trade, many of the story's own (as in real summaries).
+            words = " ".join(
+                rng.choice(_WORDS) if rng.random() < 0.3 else f"w{rng.randrange(20000)}"
+                for _ in range(rng.randrange(25, 60))
+            )
             summary = (
-                f"<p>{escape(title)}. Live selling keeps growing as creators and merchants "
-                f"try new formats; analysts watch GMV and conversion.</p>"
+                f"<p>{escape(title)}. {words.capitalize()}.</p>"
                 f'<p><a href="/story/{number}-{index}?utm_source=rss">Read more</a></p>'
             )
             entries.append(

@@ -1,14 +1,18 @@
-"""`make bench`: each figure is a ratio against a baseline run side by side, in one process.
+"""`make bench`: every figure is a ratio against a baseline run side by side in one process.
 
-- ingest: CPU per entry of our whole pipeline (parse, clean, sanitize, score, tag, store)
-  divided by `feedparser.parse` alone on the same bytes.
-- build: `brief build` (Pelican + our theme and plugin, search index, digests) divided by a
-  plain Pelican build of the same articles with its default theme and no plugins.
+ingest  CPU per entry of the whole pipeline (parse, clean, sanitize, score, tag, cluster,
+        store) divided by `feedparser.parse` alone on the same bytes, called as we call it.
+scrape  the real `scrape()` over HTTP: feeds served from many loopback addresses with a
+        delay per response; cold (everything new), then warm (every feed answers 304).
+        Cold wall time is compared with feedparser alone parsing the same corpus.
+build   `brief build` (Pelican + our theme and plugin + search index + digests) divided by
+        a plain Pelican build of the same articles with its default theme and no plugins.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -22,42 +26,87 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import REPO, write_feeds, write_newsletter
-from scrapers.candidate import build_candidate
 from scrapers.entities import EntityTagger, load_entities
-from scrapers.fetch import FetchResult
+from scrapers.fetch import FetchLimits, FetchResult
 from scrapers.relevance import load_rules
-from scrapers.scrape import ScrapeReport, _store_result
+from scrapers.scrape import ScrapeReport, _store_result, scrape
 from scrapers.sources import Source
 from scrapers.store import open_store
 
+TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
+RULES = load_rules(REPO / "relevance.toml")
 
-def bench_ingest(work: Path, feeds: int, items: int) -> None:
-    paths = write_feeds(work / "feeds", feeds, items)
-    bodies = [p.read_bytes() for p in paths]
-    entries = feeds * items
 
+def _feedparser_alone(bodies: list[bytes]) -> float:
     started = time.process_time()
     for body in bodies:
-        feedparser.parse(body)
-    baseline = time.process_time() - started
+        feedparser.parse(
+            body,
+            response_headers={"content-location": "https://outlet.example/feed"},
+            sanitize_html=False,
+        )
+    return time.process_time() - started
 
-    tagger = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
-    rules = load_rules(REPO / "relevance.toml")
+
+def bench_ingest(work: Path, feeds: int, items: int) -> None:
+    paths = write_feeds(work / "ingest", feeds, items)
+    bodies = [p.read_bytes() for p in paths]
+    entries = feeds * items
+    baseline = _feedparser_alone(bodies)
     report = ScrapeReport()
     now = datetime.now(UTC)
     started = time.process_time()
-    with open_store(work / "bench.sqlite") as store:
+    with open_store(work / "ingest.sqlite") as store:
         for path, body in zip(paths, bodies, strict=True):
-            source = Source(path.stem, path.as_uri())
-            result = FetchResult(source, "ok", now, body=body, url=f"https://{path.stem}.example/")
-            _store_result(result, store, tagger, rules, report)
+            source = Source(path.stem, f"https://outlet.example/{path.name}")
+            result = FetchResult(source, "ok", now, body=body, url=source.url)
+            _store_result(result, store, TAGGER, RULES, report)
     ours = time.process_time() - started
-    assert build_candidate  # the pipeline above is the one `brief scrape` runs
-    print(f"ingest  {feeds} feeds x {items} items = {entries} entries")
-    print(f"  feedparser.parse alone   {baseline * 1e6 / entries:8.0f} us CPU per entry")
-    print(f"  whole pipeline           {ours * 1e6 / entries:8.0f} us CPU per entry")
-    print(f"  ratio pipeline/parse     {ours / baseline:8.2f}   (target <= 1.5)")
-    print(f"  stored {report.new} new, {report.seen} seen (clusters and duplicates)")
+    print(f"ingest  {feeds} feeds x {items} items = {entries} entries (CPU time)")
+    print(f"  feedparser.parse alone        {baseline * 1e6 / entries:7.0f} us per entry")
+    print(f"  whole pipeline                {ours * 1e6 / entries:7.0f} us per entry")
+    print(f"  ratio pipeline / feedparser   {ours / baseline:7.2f}   (target <= 1.5)")
+    print(f"  stored {report.new} new; {report.clustered} copies joined a story")
+
+
+def bench_scrape(work: Path, feeds: int, items: int, hosts: int, delay: float) -> None:
+    folder = work / "served"
+    paths = write_feeds(folder, feeds, items, seed=11)
+    baseline = _feedparser_alone([p.read_bytes() for p in paths])
+    # The servers run in a process of their own, so they do not compete for our GIL.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.feeds_server", str(folder), str(hosts), str(delay)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None and server.stdin is not None
+    bases = json.loads(server.stdout.readline())
+    try:
+        sources = [Source(p.stem, f"{bases[i % len(bases)]}/{p.name}") for i, p in enumerate(paths)]
+        limits = FetchLimits(concurrency=64)
+        with open_store(work / "scrape.sqlite") as store:
+            wall, cpu = time.perf_counter(), time.process_time()
+            cold = scrape(sources, store, TAGGER, RULES, limits)
+            cold_wall, cold_cpu = time.perf_counter() - wall, time.process_time() - cpu
+            wall = time.perf_counter()
+            warm = scrape(sources, store, TAGGER, RULES, limits)
+            warm_wall = time.perf_counter() - wall
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    print(
+        f"scrape  {feeds} feeds x {items} items over HTTP, {hosts} loopback hosts,"
+        f" {delay * 1000:.0f} ms per response"
+    )
+    print(
+        f"  cold: {cold_wall:6.2f} s wall, {cold_cpu:6.2f} s CPU; {cold.ok} ok, {cold.new} new,"
+        f" {len(cold.failed)} failed"
+    )
+    print(f"  feedparser alone on the corpus {baseline:6.2f} s CPU")
+    print(f"  ratio cold wall / feedparser   {cold_wall / baseline:6.2f}   (target <= 1.5)")
+    print(f"  warm: {warm_wall:6.2f} s wall; {warm.not_modified} not modified (target < 2 s)")
 
 
 def _timed(command: list[str], cwd: Path) -> float:
@@ -79,22 +128,29 @@ def bench_build(work: Path, articles: int) -> None:
     print(f"build   {articles} articles")
     print(f"  plain Pelican, default theme   {plain:6.2f} s")
     print(f"  brief build (site+search+mail) {ours:6.2f} s")
-    print(f"  ratio ours/plain               {ours / plain:6.2f}   (target <= 1.5)")
+    print(f"  ratio ours / plain             {ours / plain:6.2f}   (target <= 1.5)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--feeds", type=int, default=100)
+    parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--only", choices=["ingest", "scrape", "build"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
-        bench_ingest(work, args.feeds, args.items)
-        bench_build(work, args.articles)
+        if args.only in (None, "ingest"):
+            bench_ingest(work, min(args.feeds, 100), args.items)
+        if args.only in (None, "scrape"):
+            bench_scrape(work, args.feeds, args.items, args.hosts, args.delay)
+        if args.only in (None, "build"):
+            bench_build(work, args.articles)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest build)")
+    print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest child)")
 
 
 if __name__ == "__main__":

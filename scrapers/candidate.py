@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from scrapers.clean import canonical_url, clean_title, html_to_text, safe_link, sanitize_html
 from scrapers.entities import EntityTagger
 from scrapers.parse import RawEntry
+from scrapers.phrases import Words
 from scrapers.relevance import Rules, score_item
 from scrapers.sources import Source
 
@@ -69,8 +70,9 @@ def build_candidate(
         published, flag = fetched, "future"
     haystack = f"{title}\n{summary_text}"
     filtered = rules.filters.rejects(haystack) or source.filters.rejects(haystack) or ""
-    mentions = tagger.tag(title, summary_text)
-    score = score_item(rules, title, summary_text, mentions, source.tier)
+    title_words, text_words = Words(title), Words(summary_text)
+    mentions = tagger.tag(title_words, text_words)
+    score = score_item(rules, title_words, text_words, mentions, source.tier)
     canonical = canonical_url(link)
     # A GUID reused for different links is not one item: identity is GUID plus URL.
     guid = hashlib.sha1(f"{entry.guid or ''}\n{canonical}".encode()).hexdigest()

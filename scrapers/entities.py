@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brief.errors import ConfigError
+from scrapers.phrases import PhraseIndex, Words
 
 _KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description"}
 
@@ -85,39 +86,32 @@ def load_entities(path: Path) -> list[Entity]:
 
 
 class EntityTagger:
-    """Finds watchlist entities in text, on whole words, respecting case where it matters.
-
-    All aliases go into one case-insensitive pattern, so a text is scanned once whatever
-    the size of the watchlist; case-sensitive names are then checked on the match itself.
-    """
+    """Finds watchlist entities in text, on whole words, respecting case where it matters."""
 
     def __init__(self, entities: list[Entity]):
         self._entities = list(entities)
-        self._by_alias: dict[str, list[tuple[Entity, str]]] = {}
-        for entity in self._entities:
-            for alias in entity.names:
-                self._by_alias.setdefault(alias.casefold(), []).append((entity, alias))
-        parts = []
-        for alias in sorted(self._by_alias, key=len, reverse=True):
-            escaped = re.escape(alias)
-            if alias.isascii():
-                # Whole words only: "Flip" must not match "flipping"; "JD" not "JDs".
-                escaped = rf"(?<![\w]){escaped}(?![\w])"
-            parts.append(escaped)
-        self._pattern = re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE)
+        self._index = PhraseIndex(
+            (entity.slug, name, entity.case_sensitive)
+            for entity in self._entities
+            for name in entity.names
+        )
 
-    def _find(self, text: str) -> set[str]:
-        found = set()
-        for match in self._pattern.finditer(text):
-            word = match.group(0)
-            for entity, alias in self._by_alias.get(word.casefold(), ()):
-                if not entity.case_sensitive or word == alias:
-                    found.add(entity.slug)
-        return found
-
-    def tag(self, title: str, text: str, lead_chars: int = 280) -> list[Mention]:
-        about = self._find(title) | self._find(lead(text, lead_chars))
-        anywhere = about | self._find(text)
+    def tag(
+        self,
+        title: str | Words,
+        text: str | Words,
+        lead_chars: int = 280,
+    ) -> list[Mention]:
+        """Entities named in an item; `about` when named in the title or the first sentence."""
+        title = title if isinstance(title, Words) else Words(title)
+        text = text if isinstance(text, Words) else Words(text)
+        lead_words = len(Words(lead(text.text, lead_chars)).words)
+        about = self._index.find(title)
+        anywhere = set(about)
+        for key, position in self._index.find_at(text):
+            anywhere.add(key)
+            if position < lead_words:
+                about.add(key)
         return [
             Mention(entity, entity.slug in about)
             for entity in sorted(self._entities, key=lambda e: e.slug not in about)

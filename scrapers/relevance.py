@@ -16,6 +16,7 @@ from pathlib import Path
 
 from brief.errors import ConfigError
 from scrapers.entities import Mention
+from scrapers.phrases import PhraseIndex, Words
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,14 @@ class Rules:
     filters: Filters = field(default_factory=Filters)
 
     def __post_init__(self) -> None:
-        alternatives = sorted((re.escape(p) for p, _ in self.phrases), key=len, reverse=True)
-        pattern = rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)" if alternatives else r"(?!x)x"
-        object.__setattr__(self, "_pattern", re.compile(pattern, re.IGNORECASE))
+        index = PhraseIndex((phrase, phrase, False) for phrase, _ in self.phrases)
+        object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_weights", dict(self.phrases))
 
-    def matches(self, text: str) -> set[str]:
-        pattern: re.Pattern[str] = self._pattern  # type: ignore[attr-defined]
-        return {m.group(0).lower() for m in pattern.finditer(text)}
+    def matches(self, text: str | Words) -> set[str]:
+        """The phrases (as written in the rules) that occur in `text`, whole words."""
+        index: PhraseIndex = self._index  # type: ignore[attr-defined]
+        return index.find(text)
 
     def weight(self, phrase: str) -> float:
         weights: dict[str, float] = self._weights  # type: ignore[attr-defined]
@@ -115,7 +116,11 @@ def load_rules(path: Path) -> Rules:
 
 
 def score_item(
-    rules: Rules, title: str, text: str, mentions: Sequence[Mention], tier: float = 1.0
+    rules: Rules,
+    title: str | Words,
+    text: str | Words,
+    mentions: Sequence[Mention],
+    tier: float = 1.0,
 ) -> Score:
     """A score in 0..1: phrase weights (title counts more), watchlist entities, source tier.
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -95,17 +98,98 @@ def scrape(
             else:
                 to_fetch.append(replace(source, url=state.fetch_url))
 
-    def store_one(result: FetchResult) -> None:
-        original = next(s for s in active if s.name == result.source.name)
-        _store_result(result, store, tagger, rules, report, states[original.name], now)
-        if on_result is not None:
-            on_result(result)
+    validators = {} if force else store.validators()
+    with _Preparer(tagger, rules, parallel=len(to_fetch) >= PARALLEL_FROM) as preparer:
+        pending = []
 
-    validators = store.validators()
-    if force:
-        validators = {}
-    fetch_all(to_fetch, validators, limits, on_result=store_one)
+        def arrived(result: FetchResult) -> None:
+            pending.append((result, preparer.submit(result)))
+
+        fetch_all(to_fetch, validators, limits, on_result=arrived)
+        for result, prepared in pending:
+            _save(result, prepared.result(), store, report, states[result.source.name], now)
+            if on_result is not None:
+                on_result(result)
     return report
+
+
+PARALLEL_FROM = 8  # sources; below that, worker processes cost more than they save
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A fetched feed turned into candidates (pure work: no I/O, safe in a worker process)."""
+
+    candidates: tuple[Candidate, ...] = ()
+    warnings: tuple[str, ...] = ()
+    filtered: int = 0
+    error: str | None = None
+
+
+def prepare(result: FetchResult, tagger: EntityTagger, rules: Rules) -> Prepared:
+    """Parse a fetched feed and build its candidates."""
+    if result.status != "ok":
+        return Prepared()
+    try:
+        parsed = parse_feed(result.body, result.url, result.content_type)
+    except SourceError as err:
+        return Prepared(error=str(err.args[0]))
+    warnings = list(parsed.warnings)
+    candidates = []
+    filtered = 0
+    for entry in parsed.entries:
+        candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
+        if candidate is None:
+            warnings.append(f"entry without a usable link: {entry.title[:80]!r}")
+        elif candidate.filtered:
+            filtered += 1
+        else:
+            if candidate.date_flag == "future":
+                warnings.append(f"future date clamped: {candidate.title[:80]!r}")
+            candidates.append(candidate)
+    return Prepared(tuple(candidates), tuple(warnings), filtered)
+
+
+_WORKER: tuple[EntityTagger, Rules] | None = None
+
+
+def _init_worker(tagger: EntityTagger, rules: Rules) -> None:
+    global _WORKER
+    _WORKER = (tagger, rules)
+
+
+def _prepare_in_worker(result: FetchResult) -> Prepared:
+    assert _WORKER is not None
+    return prepare(result, *_WORKER)
+
+
+class _Preparer:
+    """Parses feeds on every core while the network and the store keep the main thread."""
+
+    def __init__(self, tagger: EntityTagger, rules: Rules, parallel: bool):
+        self._tagger, self._rules = tagger, rules
+        self._pool: ProcessPoolExecutor | None = None
+        if parallel and (os.cpu_count() or 1) > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=os.cpu_count(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(tagger, rules),
+            )
+
+    def submit(self, result: FetchResult) -> Future[Prepared]:
+        if self._pool is not None and result.status == "ok":
+            return self._pool.submit(_prepare_in_worker, result)
+        done: Future[Prepared] = Future()
+        done.set_result(prepare(result, self._tagger, self._rules))
+        return done
+
+    def __enter__(self) -> _Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def _store_result(
@@ -117,14 +201,23 @@ def _store_result(
     state: SourceState | None = None,
     now: datetime | None = None,
 ) -> None:
+    """Prepare and save one fetched source in this process (for small runs and benchmarks)."""
     state = state or SourceState(result.source.name, result.source.url)
-    now = now or result.fetched_at
+    _save(result, prepare(result, tagger, rules), store, report, state, now or result.fetched_at)
+
+
+def _save(
+    result: FetchResult,
+    prepared: Prepared,
+    store: Store,
+    report: ScrapeReport,
+    state: SourceState,
+    now: datetime,
+) -> None:
+    """Record one source's outcome: its items and new state commit together."""
     name = result.source.name
-    if result.status == "ok":
-        try:
-            parsed = parse_feed(result.body, result.url, result.content_type)
-        except SourceError as err:
-            result = replace(result, status="failed", error=str(err.args[0]))
+    if prepared.error is not None:
+        result = replace(result, status="failed", error=prepared.error)
     if result.status == "failed":
         report.failed.append(Failure(name, result.url or result.source.url, result.error or ""))
         with store.transaction():
@@ -136,25 +229,11 @@ def _store_result(
             store.save_source(decide(state, result, now))
         return
     report.ok += 1
-    report.warnings.extend(Failure(name, result.url, w) for w in parsed.warnings)
-    candidates: list[Candidate] = []
-    for entry in parsed.entries:
-        candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
-        if candidate is None:
-            report.warnings.append(
-                Failure(name, result.url, f"entry without a usable link: {entry.title[:80]!r}")
-            )
-        elif candidate.filtered:
-            report.filtered += 1
-        else:
-            if candidate.date_flag == "future":
-                report.warnings.append(
-                    Failure(name, result.url, f"future date clamped: {candidate.title[:80]!r}")
-                )
-            candidates.append(candidate)
+    report.filtered += prepared.filtered
+    report.warnings.extend(Failure(name, result.url, w) for w in prepared.warnings)
     # Items and the new validators commit together: a scrape killed half way re-fetches.
     with store.transaction():
-        added = store.add_candidates(candidates)
+        added = store.add_candidates(prepared.candidates)
         store.save_source(decide(state, result, now, added.new), result.validators)
     report.new += added.new
     report.seen += added.seen

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from brief.errors import BriefError
 from scrapers.candidate import Candidate, SourceLink
@@ -21,6 +22,7 @@ from scrapers.cluster import band_keys, same_story, title_key, words
 from scrapers.fetch import Validators
 from scrapers.schedule import SourceState
 
+_T = TypeVar("_T")
 STATUSES = ("new", "accepted", "rejected")
 CLUSTER_WINDOW = timedelta(days=7)
 TEXT_WORDS = 60
@@ -76,6 +78,9 @@ def _v2(db: sqlite3.Connection) -> None:
     )
     rows = db.execute("SELECT id, title, summary_text, published FROM candidates").fetchall()
     for candidate_id, title, text, published in rows:
+        db.execute(
+            "UPDATE candidates SET text_words = ? WHERE id = ?", (_text_words(text), candidate_id)
+        )
         _index(db, candidate_id, title, text, published)
 
 
@@ -83,16 +88,23 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _text_words(text: str) -> str:
+    return " ".join(sorted(words(text, TEXT_WORDS)))
+
+
 def _index(
-    db: sqlite3.Connection, candidate_id: int, title: str, text: str, published: str
+    db: sqlite3.Connection,
+    candidate_id: int,
+    title: str,
+    text: str,
+    published: str,
+    keys: list[str] | None = None,
 ) -> None:
-    db.execute(
-        "UPDATE candidates SET text_words = ? WHERE id = ?",
-        (" ".join(sorted(words(text, TEXT_WORDS))), candidate_id),
-    )
+    """Clustering keys and full-text entry of a stored candidate."""
+    keys = band_keys(words(title_key(title))) if keys is None else keys
     db.executemany(
         "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
-        [(key, candidate_id, published) for key in band_keys(words(title_key(title)))],
+        [(key, candidate_id, published) for key in keys],
     )
     db.execute(
         "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
@@ -172,97 +184,189 @@ class Store:
     # -- candidates ------------------------------------------------------------------------
 
     def add_candidates(self, candidates: Iterable[Candidate]) -> AddResult:
-        """Store new stories; a copy of a known story joins that story's cluster."""
+        """Store new stories; a copy of a known story joins that story's cluster.
+
+        Works on the batch as a whole (one source's items, typically): a handful of
+        queries per batch rather than several per item.
+        """
+        batch = list(candidates)
+        known = self._known(batch)
+        title_words = [words(title_key(c.title)) for c in batch]
+        all_keys = [band_keys(w) for w in title_words]
+        cache: dict[int, tuple[str, str]] = {}  # id -> (title key, summary words), as stored
+        neighbours = self._neighbours(batch, all_keys, cache)
         new = seen = clustered = 0
-        for candidate in candidates:
-            if self._known(candidate):
+        keys_rows: list[tuple[str, int, str]] = []
+        copies: list[tuple[int, Candidate]] = []
+        # Full-text rows are written at the end; a story promoted before then is updated here.
+        search_rows: dict[int, tuple[str, str]] = {}
+        for candidate, its_words, keys in zip(batch, title_words, all_keys, strict=True):
+            if candidate.canonical_url in known or candidate.guid in known:
                 seen += 1
                 continue
-            cluster = self._cluster_for(candidate)
+            known |= {candidate.canonical_url, candidate.guid}
+            text_words = words(candidate.summary_text, TEXT_WORDS)
+            cluster = self._match(candidate, its_words, text_words, keys, neighbours, cache)
             if cluster is not None:
-                self._add_copy(cluster, candidate)
-                self._promote_if_first(cluster, candidate)
+                copies.append((cluster, candidate))
+                if self._promote_if_first(cluster, candidate, indexed=cluster not in search_rows):
+                    search_rows[cluster] = (candidate.title, candidate.summary_text)
                 clustered += 1
                 seen += 1
                 continue
             published = candidate.published.isoformat()
-            cursor = self._db.execute(
-                """INSERT INTO candidates (guid, canonical_url, title_key, title, link, source,
-                       published, fetched, summary_html, summary_text, score, entities, about,
-                       signals, date_flag, section)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    candidate.guid,
-                    candidate.canonical_url,
-                    title_key(candidate.title),
-                    candidate.title,
-                    candidate.link,
-                    candidate.source,
-                    published,
-                    candidate.fetched.isoformat(),
-                    candidate.summary_html,
-                    candidate.summary_text,
-                    candidate.score,
-                    json.dumps(candidate.entities, ensure_ascii=False),
-                    json.dumps(candidate.about, ensure_ascii=False),
-                    json.dumps(candidate.signals, ensure_ascii=False),
-                    candidate.date_flag,
-                    candidate.section,
-                ),
-            )
-            assert cursor.lastrowid is not None
-            _index(self._db, cursor.lastrowid, candidate.title, candidate.summary_text, published)
-            self._add_copy(cursor.lastrowid, candidate)
+            candidate_id = self._insert(candidate, text_words)
+            cache[candidate_id] = (title_key(candidate.title), " ".join(sorted(text_words)))
+            for key in keys:
+                keys_rows.append((key, candidate_id, published))
+                neighbours.setdefault(key, []).append((candidate_id, published))
+            copies.append((candidate_id, candidate))
+            search_rows[candidate_id] = (candidate.title, candidate.summary_text)
             new += 1
+        self._db.executemany(
+            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)", keys_rows
+        )
+        self._db.executemany(
+            "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
+            [(cid, title, text) for cid, (title, text) in search_rows.items()],
+        )
+        self._db.executemany(
+            "INSERT INTO copies (candidate_id, source, link, canonical_url, published)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (cid, c.source, c.link, c.canonical_url, c.published.isoformat())
+                for cid, c in copies
+            ],
+        )
         return AddResult(new, seen, clustered)
 
-    def _known(self, candidate: Candidate) -> bool:
-        row = self._db.execute(
-            "SELECT 1 FROM copies WHERE canonical_url = ? UNION ALL"
-            " SELECT 1 FROM candidates WHERE guid = ? LIMIT 1",
-            (candidate.canonical_url, candidate.guid),
-        ).fetchone()
-        return row is not None
+    def _insert(self, candidate: Candidate, text_words: frozenset[str]) -> int:
+        cursor = self._db.execute(
+            """INSERT INTO candidates (guid, canonical_url, title_key, title, link, source,
+                   published, fetched, summary_html, summary_text, score, entities, about,
+                   signals, date_flag, section, text_words)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                candidate.guid,
+                candidate.canonical_url,
+                title_key(candidate.title),
+                candidate.title,
+                candidate.link,
+                candidate.source,
+                candidate.published.isoformat(),
+                candidate.fetched.isoformat(),
+                candidate.summary_html,
+                candidate.summary_text,
+                candidate.score,
+                json.dumps(candidate.entities, ensure_ascii=False),
+                json.dumps(candidate.about, ensure_ascii=False),
+                json.dumps(candidate.signals, ensure_ascii=False),
+                candidate.date_flag,
+                candidate.section,
+                " ".join(sorted(text_words)),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
-    def _cluster_for(self, candidate: Candidate) -> int | None:
-        title_words = words(title_key(candidate.title))
-        keys = band_keys(title_words)
-        if len(title_words) < 3 or not keys:
+    def _known(self, batch: list[Candidate]) -> set[str]:
+        """The batch's canonical URLs and GUIDs that the store already has."""
+        found: set[str] = set()
+        for chunk in _chunks(batch):
+            marks = ",".join("?" * len(chunk))
+            found |= {
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT canonical_url FROM copies WHERE canonical_url IN ({marks})",
+                    [c.canonical_url for c in chunk],
+                )
+            }
+            found |= {
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT guid FROM candidates WHERE guid IN ({marks})", [c.guid for c in chunk]
+                )
+            }
+        return found
+
+    def _neighbours(
+        self,
+        batch: list[Candidate],
+        batch_keys: list[list[str]],
+        cache: dict[int, tuple[str, str]],
+    ) -> dict[str, list[tuple[int, str]]]:
+        """Stored stories sharing a clustering key with the batch: key -> (id, published).
+
+        Their words go into `cache`, for the exact comparison.
+        """
+        keys = sorted({k for ks in batch_keys for k in ks})
+        if not keys:
+            return {}
+        low = (min(c.published for c in batch) - CLUSTER_WINDOW).isoformat()
+        high = (max(c.published for c in batch) + CLUSTER_WINDOW).isoformat()
+        found: dict[str, list[tuple[int, str]]] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"""SELECT k.candidate_id, group_concat(k.key, ' '), k.published,
+                           c.title_key, c.text_words
+                    FROM cluster_keys k JOIN candidates c ON c.id = k.candidate_id
+                    WHERE k.key IN ({marks}) AND k.published BETWEEN ? AND ?
+                    GROUP BY k.candidate_id""",
+                (*chunk, low, high),
+            )
+            for candidate_id, keys, published, title, text in rows:
+                for key in keys.split():
+                    found.setdefault(key, []).append((candidate_id, published))
+                if candidate_id not in cache:
+                    cache[candidate_id] = (title, text)
+        return found
+
+    def _match(
+        self,
+        candidate: Candidate,
+        title_words: frozenset[str],
+        text_words: frozenset[str],
+        keys: list[str],
+        neighbours: dict[str, list[tuple[int, str]]],
+        cache: dict[int, tuple[str, str]],
+    ) -> int | None:
+        """The stored story this candidate is a copy of, if any."""
+        if len(title_words) < 3:
             return None
         low = (candidate.published - CLUSTER_WINDOW).isoformat()
         high = (candidate.published + CLUSTER_WINDOW).isoformat()
-        marks = ",".join("?" * len(keys))
-        rows = self._db.execute(
-            f"""SELECT DISTINCT c.id, c.title_key, c.text_words FROM cluster_keys k
-                JOIN candidates c ON c.id = k.candidate_id
-                WHERE k.key IN ({marks}) AND k.published BETWEEN ? AND ? ORDER BY c.id""",
-            (*keys, low, high),
-        ).fetchall()
-        text_words = words(candidate.summary_text, TEXT_WORDS)
-        for candidate_id, other_title, other_text in rows:
-            if same_story(
-                title_words, text_words, words(other_title), frozenset(other_text.split())
-            ):
-                return int(candidate_id)
+        ids = sorted(
+            {cid for key in keys for cid, when in neighbours.get(key, ()) if low <= when <= high}
+        )
+        for candidate_id in ids[:64]:
+            other_title, other_text = cache[candidate_id]
+            if same_story(title_words, text_words, words(other_title), other_text):
+                return candidate_id
         return None
 
-    def _promote_if_first(self, candidate_id: int, candidate: Candidate) -> None:
-        """The copy published first speaks for an undecided story, whatever the fetch order."""
+    def _promote_if_first(self, candidate_id: int, candidate: Candidate, indexed: bool) -> bool:
+        """The copy published first speaks for an undecided story, whatever the fetch order.
+
+        True when the story was promoted; its full-text entry is rewritten here when it
+        is `indexed` already, else the caller writes the new one.
+        """
         row = self._db.execute(
             "SELECT title, summary_text, published, status FROM candidates WHERE id = ?",
             (candidate_id,),
         ).fetchone()
         if row["status"] != "new" or _date(row["published"]) <= candidate.published:
-            return
-        self._db.execute(
-            "INSERT INTO candidates_fts (candidates_fts, rowid, title, summary_text)"
-            " VALUES ('delete', ?, ?, ?)",
-            (candidate_id, row["title"], row["summary_text"]),
-        )
-        self._db.execute(
-            "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
-            (candidate_id, candidate.title, candidate.summary_text),
-        )
+            return False
+        if indexed:
+            self._db.execute(
+                "INSERT INTO candidates_fts (candidates_fts, rowid, title, summary_text)"
+                " VALUES ('delete', ?, ?, ?)",
+                (candidate_id, row["title"], row["summary_text"]),
+            )
+            self._db.execute(
+                "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
+                (candidate_id, candidate.title, candidate.summary_text),
+            )
         self._db.execute(
             """UPDATE candidates SET guid = ?, canonical_url = ?, title_key = ?, title = ?,
                    link = ?, source = ?, published = ?, summary_html = ?, summary_text = ?,
@@ -285,19 +389,7 @@ class Store:
                 candidate_id,
             ),
         )
-
-    def _add_copy(self, candidate_id: int, candidate: Candidate) -> None:
-        self._db.execute(
-            "INSERT INTO copies (candidate_id, source, link, canonical_url, published)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                candidate_id,
-                candidate.source,
-                candidate.link,
-                candidate.canonical_url,
-                candidate.published.isoformat(),
-            ),
-        )
+        return True
 
     def candidates(
         self,
@@ -395,6 +487,11 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         with db:  # each migration and its version number commit together
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
+
+
+def _chunks(items: Sequence[_T], size: int = 500) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _fts_query(text: str) -> str:

@@ -1,0 +1,90 @@
+"""Finding many phrases in a text in one pass over its words.
+
+One big regex alternation of every alias is slow in Python (the engine tries each
+alternative at each position); looking up word n-grams in a dict is not. Phrases in
+scripts written without spaces (Chinese) are matched as substrings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+
+
+class Words:
+    """A text cut into words once, for every index that looks at it."""
+
+    __slots__ = ("folded", "text", "words")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = _WORD.findall(text)
+        self.folded = [w.casefold() for w in self.words]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str  # what the caller registered
+    words: tuple[str, ...]  # as written, for case-sensitive phrases
+    case_sensitive: bool
+
+
+class PhraseIndex:
+    """Whole-word phrase matching: "Flip" never matches "flipping", "JD" never "JDs"."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str, bool]]):
+        """`phrases`: (key, phrase, case_sensitive) triples; a key may have many phrases."""
+        self._grams: dict[tuple[str, ...], list[_Entry]] = {}
+        self._firsts: set[str] = set()
+        self._spaceless: list[tuple[str, str]] = []
+        self._longest = 1
+        for key, phrase, case_sensitive in phrases:
+            words = tuple(_WORD.findall(phrase))
+            if not words:
+                continue
+            if not phrase.isascii() and len(words) == 1 and words[0] == phrase:
+                self._spaceless.append((key, phrase))  # e.g. 直播带货: no word boundaries
+                continue
+            folded = tuple(w.casefold() for w in words)
+            self._grams.setdefault(folded, []).append(_Entry(key, words, case_sensitive))
+            self._firsts.add(folded[0])
+            self._longest = max(self._longest, len(words))
+
+    def find(self, text: str | Words) -> set[str]:
+        """The keys of every phrase present in `text`.
+
+        The longest phrase at a position wins and consumes its words: "Amazon Live" is
+        the platform, not also the company Amazon.
+        """
+        text = text if isinstance(text, Words) else Words(text)
+        return {key for key, _ in self.find_at(text)}
+
+    def find_at(self, text: Words) -> list[tuple[str, int]]:
+        """(key, word position) of every phrase found; Chinese phrases count as position 0."""
+        found = [
+            (key, len(_WORD.findall(text.text[: text.text.index(phrase)])))
+            for key, phrase in self._spaceless
+            if phrase in text.text
+        ]
+        words, folded = text.words, text.folded
+        start = 0
+        while start < len(words):
+            if folded[start] in self._firsts:
+                for size in range(min(self._longest, len(words) - start), 0, -1):
+                    keys = self._keys_at(words, folded, start, size)
+                    if keys:
+                        found += [(key, start) for key in keys]
+                        start += size - 1
+                        break
+            start += 1
+        return found
+
+    def _keys_at(self, words: list[str], folded: list[str], start: int, size: int) -> set[str]:
+        return {
+            entry.key
+            for entry in self._grams.get(tuple(folded[start : start + size]), ())
+            if not entry.case_sensitive or tuple(words[start : start + size]) == entry.words
+        }
