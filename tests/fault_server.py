@@ -82,7 +82,16 @@ class FaultHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.requests.append(self.path)  # type: ignore[attr-defined]
         path = self.path.split("?")[0]
-        if path == "/ok.rss":
+        self.server.agents.append(self.headers.get("User-Agent", ""))  # type: ignore[attr-defined]
+        if path.startswith("/slow/"):
+            with self.server.lock:  # type: ignore[attr-defined]
+                self.server.active += 1  # type: ignore[attr-defined]
+                self.server.peak = max(self.server.peak, self.server.active)  # type: ignore[attr-defined]
+            time.sleep(0.3)
+            with self.server.lock:  # type: ignore[attr-defined]
+                self.server.active -= 1  # type: ignore[attr-defined]
+            self._send(200, RSS.replace(b"retail.test/2026", f"retail.test/{path[6:]}".encode()))
+        elif path == "/ok.rss":
             if self.headers.get("If-None-Match") == ETAG:
                 self._send(304, ETag=ETAG)
             else:
@@ -162,11 +171,22 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._send(404, b"unknown fault", Content_Type="text/plain")
 
 
+_SERVERS: list[ThreadingHTTPServer] = []
+
+
+def last_server() -> ThreadingHTTPServer:
+    return _SERVERS[-1]
+
+
 @contextmanager
 def fault_server(host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
     server = ThreadingHTTPServer((host, 0), FaultHandler)
     server.daemon_threads = True
     server.requests = []  # type: ignore[attr-defined]
+    server.agents = []  # type: ignore[attr-defined]
+    server.lock = threading.Lock()  # type: ignore[attr-defined]
+    server.active = server.peak = 0  # type: ignore[attr-defined]
+    _SERVERS.append(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

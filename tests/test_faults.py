@@ -194,3 +194,42 @@ def test_xss_in_every_field(tmp_path: Path, faults: tuple[str, list[str]]) -> No
         assert bad not in html
     assert 'href="https://good.test/"' in html
     assert candidate.title == "Live shopping"  # markup in a title is dropped, script and all
+
+
+def test_polite_two_connections_per_host_and_a_user_agent(
+    tmp_path: Path, faults: tuple[str, list[str]]
+) -> None:
+    from tests.fault_server import last_server
+
+    started = time.monotonic()
+    outcome = run(tmp_path, faults, *(f"/slow/{n}" for n in range(6)))
+    elapsed = time.monotonic() - started
+    server = last_server()
+    assert outcome.report.ok == 6
+    assert server.peak == 2  # type: ignore[attr-defined]
+    assert elapsed >= 0.9  # six slow responses, two at a time
+    assert all(a.startswith("LiveCommerceBrief/") and "+https://" in a for a in server.agents)  # type: ignore[attr-defined]
+
+
+def test_include_and_exclude_rules(tmp_path: Path, faults: tuple[str, list[str]]) -> None:
+    from scrapers.relevance import Filters, compile_patterns
+
+    base, _ = faults
+    only_whatnot = Source(
+        "Picky",
+        f"{base}/ok.rss",
+        filters=Filters(include=compile_patterns(["whatnot"], tmp_path, "x")),
+    )
+    no_tv = Source(
+        "NoTV",
+        f"{base}/gzip-ok",
+        filters=Filters(exclude=compile_patterns([r"\bTV\b"], tmp_path, "x")),
+    )
+    with open_store(tmp_path / "rules.sqlite") as store:
+        report = scrape([only_whatnot, no_tv], store, TAGGER, RULES, LIMITS)
+        titles = sorted(c.title for c in store.candidates())
+    assert report.filtered == 2 + 1
+    assert titles == [
+        "TikTok Shop signs up more affiliate creators for livestream shopping",
+        "Whatnot expands live shopping auctions for sneaker collectors",
+    ]

@@ -57,6 +57,7 @@ def test_one_broken_feed_never_stops_the_others(newsletter: Path, feed_server: S
 
     human = brief(newsletter, "scrape")  # exit 0: some sources worked
     assert "3 failed" in human.stdout
+    assert "clusters grown" in human.stdout and "not modified" in human.stdout
     assert "missing.rss" in human.stderr
 
 
