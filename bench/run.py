@@ -37,15 +37,19 @@ TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
 RULES = load_rules(REPO / "relevance.toml")
 
 
-def _feedparser_alone(bodies: list[bytes]) -> float:
-    started = time.process_time()
-    for body in bodies:
-        feedparser.parse(
-            body,
-            response_headers={"content-location": "https://outlet.example/feed"},
-            sanitize_html=False,
-        )
-    return time.process_time() - started
+def _feedparser_alone(bodies: list[bytes], runs: int = 3) -> float:
+    """CPU seconds for feedparser alone, as we call it; the best of a few runs (less noise)."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.process_time()
+        for body in bodies:
+            feedparser.parse(
+                body,
+                response_headers={"content-location": "https://outlet.example/feed"},
+                sanitize_html=False,
+            )
+        best = min(best, time.process_time() - started)
+    return best
 
 
 def bench_ingest(work: Path, feeds: int, items: int) -> None:
