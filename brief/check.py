@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 from brief.articles import Article
 from brief.content import Newsletter
+from brief.digest import DigestRenderer
 from brief.document import read_document
 from brief.issues import Issue
 from brief.settings import Settings
+from scrapers.clean import canonical_url
 
 STATUSES = ("draft", "published", "hidden")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -30,10 +32,17 @@ class Finding:
         return f"{shown}:{self.line}: {self.level}: {self.message}"
 
 
+DIGEST_BUDGET = 100_000  # bytes of inlined HTML; Gmail clips messages at about 102 KB
+
+
 def check_newsletter(
-    newsletter: Newsletter, settings: Settings, week: str | None = None
+    newsletter: Newsletter, settings: Settings, week: str | None = None, publishing: bool = False
 ) -> list[Finding]:
-    """All findings, or only those about one issue and its articles."""
+    """All findings, or only those about one issue and its articles.
+
+    `publishing`: the check `brief issue publish` runs, where draft articles are expected
+    (publishing flips them) but every one of them needs its annotation.
+    """
     findings = [
         Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
         for err in newsletter.unreadable
@@ -51,9 +60,26 @@ def check_newsletter(
         articles = [newsletter.articles[s] for s in issue.slugs if s in newsletter.articles]
     for article in articles:
         findings += _check_article(article, settings)
+    renderer = DigestRenderer(settings) if issues else None
     for issue in issues:
-        findings += _check_issue(issue, newsletter, settings)
+        findings += _check_issue(issue, newsletter, settings, publishing)
+        if renderer is not None and issue.slugs:
+            findings += _check_digest(issue, newsletter, settings, renderer)
     return sorted(findings)
+
+
+def _check_digest(
+    issue: Issue, newsletter: Newsletter, settings: Settings, renderer: DigestRenderer
+) -> list[Finding]:
+    budget = int(settings.pelican.get("BRIEF_DIGEST_BUDGET", DIGEST_BUDGET))
+    size = len(renderer.render(issue, newsletter).html.encode("utf-8"))
+    if size <= budget:
+        return []
+    message = (
+        f"the digest is {size:,} bytes, over the {budget:,} budget (Gmail clips long emails):"
+        " cut articles or shorten annotations"
+    )
+    return [Finding(issue.path, 1, "error", message)]
 
 
 def _check_article(article: Article, settings: Settings) -> list[Finding]:
@@ -89,7 +115,9 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
     return found
 
 
-def _check_issue(issue: Issue, newsletter: Newsletter, settings: Settings) -> list[Finding]:
+def _check_issue(
+    issue: Issue, newsletter: Newsletter, settings: Settings, publishing: bool
+) -> list[Finding]:
     document = read_document(issue.path)
     found: list[Finding] = []
 
@@ -110,18 +138,33 @@ def _check_issue(issue: Issue, newsletter: Newsletter, settings: Settings) -> li
     if not issue.slugs:
         add(document.body_line, "the issue lists no articles (- article-slug under ## Section)")
     seen: dict[str, int] = {}
+    stories: dict[str, tuple[str, int]] = {}  # every link of every article -> (slug, line)
     for section in issue.sections:
         for entry in section.entries:
             article = newsletter.articles.get(entry.slug)
             if entry.slug in seen:
                 add(entry.line, f"{entry.slug!r} is already listed on line {seen[entry.slug]}")
-            seen.setdefault(entry.slug, entry.line)
+                continue
+            seen[entry.slug] = entry.line
             if article is None:
                 add(entry.line, f"no article with slug {entry.slug!r} under content/articles/")
-            elif issue.status == "published" and article.status != "published":
+                continue
+            for link in _story_links(article):
+                other = stories.get(link)
+                if other is not None and other[0] != entry.slug:
+                    add(
+                        entry.line,
+                        f"{entry.slug!r} is the same story as {other[0]!r} (line {other[1]}):"
+                        f" both cite {link}",
+                    )
+                    break
+                stories[link] = (entry.slug, entry.line)
+            if article.status == "hidden":
+                add(entry.line, f"{entry.slug!r} is hidden")
+            elif not publishing and issue.status == "published" and article.status != "published":
                 add(entry.line, f"{entry.slug!r} is still a {article.status}: publish it first")
-            elif article.status == "published" and not article.has_annotation:
-                add(entry.line, f"{entry.slug!r} has no annotation yet")
+            if not article.has_annotation:
+                add(entry.line, f"{entry.slug!r} has no annotation yet (## Why it matters)")
     if issue.status == "published" and not issue.intro_md:
         add(document.body_line, "the issue has no intro", "warning")
     minimum = int(settings.pelican.get("BRIEF_MIN_ARTICLES", 3))
@@ -132,6 +175,16 @@ def _check_issue(issue: Issue, newsletter: Newsletter, settings: Settings) -> li
             "warning",
         )
     return found
+
+
+def _story_links(article: Article) -> set[str]:
+    """Canonical links that identify a story (a publication's home page does not)."""
+    links = {article.link, *(link for _, link in article.also)}
+    return {
+        canonical_url(link)
+        for link in links
+        if _is_web_url(link) and urlsplit(link).path.strip("/")
+    }
 
 
 def _is_web_url(url: str) -> bool:

@@ -5,11 +5,15 @@ Exit codes: 0 success, 1 a problem with content or a feed, 2 a usage or configur
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
+import os
+import re
+import subprocess
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -178,6 +182,8 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
 
 # -- triage ------------------------------------------------------------------------------------
 
+STATUS_CHOICES = ["new", "shortlisted", "accepted", "rejected", "all"]
+
 
 @cli.command()
 @_db_option
@@ -187,6 +193,21 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
     "--explain", type=int, metavar="ID", help="Show the signals behind one candidate's score."
 )
 @click.option("--search", metavar="TEXT", help="Only candidates whose title or summary match.")
+@click.option("--section", help="Only candidates whose guessed section is this one.")
+@click.option("--entity", help="Only candidates naming this company or platform.")
+@click.option("--source", help="Only candidates from this source (any outlet of a cluster).")
+@click.option(
+    "--since", metavar="DATE|Nd", help="Only stories published since a date or N days ago (7d)."
+)
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Only scores at least this.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_CHOICES),
+    default="new",
+    show_default=True,
+    help="Which decisions to list (shortlisted stories are undecided, listed first).",
+)
+@click.option("-i", "--interactive", is_flag=True, help="Decide one story at a time, by key.")
 @click.pass_context
 def triage(
     ctx: click.Context,
@@ -195,11 +216,25 @@ def triage(
     as_json: bool,
     explain: int | None,
     search: str | None,
+    section: str | None,
+    entity: str | None,
+    source: str | None,
+    since: str | None,
+    min_score: float | None,
+    status: str,
+    interactive: bool,
 ) -> None:
-    """Undecided candidates, best first."""
+    """Candidates, best first: score, title, source, age, companies, sources, section guess."""
+    from brief.triage import TriageRow, print_table, run_interactive
+    from scrapers.entities import load_entities
     from scrapers.store import open_store
 
     settings = _settings(ctx)
+    if section is not None and section not in settings.sections:
+        raise click.BadParameter(
+            f"choose one of: {', '.join(settings.sections)}", param_hint="--section"
+        )
+    entities = load_entities(settings.entities)
     with open_store(db or settings.db) as store:
         if explain is not None:
             candidate = store.get(explain)
@@ -209,49 +244,70 @@ def triage(
             for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
                 click.echo(f"  {signal}")
             return
-        candidates = store.candidates(("new",), limit, search=search)
-    if as_json:
-        click.echo(
-            json.dumps([_candidate_json(c) for c in candidates], ensure_ascii=False, indent=2)
+        statuses = {
+            "new": ("new",),
+            "shortlisted": ("new",),
+            "all": ("new", "accepted", "rejected"),
+        }.get(status, (status,))
+        found = store.candidates(
+            statuses,
+            None if section else limit,
+            search,
+            shortlisted=True if status == "shortlisted" else None,
+            source=source,
+            entity=entity,
+            since=_since(since),
+            min_score=min_score,
         )
-        return
-    if not candidates:
-        click.echo("Nothing to triage: run `brief scrape` to fetch new stories.")
-        return
-    for c in candidates:
-        bar = "█" * round(c.score * 10) + "·" * (10 - round(c.score * 10))
-        extra = ""
-        if len(c.sources) > 1:
-            extra = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
-        click.echo(f"{c.id:>5}  {bar} {c.score:.2f}  {c.title}")
-        who = ", ".join(c.entities[:4]) or "-"
-        click.echo(f"       {c.source} · {c.published:%Y-%m-%d} · {who}{extra}")
-    click.echo("\nAccept with `brief accept ID...`, reject with `brief reject ID...`.")
+        rows = [TriageRow.of(c, settings, entities, _now()) for c in found]
+        if section:
+            rows = [row for row in rows if row.section == section]
+        rows = rows[:limit]
+        if interactive:
+            run_interactive(store, rows, settings, entities, _who(), _now)
+            return
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+    elif not rows:
+        click.echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
+    else:
+        print_table(rows)
 
 
-def _candidate_json(c: Any) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "link": c.link,
-        "source": c.source,
-        "published": c.published.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "score": c.score,
-        "entities": list(c.entities),
-        "about": list(c.about),
-        "status": c.status,
-        "sources": [{"source": s.source, "link": s.link} for s in c.sources],
-        "first_reported_by": c.first_reported_by,
-        "date_flag": c.date_flag,
-        "summary": c.summary_text,
-    }
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    if match := re.fullmatch(r"(\d+)d", value.strip()):
+        return _now() - timedelta(days=int(match.group(1)))
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: give a date (2026-11-01) or a number of days (7d)", param_hint="--since"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _who() -> str:
+    """Who is deciding: BRIEF_EDITOR, else git's user.name, else the login name."""
+    if name := os.environ.get("BRIEF_EDITOR"):
+        return name
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+        if result.stdout.strip():
+            return result.stdout.strip()
+    except OSError:
+        pass
+    return getpass.getuser()
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-# -- accept / reject ---------------------------------------------------------------------------
+# -- decisions ---------------------------------------------------------------------------------
 
 
 @cli.command()
@@ -273,7 +329,11 @@ def accept(ctx: click.Context, ids: tuple[int, ...], section: str | None, db: Pa
         )
     entities = load_entities(settings.entities)
     with open_store(db or settings.db) as store:
-        outcomes = accept_candidates(store, ids, settings, entities, _now(), section)
+        outcomes = accept_candidates(store, ids, settings, entities, _now(), section, _who())
+    _report(outcomes, lambda o: str(o.path))
+
+
+def _report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
     failed = False
     for outcome in outcomes:
         if outcome.error is not None:
@@ -282,29 +342,45 @@ def accept(ctx: click.Context, ids: tuple[int, ...], section: str | None, db: Pa
         elif outcome.note:
             click.echo(f"{outcome.path}  (#{outcome.candidate_id} {outcome.note})", err=True)
         else:
-            click.echo(str(outcome.path))
+            click.echo(done(outcome))
     if failed:
         sys.exit(1)
+
+
+def _decision_command(name: str, action: str, summary: str) -> None:
+    @cli.command(name=name, help=summary)
+    @click.argument("ids", nargs=-1, required=True, type=int)
+    @_db_option
+    @click.pass_context
+    def command(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
+        from brief.desk import decide
+        from scrapers.store import open_store
+
+        settings = _settings(ctx)
+        with open_store(db or settings.db) as store:
+            outcomes = decide(store, ids, action, _now(), _who())
+        _report(outcomes, lambda o: f"#{o.candidate_id} {action}")
+
+
+_decision_command("reject", "rejected", "Mark candidates rejected: they leave the triage queue.")
+_decision_command(
+    "shortlist", "shortlisted", "Shortlist candidates: they stay undecided, listed first."
+)
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True, type=int)
 @_db_option
 @click.pass_context
-def reject(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
-    """Mark candidates rejected: they leave the triage queue."""
-    from brief.desk import reject as reject_candidates
+def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
+    """Undo an accept: delete the draft, only if nobody edited it, and requeue the story."""
+    from brief.desk import unaccept as unaccept_candidates
     from scrapers.store import open_store
 
     settings = _settings(ctx)
     with open_store(db or settings.db) as store:
-        outcomes = reject_candidates(store, ids, _now())
-    failed = [o for o in outcomes if o.error is not None]
-    for outcome in failed:
-        click.echo(f"brief: error: {outcome.error}", err=True)
-    click.echo(f"rejected {len(outcomes) - len(failed)} of {len(outcomes)}")
-    if failed:
-        sys.exit(1)
+        outcomes = unaccept_candidates(store, ids, settings, _now(), _who())
+    _report(outcomes, lambda o: f"deleted {o.path}; #{o.candidate_id} is back in the queue")
 
 
 # -- issues ------------------------------------------------------------------------------------
@@ -334,6 +410,38 @@ def issue_new(ctx: click.Context, week: str | None) -> None:
     click.echo(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path))
     if count == 0:
         click.echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
+
+
+@issue.command("publish")
+@click.argument("week", metavar="YYYY-Www")
+@click.pass_context
+def issue_publish(ctx: click.Context, week: str) -> None:
+    """Check the issue; if it passes, mark it and its articles published today, then build.
+
+    When the check fails nothing is changed, and every problem is listed.
+    """
+    from brief.desk import PublishRefused, publish_issue
+    from brief.issues import parse_week
+    from brief.site import build_site
+
+    parse_week(week)
+    settings = _settings(ctx)
+    try:
+        publication = publish_issue(settings, week, _now())
+    except PublishRefused as refused:
+        for finding in refused.findings:
+            click.echo(finding.format(Path.cwd()), err=True)
+        raise
+    for finding in publication.findings:
+        click.echo(finding.format(Path.cwd()), err=True)
+    click.echo(
+        f"published {_shown(publication.issue, settings)} and {len(publication.articles)} articles"
+    )
+    click.echo(build_site(settings))
+
+
+def _shown(path: Path, settings: Settings) -> str:
+    return str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path)
 
 
 # -- build, digest, check ----------------------------------------------------------------------

@@ -7,8 +7,11 @@ are never overwritten.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,15 +74,112 @@ def write_new_file(path: Path, text: str) -> None:
     if path.exists():
         raise ContentError("already exists; not overwriting an editor's file", path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = _temp_file(path, text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         # link() fails if the name exists, even if another process created it just now.
         os.link(temp, path)
     except FileExistsError as err:
         raise ContentError("already exists; not overwriting an editor's file", path) from err
     finally:
         os.unlink(temp)
+
+
+def _temp_file(path: Path, text: str) -> Path:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(temp)
+
+
+def digest(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+class ContentWriter:
+    """Every write under content/ goes through here.
+
+    A ledger (`data/written.json`, next to the store, not in git) remembers the digest of
+    each file a command wrote. A file whose digest still matches is *untouched*: the
+    command may replace or delete it. Anything else is an editor's work and is only ever
+    changed line by line, with a check that it did not change under our feet.
+    """
+
+    def __init__(self, root: Path, ledger: Path):
+        self.root = root
+        self.ledger = ledger
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.ledger.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as err:
+            raise ContentError(
+                f"unreadable ledger ({err}); delete it to start afresh", self.ledger
+            ) from err
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _save(self, entries: dict[str, str]) -> None:
+        self.ledger.parent.mkdir(parents=True, exist_ok=True)
+        temp = _temp_file(self.ledger, json.dumps(entries, indent=1, sort_keys=True))
+        os.replace(temp, self.ledger)
+
+    def _key(self, path: Path) -> str:
+        path = path.resolve()
+        return str(path.relative_to(self.root) if path.is_relative_to(self.root) else path)
+
+    def _remember(self, path: Path, text: str | None) -> None:
+        entries = self._load()
+        if text is None:
+            entries.pop(self._key(path), None)
+        else:
+            entries[self._key(path)] = digest(text)
+        self._save(entries)
+
+    def create(self, path: Path, text: str) -> None:
+        write_new_file(path, text)
+        self._remember(path, text)
+
+    def untouched(self, path: Path) -> bool:
+        """True if `path` is exactly as a command wrote it (no editor changed it since)."""
+        known = self._load().get(self._key(path))
+        try:
+            return known is not None and known == digest(path.read_bytes())
+        except FileNotFoundError:
+            return False
+
+    def update(self, path: Path, change: Callable[[str], str]) -> bool:
+        """Rewrite `path` with `change(text)`, atomically; False when nothing changed.
+
+        If the file changes between our read and our write (an editor saving it), nothing
+        is written and a ContentError says so.
+        """
+        before = path.read_bytes()
+        was_untouched = self.untouched(path)
+        text = before.decode("utf-8")
+        after = change(text)
+        if after == text:
+            return False
+        temp = _temp_file(path, after)
+        try:
+            if path.read_bytes() != before:
+                raise ContentError(
+                    "changed while brief was updating it; run the command again", path
+                )
+            os.replace(temp, path)
+        finally:
+            if temp.exists():
+                os.unlink(temp)
+        self._remember(path, after if was_untouched else None)
+        return True
+
+    def delete_untouched(self, path: Path, what_to_do: str) -> None:
+        if not self.untouched(path):
+            raise ContentError(
+                f"was edited since brief wrote it, so it is kept; {what_to_do}", path
+            )
+        path.unlink()
+        self._remember(path, None)

@@ -1,14 +1,16 @@
-"""The editor's desk: accepting and rejecting candidates, starting an issue."""
+"""The editor's desk: deciding on candidates, starting and publishing an issue."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from brief.articles import Article, article_path, article_slug, render_article
-from brief.content import Newsletter, load_newsletter, write_new_file
+from brief.check import Finding, check_newsletter, has_errors
+from brief.content import Newsletter, load_newsletter
 from brief.errors import BriefError, ContentError
 from brief.issues import render_issue, week_bounds
 from brief.settings import Settings
@@ -52,12 +54,14 @@ def accept(
     entities: Sequence[Entity],
     now: datetime,
     section: str | None = None,
+    who: str = "",
 ) -> list[Outcome]:
     """Write a draft per candidate; already accepted ones are left alone, with a reason."""
     outcomes = []
     existing = load_newsletter(settings).articles
     taken = set(existing)
     by_link = {article.link: article.path for article in existing.values() if article.link}
+    writer = settings.writer
     for candidate_id in ids:
         candidate = store.get(candidate_id)
         if candidate is None:
@@ -66,60 +70,81 @@ def accept(
             )
             continue
         if candidate.status == "accepted" and candidate.article_path:
-            outcomes.append(
-                Outcome(
-                    candidate_id,
-                    path=Path(candidate.article_path),
-                    note="already accepted; its file is left as it is",
-                )
-            )
+            note = "already accepted; its file is left as it is"
+            outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path), note=note))
             continue
-        if candidate.link in by_link:
-            path = by_link[candidate.link]
+        links = {candidate.link, *(s.link for s in candidate.sources)}
+        known = next((by_link[link] for link in links if link in by_link), None)
+        if known is not None:
             with store.transaction():
-                store.decide(candidate_id, "accepted", now, str(_relative(path, settings)))
-            outcomes.append(
-                Outcome(candidate_id, path=path, note="already has an article file; left as it is")
-            )
+                store.decide(candidate_id, "accepted", now, who, str(_relative(known, settings)))
+            note = "already has an article file; left as it is"
+            outcomes.append(Outcome(candidate_id, path=_relative(known, settings), note=note))
             continue
         slug = _free_slug(article_slug(candidate.title), taken)
         path = article_path(settings.content, candidate.published, slug)
-        text = render_article(
-            candidate,
-            section or guess_section(candidate, entities, settings),
-            slug,
-            settings.timezone,
-        )
+        chosen = section or guess_section(candidate, entities, settings)
         try:
-            write_new_file(path, text)
+            writer.create(path, render_article(candidate, chosen, slug, settings.timezone))
         except ContentError as err:
             outcomes.append(Outcome(candidate_id, error=err))
             continue
         taken.add(slug)
         relative = _relative(path, settings)
         with store.transaction():
-            store.decide(candidate_id, "accepted", now, str(relative))
+            store.decide(candidate_id, "accepted", now, who, str(relative))
         outcomes.append(Outcome(candidate_id, path=relative))
     return outcomes
 
 
-def reject(store: Store, ids: Sequence[int], now: datetime) -> list[Outcome]:
+def decide(
+    store: Store, ids: Sequence[int], action: str, now: datetime, who: str = ""
+) -> list[Outcome]:
+    """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`."""
     outcomes = []
     with store.transaction():
         for candidate_id in ids:
             candidate = store.get(candidate_id)
             if candidate is None:
-                error = BriefError(f"no candidate #{candidate_id}")
-                outcomes.append(Outcome(candidate_id, error=error))
+                outcomes.append(
+                    Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
+                )
             elif candidate.status == "accepted":
                 error = BriefError(
                     f"candidate #{candidate_id} is accepted as {candidate.article_path};"
-                    " delete that draft first if you no longer want it"
+                    f" run `brief unaccept {candidate_id}` first"
                 )
                 outcomes.append(Outcome(candidate_id, error=error))
             else:
-                store.decide(candidate_id, "rejected", now)
+                store.decide(candidate_id, action, now, who)
                 outcomes.append(Outcome(candidate_id))
+    return outcomes
+
+
+def unaccept(
+    store: Store, ids: Sequence[int], settings: Settings, now: datetime, who: str = ""
+) -> list[Outcome]:
+    """Delete the drafts of accepted candidates, but only drafts nobody edited."""
+    outcomes = []
+    writer = settings.writer
+    for candidate_id in ids:
+        candidate = store.get(candidate_id)
+        if candidate is None or candidate.status != "accepted" or not candidate.article_path:
+            error = BriefError(f"candidate #{candidate_id} is not accepted")
+            outcomes.append(Outcome(candidate_id, error=error))
+            continue
+        path = settings.root / candidate.article_path
+        if path.exists():
+            try:
+                writer.delete_untouched(
+                    path, "delete it yourself if you really want it gone, then unaccept again"
+                )
+            except ContentError as err:
+                outcomes.append(Outcome(candidate_id, error=err))
+                continue
+        with store.transaction():
+            store.decide(candidate_id, "new", now, who)
+        outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path)))
     return outcomes
 
 
@@ -132,8 +157,67 @@ def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
         )
     newsletter = load_newsletter(settings)
     articles = _articles_for_week(newsletter, week, settings)
-    write_new_file(path, render_issue(week, articles, settings.sections, settings.timezone))
+    settings.writer.create(path, render_issue(week, articles, settings.sections, settings.timezone))
     return path, len(articles)
+
+
+@dataclass(frozen=True)
+class Publication:
+    issue: Path
+    articles: list[Path]
+    findings: list[Finding]
+
+
+def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
+    """Check an issue; if it passes, mark it and its articles published (dated today).
+
+    Raises PublishRefused, carrying every finding, when the check reports an error.
+    """
+    newsletter = load_newsletter(settings)
+    issue = newsletter.issue(week)
+    findings = check_newsletter(newsletter, settings, week, publishing=True)
+    if has_errors(findings):
+        raise PublishRefused(week, findings)
+    today = now.astimezone(settings.timezone)
+    writer = settings.writer
+    changed = []
+    for slug in dict.fromkeys(issue.slugs):
+        article = newsletter.articles[slug]
+        if writer.update(
+            article.path,
+            lambda text: _set_fields(
+                text,
+                {"Status": "published", "Published": f"{today:%Y-%m-%d}"},
+                only_if_missing=("Published",),
+            ),
+        ):
+            changed.append(article.path)
+    writer.update(
+        issue.path,
+        lambda text: _set_fields(text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}),
+    )
+    return Publication(issue.path, changed, findings)
+
+
+class PublishRefused(BriefError):
+    def __init__(self, week: str, findings: list[Finding]):
+        self.findings = findings
+        errors = sum(f.level == "error" for f in findings)
+        super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
+
+
+def _set_fields(text: str, fields: dict[str, str], only_if_missing: Sequence[str] = ()) -> str:
+    """Set metadata fields in a file's header, touching nothing else."""
+    head, sep, body = text.partition("\n\n")
+    lines = head.split("\n")
+    for key, value in fields.items():
+        pattern = re.compile(rf"^{re.escape(key)}\s*:", re.IGNORECASE)
+        index = next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+        if index is None:
+            lines.append(f"{key}: {value}")
+        elif key not in only_if_missing:
+            lines[index] = f"{key}: {value}"
+    return "\n".join(lines) + sep + body
 
 
 def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) -> list[Article]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brief.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brief.content import ContentWriter
 
 DEFAULT_SECTIONS = ("Platforms", "Retail & brands", "Creators & hosts", "China & Asia", "Deals")
 PREVIEW_URL = "http://127.0.0.1:8000"
@@ -41,6 +44,7 @@ class Settings:
     section_by_kind: dict[str, str]
     section_by_region: dict[str, str]
     db: Path
+    ledger: Path
     feeds: Path
     entities: Path
     relevance: Path
@@ -49,6 +53,13 @@ class Settings:
     digest: DigestSettings
     markdown: dict[str, Any]
     pelican: dict[str, Any] = field(repr=False)
+
+    @property
+    def writer(self) -> ContentWriter:
+        """The one way commands write under content/."""
+        from brief.content import ContentWriter
+
+        return ContentWriter(self.root, self.ledger)
 
     @property
     def public_url(self) -> str:
@@ -104,6 +115,7 @@ def settings_from_dict(
         section_by_kind=dict(raw.get("BRIEF_SECTION_BY_KIND", {})),
         section_by_region=dict(raw.get("BRIEF_SECTION_BY_REGION", {})),
         db=path("BRIEF_DB", "data/brief.sqlite"),
+        ledger=path("BRIEF_LEDGER", "data/written.json"),
         feeds=path("BRIEF_FEEDS", "feeds.toml"),
         entities=path("BRIEF_ENTITIES", "content/entities.toml"),
         relevance=path("BRIEF_RELEVANCE", "relevance.toml"),

@@ -49,6 +49,9 @@ class Candidate:
     sources: tuple[SourceLink, ...] = field(default=())
     article_path: str | None = None
     filtered: str = ""  # why the rules drop it, if they do
+    shortlisted: bool = False
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
     @property
     def first_reported_by(self) -> str:

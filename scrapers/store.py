@@ -84,7 +84,28 @@ def _v2(db: sqlite3.Connection) -> None:
         _index(db, candidate_id, title, text, published)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Editorial decisions: who decided what and when (an audit log, and undo), shortlists."""
+    db.executescript(
+        """
+        ALTER TABLE candidates ADD COLUMN shortlisted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE candidates ADD COLUMN decided_by TEXT;
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            candidate_id INTEGER NOT NULL REFERENCES candidates (id),
+            action TEXT NOT NULL,
+            status_before TEXT NOT NULL,
+            shortlisted_before INTEGER NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            article_path TEXT
+        );
+        CREATE INDEX decisions_candidate ON decisions (candidate_id);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -114,6 +135,18 @@ def _index(
 
 class StoreError(BriefError):
     pass
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    candidate_id: int
+    action: str
+    status_before: str
+    shortlisted_before: bool
+    who: str
+    at: datetime
+    article_path: str | None
 
 
 @dataclass(frozen=True)
@@ -396,15 +429,36 @@ class Store:
         statuses: Sequence[str] = ("new",),
         limit: int | None = None,
         search: str | None = None,
+        *,
+        shortlisted: bool | None = None,
+        source: str | None = None,
+        entity: str | None = None,
+        since: datetime | None = None,
+        min_score: float | None = None,
     ) -> list[Candidate]:
-        """Candidates with these statuses, best first (score, then newest)."""
+        """Candidates matching every filter given, best first (shortlist, score, newest)."""
         marks = ",".join("?" * len(statuses))
         params: list[object] = list(statuses)
         sql = f"SELECT * FROM candidates WHERE status IN ({marks})"
         if search:
             sql += " AND id IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
             params.append(_fts_query(search))
-        sql += " ORDER BY score DESC, published DESC, id"
+        if shortlisted is not None:
+            sql += " AND shortlisted = ?"
+            params.append(int(shortlisted))
+        if source:
+            sql += " AND id IN (SELECT candidate_id FROM copies WHERE source = ? COLLATE NOCASE)"
+            params.append(source)
+        if entity:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(entities) WHERE value = ? COLLATE NOCASE)"
+            params.append(entity)
+        if since is not None:
+            sql += " AND published >= ?"
+            params.append(since.astimezone(UTC).isoformat())
+        if min_score is not None:
+            sql += " AND score >= ?"
+            params.append(min_score)
+        sql += " ORDER BY shortlisted DESC, score DESC, published DESC, id"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -415,15 +469,62 @@ class Store:
         return self._candidate(row) if row else None
 
     def decide(
-        self, candidate_id: int, status: str, when: datetime, article_path: str | None = None
+        self,
+        candidate_id: int,
+        action: str,
+        when: datetime,
+        who: str = "",
+        article_path: str | None = None,
     ) -> None:
-        if status not in STATUSES:
-            raise StoreError(f"unknown status {status!r}")
+        """Record an editor's decision: accepted, rejected, shortlisted or new (undecided).
+
+        Every decision is logged with who and when; `undo()` reverts the last one.
+        """
+        row = self._db.execute(
+            "SELECT status, shortlisted FROM candidates WHERE id = ?", (candidate_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no candidate #{candidate_id}")
+        if action not in (*STATUSES, "shortlisted"):
+            raise StoreError(f"unknown decision {action!r}")
+        status = "new" if action == "shortlisted" else action
+        shortlisted = 1 if action == "shortlisted" else 0
         self._db.execute(
-            "UPDATE candidates SET status = ?, decided_at = ?,"
-            " article_path = COALESCE(?, article_path) WHERE id = ?",
-            (status, when.isoformat(), article_path, candidate_id),
+            "INSERT INTO decisions (candidate_id, action, status_before, shortlisted_before,"
+            " who, at, article_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (candidate_id, action, row[0], row[1], who, when.isoformat(), article_path),
         )
+        self._db.execute(
+            "UPDATE candidates SET status = ?, shortlisted = ?, decided_at = ?, decided_by = ?,"
+            " article_path = CASE WHEN ? = 'new' THEN NULL ELSE COALESCE(?, article_path) END"
+            " WHERE id = ?",
+            (status, shortlisted, when.isoformat(), who, status, article_path, candidate_id),
+        )
+
+    def last_decision(self, candidate_id: int | None = None) -> Decision | None:
+        sql = "SELECT * FROM decisions"
+        params: tuple[object, ...] = ()
+        if candidate_id is not None:
+            sql += " WHERE candidate_id = ?"
+            params = (candidate_id,)
+        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            return None
+        return Decision(
+            row["id"], row["candidate_id"], row["action"], row["status_before"],
+            bool(row["shortlisted_before"]), row["who"], _date(row["at"]), row["article_path"],
+        )  # fmt: skip
+
+    def undo(self, decision: Decision) -> None:
+        """Put a candidate back as it was before `decision`, and forget the decision."""
+        self._db.execute(
+            "UPDATE candidates SET status = ?, shortlisted = ?,"
+            " article_path = CASE WHEN ? = 'accepted' THEN article_path ELSE NULL END"
+            " WHERE id = ?",
+            (decision.status_before, int(decision.shortlisted_before), decision.status_before,
+             decision.candidate_id),
+        )  # fmt: skip
+        self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
 
     def _candidate(self, row: sqlite3.Row) -> Candidate:
         copies = self._db.execute(
@@ -450,6 +551,9 @@ class Store:
             section=row["section"],
             status=row["status"],
             article_path=row["article_path"],
+            shortlisted=bool(row["shortlisted"]),
+            decided_by=row["decided_by"],
+            decided_at=_optional_date(row["decided_at"]),
             sources=tuple(SourceLink(s, link, _date(p)) for s, link, p in copies),
         )
 

@@ -1,0 +1,204 @@
+"""What `brief triage` shows: a table, JSON, or one story at a time with single keys."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from brief.settings import Settings
+from scrapers.candidate import Candidate
+from scrapers.entities import Entity
+from scrapers.store import Store
+
+KEYS = "[a]ccept  [r]eject  [s]hortlist  [n]ext  [o]pen link  [f]ull summary  [u]ndo  [q]uit"
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    candidate: Candidate
+    section: str
+    age: str
+
+    @classmethod
+    def of(
+        cls, candidate: Candidate, settings: Settings, entities: Sequence[Entity], now: datetime
+    ) -> TriageRow:
+        from brief.desk import guess_section
+
+        return cls(candidate, guess_section(candidate, entities, settings), _age(candidate, now))
+
+    def as_json(self) -> dict[str, object]:
+        c = self.candidate
+        return {
+            "id": c.id,
+            "title": c.title,
+            "link": c.link,
+            "source": c.source,
+            "published": _iso(c.published),
+            "score": c.score,
+            "entities": list(c.entities),
+            "about": list(c.about),
+            "status": c.status,
+            "shortlisted": c.shortlisted,
+            "section": self.section,
+            "sources": [{"source": s.source, "link": s.link} for s in c.sources],
+            "first_reported_by": c.first_reported_by,
+            "date_flag": c.date_flag,
+            "decided_by": c.decided_by,
+            "decided_at": _iso(c.decided_at),
+            "article_path": c.article_path,
+            "summary": c.summary_text,
+        }
+
+
+def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(show_lines=False, expand=True, pad_edge=False)
+    table.add_column("ID", justify="right", style="bold", no_wrap=True)
+    table.add_column("Score", no_wrap=True)
+    table.add_column("Story", ratio=3)
+    table.add_column("Source", ratio=1)
+    table.add_column("Age", no_wrap=True)
+    table.add_column("Companies", ratio=1)
+    table.add_column("Section", ratio=1)
+    for row in rows:
+        c = row.candidate
+        title = ("★ " if c.shortlisted else "") + c.title
+        more = f"\n+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
+        table.add_row(
+            str(c.id),
+            f"{bar(c.score)} {c.score:.2f}",
+            title,
+            c.source + more,
+            row.age,
+            ", ".join(c.entities[:3]),
+            row.section,
+        )
+    console.print(table)
+    console.print(
+        "Accept: brief accept ID... · reject: brief reject ID... · one by one: brief triage -i",
+        style="dim",
+        highlight=False,
+    )
+
+
+def bar(score: float, width: int = 8) -> str:
+    filled = round(score * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def run_interactive(
+    store: Store,
+    rows: Sequence[TriageRow],
+    settings: Settings,
+    entities: Sequence[Entity],
+    who: str,
+    now: Callable[[], datetime],
+) -> None:
+    """One story at a time; single keys (no Enter needed on a terminal, over SSH too)."""
+    from brief.desk import accept, decide, unaccept
+
+    if not rows:
+        click.echo("Nothing to triage.")
+        return
+    done: list[int] = []  # indexes of rows decided in this session, for undo
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        _show(row, index, len(rows))
+        key = _key()
+        c = row.candidate
+        assert c.id is not None
+        if key == "q":
+            break
+        if key in ("n", " ", "\r", "\n"):
+            index += 1
+        elif key == "a":
+            (outcome,) = accept(store, [c.id], settings, entities, now(), row.section, who)
+            click.echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
+            done.append(index)
+            index += 1
+        elif key in ("r", "s"):
+            action = "rejected" if key == "r" else "shortlisted"
+            (outcome,) = decide(store, [c.id], action, now(), who)
+            click.echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
+            done.append(index)
+            index += 1
+        elif key == "o":
+            click.echo(f"  {c.link}")
+            webbrowser.open(c.link)
+        elif key == "f":
+            click.echo(textwrap.fill(c.summary_text or "(no summary)", 88, initial_indent="  ",
+                                     subsequent_indent="  "))  # fmt: skip
+            for copy in c.sources:
+                click.echo(f"  · {copy.source}: {copy.link}")
+        elif key == "u":
+            if not done:
+                click.echo("  nothing to undo")
+                continue
+            index = done.pop()
+            undone = rows[index].candidate
+            assert undone.id is not None
+            decision = store.last_decision(undone.id)
+            if decision is not None and decision.action == "accepted":
+                # Undoing an accept deletes the draft (unless edited) and requeues the story;
+                # the log keeps both decisions.
+                (outcome,) = unaccept(store, [undone.id], settings, now(), who)
+                if outcome.error:
+                    click.echo(f"  cannot undo: {outcome.error}")
+                    done.append(index)
+                    index += 1
+                    continue
+            elif decision is not None:
+                with store.transaction():
+                    store.undo(decision)
+            click.echo(f"  undone: #{undone.id} is back as it was")
+        else:
+            click.echo(f"  keys: {KEYS}")
+    click.echo(f"Decided {len(done)} of {len(rows)}.")
+
+
+def _show(row: TriageRow, index: int, total: int) -> None:
+    c = row.candidate
+    click.echo("")
+    click.secho(f"[{index + 1}/{total}] #{c.id}  {bar(c.score)} {c.score:.2f}", bold=True)
+    click.secho(f"  {c.title}", bold=True)
+    more = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
+    click.echo(
+        f"  {c.source} · {row.age} · {row.section}"
+        + (more if len(c.sources) > 1 else "")
+        + (f" · {', '.join(c.entities[:4])}" if c.entities else "")
+    )
+    if c.summary_text:
+        click.echo(textwrap.shorten(c.summary_text, 240, placeholder=" …"))
+    click.echo(KEYS)
+
+
+def _key() -> str:
+    if sys.stdin.isatty():
+        return click.getchar().lower()
+    line = sys.stdin.readline()
+    if not line:
+        return "q"  # end of input
+    return (line.strip()[:1] or "n").lower()
+
+
+def _age(candidate: Candidate, now: datetime) -> str:
+    seconds = max(0, (now - candidate.published).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
