@@ -60,7 +60,16 @@ class TriageRow:
 
 
 def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> None:
+    """A Rich table on a terminal; one tab-separated line per story when piped."""
     console = console or Console()
+    if not console.is_terminal:
+        for row in rows:
+            c = row.candidate
+            more = f"+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
+            fields = [str(c.id), f"{bar(c.score)} {c.score:.2f}", ("★ " if c.shortlisted else "")
+                      + c.title, c.source, row.age, ", ".join(c.entities[:3]), row.section, more]  # fmt: skip
+            click.echo("\t".join(fields).rstrip())
+        return
     table = Table(show_lines=False, expand=True, pad_edge=False)
     table.add_column("ID", justify="right", style="bold", no_wrap=True)
     table.add_column("Score", no_wrap=True)
