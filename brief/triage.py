@@ -66,8 +66,11 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
         for row in rows:
             c = row.candidate
             more = f"+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
-            fields = [str(c.id), f"{bar(c.score)} {c.score:.2f}", ("★ " if c.shortlisted else "")
-                      + c.title, c.source, row.age, ", ".join(c.entities[:3]), row.section, more]  # fmt: skip
+            title = ("★ " if c.shortlisted else "") + c.title
+            fields = [
+                str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.source, row.age,
+                ", ".join(c.entities[:3]), row.section, more,
+            ]  # fmt: skip
             click.echo("\t".join(fields).rstrip())
         return
     table = Table(show_lines=False, expand=True, pad_edge=False)
