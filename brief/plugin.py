@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from brief.errors import BriefError
 from brief.issues import Issue
 from brief.links import issue_save_as, issue_url
 from brief.markup import MarkdownRenderer
+from brief.pages import entity_listings, source_listings
 from brief.settings import Settings, settings_from_dict
+from scrapers.entities import load_entities
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class IssueGenerator(Generator):  # type: ignore[misc]
 
     def generate_context(self) -> None:
         settings = plugin_settings(self.settings)
+        # Canonical and sharing URLs must be absolute, even in a local preview build.
+        self.context["CANONICAL_BASE"] = settings.public_url
         newsletter = load_newsletter(settings)
         renderer = MarkdownRenderer(settings.markdown)
         by_slug = {a.slug: a for a in [*self.context["articles"], *self.context.get("drafts", [])]}
@@ -148,6 +153,58 @@ class IssueGenerator(Generator):  # type: ignore[misc]
             writer.write_feed(self.context["issues"], self.context, feed, feed, feed_title="Issues")
 
 
+class ListingGenerator(Generator):  # type: ignore[misc]
+    """Entity and source pages (with feeds), their indexes, the 404 page and robots.txt."""
+
+    def generate_context(self) -> None:
+        settings = plugin_settings(self.settings)
+        articles = self.context["articles"]
+        entities = load_entities(settings.entities)
+        self.entity_pages = entity_listings(
+            articles,
+            entities,
+            self.settings.get("BRIEF_ENTITY_URL", "entities/{slug}/"),
+            self.settings.get("BRIEF_ENTITY_FEED", "feeds/entities/{slug}.atom.xml"),
+        )
+        self.source_pages = source_listings(
+            articles, self.settings.get("BRIEF_SOURCE_URL", "sources/{slug}/")
+        )
+        self.context["entity_pages"] = self.entity_pages
+        self.context["source_pages"] = self.source_pages
+        by_name = {page.name: page for page in self.entity_pages}
+        for article in articles:
+            article.entity_pages = [by_name[n] for n in entities_of(article) if n in by_name]
+
+    def generate_output(self, writer: Any) -> None:
+        relative = self.settings["RELATIVE_URLS"]
+        for template, pages, name in (
+            ("entity", self.entity_pages, "entity"),
+            ("source", self.source_pages, "source"),
+        ):
+            for page in pages:
+                writer.write_file(
+                    page.save_as, self.get_template(template), self.context, relative_urls=relative,
+                    url=page.url, page_name=page.url, **{name: page},
+                )  # fmt: skip
+        for page in self.entity_pages:
+            if page.feed:
+                writer.write_feed(
+                    page.articles[:50], self.context, page.feed, page.feed, feed_title=page.name
+                )
+        for template, path in (("entities", "entities/"), ("sources", "sources/")):
+            writer.write_file(
+                f"{path}index.html", self.get_template(template), self.context,
+                relative_urls=relative, url=path, page_name=path,
+            )  # fmt: skip
+        writer.write_file(
+            "404.html",
+            self.get_template("404"),
+            self.context,
+            relative_urls=relative,
+            url="404.html",
+        )
+
+
 def plugin_settings(raw: dict[str, Any]) -> Settings:
     root = Path(raw["PATH"]).resolve().parent
     return settings_from_dict(raw, root)
@@ -185,13 +242,14 @@ def _add_filters(generator: Any) -> None:
     generator.env.filters.update(filters)
 
 
-def _get_generators(_: Any) -> type[Generator]:
-    return IssueGenerator
+def _get_generators(_: Any) -> list[type[Generator]]:
+    return [IssueGenerator, ListingGenerator]
 
 
 def _finalized(pelican: Any) -> None:
     """After the site: the search index, then every issue's digest."""
     settings = plugin_settings(pelican.settings)
+    write_sitemap(Path(pelican.output_path), settings.public_url)
     if settings.search:
         build_search_index(Path(pelican.output_path))
     if pelican.settings.get("BRIEF_DIGESTS", True):
@@ -199,6 +257,28 @@ def _finalized(pelican: Any) -> None:
             build_digests(settings, load_newsletter(settings))
         except BriefError as err:
             log.error("digest: %s", err)
+
+
+def write_sitemap(output: Path, base: str) -> None:
+    """sitemap.xml of every public page, and a robots.txt that points to it."""
+    skip = ("drafts", "digest", "pagefind", "theme")
+    urls = []
+    for page in sorted(output.rglob("index.html")):
+        relative = page.relative_to(output)
+        if relative.parts[0] in skip:
+            continue
+        path = "" if relative.parent == Path(".") else f"{relative.parent.as_posix()}/"
+        urls.append(f"  <url><loc>{escape(base)}/{escape(path)}</loc></url>")
+    (output / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "\n".join(urls)
+        + "\n</urlset>\n",
+        encoding="utf-8",
+    )
+    (output / "robots.txt").write_text(
+        f"User-agent: *\nDisallow: /drafts/\n\nSitemap: {base}/sitemap.xml\n", encoding="utf-8"
+    )
 
 
 def build_search_index(output: Path) -> None:

@@ -1,0 +1,129 @@
+"""Pages Pelican lacks, as pure functions: entity and source pages, the mention chart."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+from typing import Any
+
+from scrapers.entities import Entity, slugify
+
+
+@dataclass
+class Listing:
+    """A page listing articles: one entity's, or one source's."""
+
+    name: str
+    slug: str
+    url: str
+    save_as: str
+    articles: list[Any] = field(default_factory=list)  # Pelican articles, newest first
+    entity: Entity | None = None
+    feed: str | None = None
+
+    @property
+    def months(self) -> list[tuple[str, list[Any]]]:
+        """Articles grouped by month, newest month first."""
+        groups: dict[str, list[Any]] = {}
+        for article in self.articles:
+            groups.setdefault(article.date.strftime("%B %Y"), []).append(article)
+        return list(groups.items())
+
+    @property
+    def chart(self) -> str:
+        return mention_chart([a.date.date() for a in self.articles], self.name)
+
+
+def entity_listings(
+    articles: Iterable[Any], entities: Sequence[Entity], pattern: str, feed_pattern: str
+) -> list[Listing]:
+    """One listing per watchlist entity named by at least one article, by name."""
+    by_name = {e.name.casefold(): e for e in entities}
+    for entity in entities:
+        for alias in entity.aliases:
+            by_name.setdefault(alias.casefold(), entity)
+    listings: dict[str, Listing] = {}
+    for article in sorted(articles, key=lambda a: a.date, reverse=True):
+        names = [n.strip() for n in str(getattr(article, "entities", "")).split(",") if n.strip()]
+        for entity in {
+            by_name[n.casefold()].slug: by_name[n.casefold()]
+            for n in names
+            if n.casefold() in by_name
+        }.values():
+            listing = listings.get(entity.slug)
+            if listing is None:
+                listing = listings[entity.slug] = Listing(
+                    entity.name,
+                    entity.slug,
+                    pattern.format(slug=entity.slug),
+                    pattern.format(slug=entity.slug) + "index.html",
+                    entity=entity,
+                    feed=feed_pattern.format(slug=entity.slug),
+                )
+            listing.articles.append(article)
+    return sorted(listings.values(), key=lambda item: item.name.casefold())
+
+
+def source_listings(articles: Iterable[Any], pattern: str) -> list[Listing]:
+    listings: dict[str, Listing] = {}
+    for article in sorted(articles, key=lambda a: a.date, reverse=True):
+        name = str(getattr(article, "source", "")).strip()
+        if not name:
+            continue
+        slug = slugify(name)
+        listing = listings.get(slug)
+        if listing is None:
+            url = pattern.format(slug=slug)
+            listing = listings[slug] = Listing(name, slug, url, url + "index.html")
+        listing.articles.append(article)
+    return sorted(listings.values(), key=lambda item: item.name.casefold())
+
+
+def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int = 120) -> str:
+    """Articles per month as an inline SVG bar chart (no JavaScript), with a text fallback."""
+    if not days:
+        return ""
+    counts = Counter(date(d.year, d.month, 1) for d in days)
+    last = max(counts)
+    # At least a year on the axis, so one busy month reads as a spike, not a wall.
+    year_before = date(last.year - 1, last.month, 1)
+    first = min(min(counts), _next_month(year_before))
+    months = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = _next_month(current)
+    top = max(counts.values())
+    gap = 4
+    bar_width = min(36, max(4, (width - 40) // len(months) - gap))
+    plot_height = height - 30
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title">Articles naming {escape(name)} per month, '
+        f"{first:%B %Y} to {last:%B %Y}: {sum(counts.values())} in all</title>",
+    ]
+    for index, month in enumerate(months):
+        count = counts.get(month, 0)
+        bar_height = round(plot_height * count / top) if count else 0
+        x = 30 + index * (bar_width + gap)
+        y = plot_height - bar_height + 4
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{bar_width}" height="{max(bar_height, 1)}" '
+            f'class="bar"><title>{month:%B %Y}: {count}</title></rect>'
+        )
+        if (len(months) - 1 - index) % max(2, len(months) // 6) == 0:  # the last month always
+            parts.append(
+                f'<text x="{x + bar_width / 2}" y="{height - 8}" text-anchor="middle" '
+                f'class="label">{month:%b %Y}</text>'
+            )
+    parts.append(f'<text x="0" y="14" class="label">{top}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)

@@ -1,0 +1,109 @@
+"""Entity and source pages, the mention chart, SEO tags, sitemap, robots.txt and 404."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from bs4 import BeautifulSoup
+
+from brief.pages import mention_chart
+from tests.conftest import brief
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("pages") / "sample"
+    root.mkdir()
+    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "themes", root / "themes")
+    shutil.copytree(REPO / "content", root / "content")
+    brief(root, "build")
+    return root / "output"
+
+
+def page(output: Path, path: str) -> BeautifulSoup:
+    return BeautifulSoup((output / path).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_entity_page_lists_articles_by_month_with_a_chart(output: Path) -> None:
+    html = page(output, "entities/whatnot/index.html")
+    assert html.find("h1").get_text() == "Whatnot"
+    titles = [a.get_text() for a in html.select(".article-list a")]
+    assert titles[0] == "Whatnot built live shopping around collectors"
+    assert [h.get_text() for h in html.select("main h2")] == ["November 2026"]
+    chart = html.find("svg", class_="chart")
+    assert chart["role"] == "img" and "Whatnot" in chart.find("title").get_text()
+    assert len(chart.find_all("rect")) >= 12
+    assert (output / "feeds/entities/whatnot.atom.xml").is_file()
+    index = page(output, "entities/index.html")
+    assert "Whatnot" in [a.get_text() for a in index.select(".term-list a")]
+
+
+def test_article_links_to_its_entities_and_source_pages_exist(output: Path) -> None:
+    html = page(
+        output, "articles/2026/douyin-and-kuaishou-turned-short-video-into-shops/index.html"
+    )
+    companies = html.find("dt", string="Companies and platforms").find_next_sibling("dd")
+    linked = {a.get_text(): a["href"] for a in companies.find_all("a")}
+    assert linked["Douyin"] == "/entities/douyin/" and linked["Kuaishou"] == "/entities/kuaishou/"
+    sources = page(output, "sources/index.html")
+    assert "TechNode" in [a.get_text() for a in sources.select(".term-list a")]
+    assert (output / "sources/technode/index.html").is_file()
+
+
+def test_seo_tags_on_every_page(output: Path) -> None:
+    for path in ("index.html", "issues/2026-w46/index.html", "entities/douyin/index.html",
+                 "articles/2026/tv-shopping-was-live-commerce-first/index.html", "about/index.html"):  # fmt: skip
+        html = page(output, path)
+        canonical = html.find("link", rel="canonical")["href"]
+        assert canonical.startswith("http://127.0.0.1:8000/"), path
+        assert html.find("meta", property="og:url")["content"] == canonical
+        assert html.find("meta", property="og:title")["content"]
+        description = html.find("meta", attrs={"name": "description"})["content"]
+        assert 20 < len(description) <= 200, (path, description)
+        assert html.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
+        assert html.find("title").get_text().strip()
+
+
+def test_sitemap_robots_and_404(output: Path) -> None:
+    tree = ElementTree.parse(output / "sitemap.xml")
+    locs = [e.text for e in tree.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "http://127.0.0.1:8000/" in locs
+    assert "http://127.0.0.1:8000/issues/2026-w47/" in locs
+    assert not any("/drafts/" in loc or "/pagefind/" in loc for loc in locs)
+    robots = (output / "robots.txt").read_text()
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots
+    missing = page(output, "404.html")
+    assert missing.find("h1").get_text() == "Page not found"
+
+
+def test_every_internal_link_resolves(output: Path) -> None:
+    broken = []
+    for html_file in output.rglob("*.html"):
+        if html_file.parts[len(output.parts)] in ("digest", "pagefind"):
+            continue
+        for tag in BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser").find_all(
+            ["a", "link", "script"]
+        ):
+            target = tag.get("href") or tag.get("src")
+            if not target or not target.startswith("/") or target.startswith("//"):
+                continue
+            path = output / target.split("#")[0].split("?")[0].lstrip("/")
+            if not (path.is_file() or (path / "index.html").is_file()):
+                broken.append(f"{html_file.relative_to(output)} -> {target}")
+    assert broken == []
+
+
+def test_chart_spans_at_least_a_year() -> None:
+    svg = mention_chart([date(2026, 11, 2), date(2026, 11, 9), date(2026, 3, 1)], "Whatnot")
+    assert svg.count("<rect") == 12
+    assert "Nov 2026" in svg and "Whatnot" in svg
+    assert mention_chart([], "Nobody") == ""
