@@ -1,0 +1,82 @@
+"""The built site in headless Chromium: nothing from other hosts, no sideways scrolling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import brief, serve
+
+PAGES = [
+    "/",
+    "/issues/2026-w46/",
+    "/articles/2026/whatnot-built-live-shopping-around-collectors/",
+    "/entities/tiktok-shop/",
+    "/entities/",
+    "/search/?q=whatnot",
+    "/archive/",
+    "/about/",
+    "/404.html",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import shutil
+
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("browser") / "sample"
+    root.mkdir()
+    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "themes", root / "themes")
+    shutil.copytree(REPO / "content", root / "content")
+    brief(root, "build")
+    server = serve(root / "output")
+    yield next(server).url
+    next(server, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [320, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_stay_on_this_host_and_fit_the_screen(
+    site: str, browser: object, width: int, scheme: str
+) -> None:
+    host = urlsplit(site).netloc
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)  # type: ignore[attr-defined]
+    page = context.new_page()
+    foreign: list[str] = []
+    page.on("request", lambda r: foreign.append(r.url) if urlsplit(r.url).netloc != host else None)
+    overflowing = []
+    for path in PAGES:
+        # The search page fetches its index after load: wait for the network to settle there.
+        page.goto(site + path, wait_until="networkidle" if "search" in path else "load")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            overflowing.append((path, scroll))
+        if path == "/" and width == 320:
+            Path(__file__).parent.joinpath("artifacts").mkdir(exist_ok=True)
+            page.screenshot(
+                path=str(Path(__file__).parent / "artifacts" / f"home-{width}-{scheme}.png")
+            )
+    context.close()
+    assert foreign == []
+    assert overflowing == []
+
+
+@pytest.mark.slow
+def test_dark_scheme_changes_colours(site: str, browser: object) -> None:
+    colours = {}
+    for scheme in ("light", "dark"):
+        page = browser.new_page(color_scheme=scheme)  # type: ignore[attr-defined]
+        page.goto(site + "/")
+        colours[scheme] = page.evaluate(
+            "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+        )
+        page.close()
+    assert colours["light"] != colours["dark"]
