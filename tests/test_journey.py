@@ -132,9 +132,9 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     with serve_output(output) as base:
         tab = browser.new_page()  # type: ignore[attr-defined]
         tab.goto(f"{base}/search/")
-        tab.fill(".pagefind-ui__search-input", "quicklime")
-        tab.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
-        titles = tab.locator(".pagefind-ui__result-link").all_inner_texts()
+        tab.fill("#q", "quicklime")
+        tab.wait_for_selector(".result h2 a", timeout=10_000)
+        titles = tab.locator(".result h2 a").all_inner_texts()
         assert any(t.startswith("Whatnot expands live shopping auctions") for t in titles)
         tab.close()
 
