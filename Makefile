@@ -29,9 +29,16 @@ serve: $(STAMP)
 	@test -f output/index.html || $(BIN)/brief build
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory output
 
-## test: the whole suite, browser tests included (installs Debian's chromium if missing)
-test: $(DEV_STAMP)
-	@command -v chromium >/dev/null 2>&1 || sh .ci/install-chromium
+AXE := tests/js/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh .ci/install-debian
+	npm ci --prefix tests/js --no-audit --no-fund
+	touch $@
+
+## test: the whole suite, browser tests included (installs chromium, Java, npm if missing)
+test: $(DEV_STAMP) $(AXE)
+	@sh .ci/install-debian
 	$(BIN)/python -m pytest
 
 ## test-fast: everything but the slow browser tests
@@ -39,7 +46,7 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 ## bench: benchmarks, figures as ratios against baselines run side by side
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) $(AXE)
 	$(BIN)/python bench/run.py
 
 lint: $(DEV_STAMP)

