@@ -119,8 +119,8 @@ def _timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_build(work: Path, articles: int) -> None:
-    root = write_newsletter(work / "site", articles)
+def bench_build(work: Path, articles: int, issues: int) -> None:
+    root = write_newsletter(work / "site", articles, per_issue=-(-articles // issues))
     (root / "plain.py").write_text(
         'PATH = "content"\nOUTPUT_PATH = "plain-output"\nARTICLE_PATHS = ["articles"]\n'
         'PAGE_PATHS = ["pages"]\nTIMEZONE = "UTC"\nSITENAME = "plain"\nPLUGINS = []\n'
@@ -129,10 +129,74 @@ def bench_build(work: Path, articles: int) -> None:
     pelican = [sys.executable, "-m", "pelican", "content", "-q"]
     plain = _timed([*pelican, "-s", "plain.py"], root)
     ours = _timed([sys.executable, "-m", "brief", "build"], root)
-    print(f"build   {articles} articles")
+    weeks = len(list((root / "content" / "issues").glob("*.md")))
+    print(f"build   {articles} articles, {weeks} issues")
     print(f"  plain Pelican, default theme   {plain:6.2f} s")
     print(f"  brief build (site+search+mail) {ours:6.2f} s")
     print(f"  ratio ours / plain             {ours / plain:6.2f}   (target <= 1.5)")
+    article = next((root / "content" / "articles").rglob("*.md"))
+    article.write_text(article.read_text() + "\nOne more sentence from the editor.\n")
+    rebuild = _timed([sys.executable, "-m", "brief", "build"], root)
+    print(f"  rebuild after one annotation   {rebuild:6.2f} s")
+    print(f"  ratio rebuild / full build     {rebuild / ours:6.2f}   (target <= 0.3)")
+    bench_search(root / "output")
+
+
+def bench_search(output: Path) -> None:
+    """Bytes a browser downloads for a first query, and keystroke-to-results time."""
+    from playwright.sync_api import sync_playwright
+
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(output),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = server.stdout.readline().split("port ")[1].split(" ")[0]
+        base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            sizes: list[int] = []
+            # Everything the page downloads, from loading it to the first results.
+            page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+            page.goto(f"{base}/search/", wait_until="networkidle")
+            timings = []
+            for query in ("tiktok", "whatnot auctions"):
+                page.fill("#q", "")
+                page.wait_for_timeout(300)
+                page.type("#q", query, delay=20)
+                typed = page.evaluate("performance.now()")
+                page.wait_for_function(
+                    "q => document.querySelector('#status').textContent.includes(q)", arg=query
+                )
+                timings.append(page.evaluate("performance.now()") - typed)
+                if len(timings) == 1:
+                    first_bytes = sum(sizes)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print("search  in Chromium, from the search page")
+    print(f"  bytes for the first query      {first_bytes / 1024:6.0f} KB   (target < 300 KB)")
+    print(
+        f"  last keystroke to results      {timings[0]:6.0f} ms first, {timings[1]:.0f} ms second"
+        "   (target < 300 ms)"
+    )
 
 
 def main() -> None:
@@ -141,7 +205,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--delay", type=float, default=0.1)
-    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--issues", type=int, default=150)
     parser.add_argument("--only", choices=["ingest", "scrape", "build"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
@@ -151,7 +216,7 @@ def main() -> None:
         if args.only in (None, "scrape"):
             bench_scrape(work, args.feeds, args.items, args.hosts, args.delay)
         if args.only in (None, "build"):
-            bench_build(work, args.articles)
+            bench_build(work, args.articles, args.issues)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest child)")

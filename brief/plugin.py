@@ -250,13 +250,15 @@ def _finalized(pelican: Any) -> None:
     """After the site: the search index, then every issue's digest."""
     settings = plugin_settings(pelican.settings)
     write_sitemap(Path(pelican.output_path), settings.public_url)
-    if settings.search:
-        build_search_index(Path(pelican.output_path))
+    # Pagefind runs in its own process while this one renders the digests.
+    indexer = start_search_index(Path(pelican.output_path)) if settings.search else None
     if pelican.settings.get("BRIEF_DIGESTS", True):
         try:
             build_digests(settings, load_newsletter(settings))
         except BriefError as err:
             log.error("digest: %s", err)
+    if indexer is not None:
+        finish_search_index(indexer)
 
 
 def write_sitemap(output: Path, base: str) -> None:
@@ -281,12 +283,16 @@ def write_sitemap(output: Path, base: str) -> None:
     )
 
 
-def build_search_index(output: Path) -> None:
-    """Run Pagefind (the PyPI package ships its binary) over the built site."""
+def start_search_index(output: Path) -> subprocess.Popen[str]:
+    """Start Pagefind (the PyPI package ships its binary) over the built site."""
     command = [sys.executable, "-m", "pagefind", "--site", str(output), "--silent"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        log.error("pagefind failed (%s): %s", result.returncode, result.stderr or result.stdout)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_search_index(indexer: subprocess.Popen[str]) -> None:
+    out, err = indexer.communicate()
+    if indexer.returncode != 0:
+        log.error("pagefind failed (%s): %s", indexer.returncode, err or out)
 
 
 def register() -> None:

@@ -160,7 +160,7 @@ let timer = null;
 input.addEventListener("focus", load, { once: true });
 input.addEventListener("input", () => {
   clearTimeout(timer);
-  timer = setTimeout(search, 120); // a short debounce
+  timer = setTimeout(search, 60); // a short debounce
 });
 sort.addEventListener("change", search);
 form.addEventListener("submit", (event) => {
