@@ -43,12 +43,15 @@ def test_typing_filtering_sorting_and_sharing(site: str, browser: object) -> Non
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{site}/search/")
     page.fill("#q", "live")
-    page.wait_for_selector(".result h2 a")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('results for')")
     everything = titles(page)
     assert len(everything) >= 10 and "results for" in page.inner_text("#status")
 
     page.check('#filters input[name="entity"][value="Whatnot"]')
-    page.wait_for_function("document.querySelectorAll('.result').length < 10")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.startsWith('2 ')"
+        " && document.querySelectorAll('.result').length == 2"
+    )
     only_whatnot = titles(page)
     assert set(only_whatnot) == {  # the two sample articles naming Whatnot
         "Whatnot built live shopping around collectors",
@@ -60,8 +63,10 @@ def test_typing_filtering_sorting_and_sharing(site: str, browser: object) -> Non
     assert douyin_alone > 0
     page.check('#filters input[name="entity"][value="Douyin"]')
     # No sample article names both, so OR gives exactly the sum.
+    expected = len(only_whatnot) + douyin_alone
     page.wait_for_function(
-        f"document.querySelector('#status').textContent.startsWith('{len(only_whatnot) + douyin_alone} ')"
+        f"document.querySelector('#status').textContent.startsWith('{expected} ')"
+        f" && document.querySelectorAll('.result').length == {expected}"
     )
     both = set(titles(page))
     assert set(only_whatnot) < both and len(both) == len(only_whatnot) + douyin_alone
@@ -73,7 +78,7 @@ def test_typing_filtering_sorting_and_sharing(site: str, browser: object) -> Non
 
     shared = browser.new_page()  # type: ignore[attr-defined]
     shared.goto(page.url)
-    shared.wait_for_selector(".result h2 a")
+    shared.wait_for_function(f"document.querySelectorAll('.result').length == {expected}")
     assert shared.input_value("#q") == "live"
     assert shared.is_checked('#filters input[name="entity"][value="Douyin"]')
     assert shared.input_value("#sort") == "newest"

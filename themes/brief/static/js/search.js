@@ -5,6 +5,8 @@ const form = document.getElementById("search-form");
 const input = document.getElementById("q");
 const sort = document.getElementById("sort");
 const filtersBox = document.getElementById("filters");
+const panel = document.getElementById("filter-panel");
+panel.open = window.matchMedia("(min-width: 720px)").matches; // folded on phones
 const statusLine = document.getElementById("status");
 const list = document.getElementById("results");
 const more = document.getElementById("more");
@@ -89,11 +91,13 @@ async function search() {
   results = found.results;
   shown = 0;
   list.replaceChildren();
+  renderFilters(found.filters, counts);
+  await showMore();
+  if (mine !== run) return;
+  // The status changes last, once the results it announces are on the page.
   statusLine.textContent = results.length
     ? `${results.length} ${results.length === 1 ? "result" : "results"}${term ? ` for “${term}”` : ""}`
     : `Nothing found${term ? ` for “${term}”` : ""}. Try fewer words or fewer filters.`;
-  renderFilters(found.filters, counts);
-  await showMore();
 }
 
 async function showMore() {
@@ -125,9 +129,9 @@ function renderFilters(available, counts) {
   for (const group of GROUPS) {
     const values = { ...(available[group] || {}), ...(counts[group] || {}) };
     for (const value of selected[group]) if (!(value in values)) values[value] = 0;
-    const chosen = (name) => (selected[group].has(name) ? 1 : 0);
+    const isOn = (name) => (selected[group].has(name) ? 1 : 0);
     const names = Object.keys(values).sort(
-      (a, b) => chosen(b) - chosen(a) || values[b] - values[a] || a.localeCompare(b),
+      (a, b) => isOn(b) - isOn(a) || values[b] - values[a] || a.localeCompare(b),
     );
     if (!names.length) continue;
     const box = document.createElement("fieldset");
@@ -153,7 +157,9 @@ function renderFilters(available, counts) {
     }
     filtersBox.append(box);
   }
-  filtersBox.hidden = !filtersBox.children.length;
+  panel.hidden = !filtersBox.children.length;
+  const chosen = GROUPS.reduce((sum, g) => sum + selected[g].size, 0);
+  panel.querySelector("summary").textContent = chosen ? `Filters (${chosen} selected)` : "Filters";
 }
 
 let timer = null;
