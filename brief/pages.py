@@ -67,6 +67,19 @@ def entity_listings(
     return sorted(listings.values(), key=lambda item: item.name.casefold())
 
 
+def related_articles(article: Any, listings: Sequence[Listing], limit: int = 5) -> list[Any]:
+    """Other articles naming the same companies: most shared names first, then newest."""
+    shared: Counter[int] = Counter()
+    by_id: dict[int, Any] = {}
+    for listing in listings:
+        for other in listing.articles:
+            if other is not article:
+                shared[id(other)] += 1
+                by_id[id(other)] = other
+    ranked = sorted(by_id, key=lambda key: (-shared[key], -by_id[key].date.timestamp()))
+    return [by_id[key] for key in ranked[:limit]]
+
+
 def source_listings(articles: Iterable[Any], pattern: str) -> list[Listing]:
     listings: dict[str, Listing] = {}
     for article in sorted(articles, key=lambda a: a.date, reverse=True):

@@ -27,7 +27,7 @@ from brief.errors import BriefError
 from brief.issues import Issue
 from brief.links import issue_save_as, issue_url
 from brief.markup import MarkdownRenderer
-from brief.pages import entity_listings, source_listings
+from brief.pages import entity_listings, related_articles, source_listings
 from brief.settings import Settings, settings_from_dict
 from scrapers.entities import load_entities
 
@@ -174,6 +174,8 @@ class ListingGenerator(Generator):  # type: ignore[misc]
         by_name = {page.name: page for page in self.entity_pages}
         for article in articles:
             article.entity_pages = [by_name[n] for n in entities_of(article) if n in by_name]
+        for article in articles:
+            article.related = related_articles(article, article.entity_pages)
 
     def generate_output(self, writer: Any) -> None:
         relative = self.settings["RELATIVE_URLS"]

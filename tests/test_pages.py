@@ -54,6 +54,8 @@ def test_article_links_to_its_entities_and_source_pages_exist(output: Path) -> N
     companies = html.find("dt", string="Companies and platforms").find_next_sibling("dd")
     linked = {a.get_text(): a["href"] for a in companies.find_all("a")}
     assert linked["Douyin"] == "/entities/douyin/" and linked["Kuaishou"] == "/entities/kuaishou/"
+    related = [a.get_text() for a in html.select(".related a")]
+    assert related and "Singles' Day is now a live-selling marathon" in related  # shares Douyin
     sources = page(output, "sources/index.html")
     assert "TechNode" in [a.get_text() for a in sources.select(".term-list a")]
     assert (output / "sources/technode/index.html").is_file()
