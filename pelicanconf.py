@@ -52,7 +52,15 @@ DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "search"]
 DEFAULT_PAGINATION = False
 RELATIVE_URLS = False
 
+# Rebuilds: Pelican re-reads only changed Markdown; our writer re-renders only changed
+# article pages (brief/incremental.py).
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "data/cache"
+GZIP_CACHE = False  # faster to write and read than to keep small
+
 FEED_DOMAIN = SITEURL
+FEED_MAX_ITEMS = 50
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/sections/{slug}.atom.xml"
 TRANSLATION_FEED_ATOM = None

@@ -6,6 +6,8 @@ so `brief digest` can rebuild one digest without building the site.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,6 +77,7 @@ class DigestRenderer:
     def __init__(self, settings: Settings):
         self.settings = settings
         theme = Path(settings.pelican["THEME"]) / "templates" / "email"
+        self.templates = theme
         if not theme.is_dir():
             raise DeliveryError(f"{theme}: the theme has no email templates")
         self._env = jinja2.Environment(
@@ -177,13 +180,53 @@ class DigestRenderer:
 def build_digests(
     settings: Settings, newsletter: Newsletter, weeks: Sequence[str] | None = None
 ) -> list[Path]:
-    """Write `output/digest/<week>.html|.txt|.eml` for these issues (default: all)."""
+    """Write `output/digest/<week>.html|.txt|.eml` for these issues.
+
+    Named weeks are always rewritten. Without names, every issue is considered and those
+    whose inputs (the issue file, its articles, the templates, the settings) did not change
+    since the last build are left as they are.
+    """
     renderer = DigestRenderer(settings)
     folder = settings.output / "digest"
+    manifest = folder / ".inputs.json"
+    known: dict[str, str] = {}
+    if weeks is None and manifest.is_file():
+        try:
+            known = json.loads(manifest.read_text(encoding="utf-8"))
+        except ValueError:
+            known = {}
+    shared = _shared_inputs(settings, renderer)
     written: list[Path] = []
     for week in weeks if weeks is not None else sorted(newsletter.issues):
-        written += renderer.render(newsletter.issue(week), newsletter).write(folder)
+        issue = newsletter.issue(week)
+        inputs = _inputs(issue, newsletter, shared)
+        paths = [folder / f"{week}.{ext}" for ext in ("html", "txt", "eml")]
+        if known.get(week) == inputs and all(p.is_file() for p in paths):
+            continue
+        written += renderer.render(issue, newsletter).write(folder)
+        known[week] = inputs
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
     return written
+
+
+def _shared_inputs(settings: Settings, renderer: DigestRenderer) -> str:
+    digest = hashlib.sha256()
+    for template in sorted(renderer.templates.iterdir()):
+        if template.is_file():
+            digest.update(template.read_bytes())
+    shown = (settings.digest, settings.sitename, settings.public_url, settings.markdown)
+    digest.update(repr((shown, settings.pelican.get("ARTICLE_URL"))).encode())
+    return digest.hexdigest()
+
+
+def _inputs(issue: Issue, newsletter: Newsletter, shared: str) -> str:
+    digest = hashlib.sha256(shared.encode())
+    digest.update(issue.path.read_bytes())
+    for slug in issue.slugs:
+        article = newsletter.articles.get(slug)
+        digest.update(article.path.read_bytes() if article else f"missing {slug}".encode())
+    return digest.hexdigest()
 
 
 def html_to_plain(fragment: str, width: int = 72) -> str:

@@ -68,16 +68,20 @@ def entity_listings(
 
 
 def related_articles(article: Any, listings: Sequence[Listing], limit: int = 5) -> list[Any]:
-    """Other articles naming the same companies: most shared names first, then newest."""
-    shared: Counter[int] = Counter()
-    by_id: dict[int, Any] = {}
+    """Other recent articles naming the same companies: most shared names first, then newest.
+
+    Only the newest few of each company's list are considered, so this stays cheap on a
+    site with thousands of articles.
+    """
+    mine = {listing.slug for listing in listings}
+    pool: dict[int, tuple[int, Any]] = {}
     for listing in listings:
-        for other in listing.articles:
-            if other is not article:
-                shared[id(other)] += 1
-                by_id[id(other)] = other
-    ranked = sorted(by_id, key=lambda key: (-shared[key], -by_id[key].date.timestamp()))
-    return [by_id[key] for key in ranked[:limit]]
+        for other in listing.articles[: limit * 4]:  # listings are newest first
+            if other is not article and id(other) not in pool:
+                theirs = {page.slug for page in getattr(other, "entity_pages", ())}
+                pool[id(other)] = (len(mine & theirs), other)
+    ranked = sorted(pool.values(), key=lambda item: (-item[0], -item[1].date.timestamp()))
+    return [other for _, other in ranked[:limit]]
 
 
 def source_listings(articles: Iterable[Any], pattern: str) -> list[Listing]:

@@ -159,6 +159,9 @@ class ListingGenerator(Generator):  # type: ignore[misc]
     def generate_context(self) -> None:
         settings = plugin_settings(self.settings)
         articles = self.context["articles"]
+        for article in [*articles, *self.context.get("drafts", [])]:
+            # Pelican computes `url` on every access; lists of thousands ask for it often.
+            article.href = article.url
         entities = load_entities(settings.entities)
         self.entity_pages = entity_listings(
             articles,
@@ -297,7 +300,14 @@ def finish_search_index(indexer: subprocess.Popen[str]) -> None:
         log.error("pagefind failed (%s): %s", indexer.returncode, err or out)
 
 
+def _get_writer(_: Any) -> type:
+    from brief.incremental import IncrementalWriter
+
+    return IncrementalWriter
+
+
 def register() -> None:
+    signals.get_writer.connect(_get_writer)
     signals.get_generators.connect(_get_generators)
     signals.generator_init.connect(_add_filters)
     signals.finalized.connect(_finalized)

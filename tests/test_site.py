@@ -148,3 +148,27 @@ def test_build_into_another_folder(sample: Path, tmp_path: Path) -> None:
 def test_sample_passes_check(built: Path) -> None:
     result = brief(built, "check")
     assert "0 errors" in result.stderr
+
+
+def test_rebuild_renders_only_what_changed(sample: Path) -> None:
+    brief(sample, "build")
+    output = sample / "output"
+    edited = output / "articles/2026/whatnot-built-live-shopping-around-collectors/index.html"
+    untouched = output / "articles/2026/tv-shopping-was-live-commerce-first/index.html"
+    before = untouched.stat().st_mtime_ns
+    source = sample / "content/articles/2026/whatnot-built-live-shopping-around-collectors.md"
+    source.write_text(source.read_text() + "\nA sentence added on Friday.\n")
+    brief(sample, "build")
+    assert "A sentence added on Friday." in edited.read_text()
+    assert "A sentence added on Friday." in (output / "issues/2026-w46/index.html").read_text()
+    assert untouched.stat().st_mtime_ns == before  # not rendered again
+    # A change a page shows, though it lives elsewhere (a related article's title), re-renders it.
+    other = sample / "content/articles/2026/the-bottleneck-is-hosts-who-can-sell.md"
+    other.write_text(
+        other.read_text().replace(
+            "Title: The bottleneck is hosts who can actually sell",
+            "Title: Hosts who sell are the bottleneck",
+        )
+    )
+    brief(sample, "build")
+    assert "Hosts who sell are the bottleneck" in edited.read_text()
