@@ -83,16 +83,36 @@ def newsletter(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    """A copy of the sample newsletter that ships in the repository."""
-    root = tmp_path / "sample"
-    root.mkdir()
+def copy_sample(root: Path) -> Path:
+    """Copy the sample newsletter that ships in the repository to `root`."""
+    root.mkdir(parents=True)
     for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(REPO / "themes", root / "themes")
     shutil.copytree(REPO / "content", root / "content")
     return root
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the sample newsletter, for a test that changes it."""
+    return copy_sample(tmp_path / "sample")
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample newsletter built once with `brief build`; tests only read it."""
+    root = copy_sample(tmp_path_factory.mktemp("built") / "sample")
+    brief(root, "build")
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_site(built_sample: Path) -> Iterator[str]:
+    """The built sample served on 127.0.0.1; its base URL."""
+    server = serve(built_sample / "output")
+    yield next(server).url
+    next(server, None)
 
 
 def write_feeds(root: Path, sources: dict[str, str]) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from tests.conftest import brief, serve
 
 PAGES = [
     "/",
@@ -24,21 +21,8 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import shutil
-
-    from tests.conftest import REPO
-
-    root = tmp_path_factory.mktemp("browser") / "sample"
-    root.mkdir()
-    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "themes", root / "themes")
-    shutil.copytree(REPO / "content", root / "content")
-    brief(root, "build")
-    server = serve(root / "output")
-    yield next(server).url
-    next(server, None)
+def site(sample_site: str) -> str:
+    return sample_site
 
 
 @pytest.mark.slow

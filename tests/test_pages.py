@@ -10,23 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from brief.pages import mention_chart
-from tests.conftest import brief
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import shutil
-
-    from tests.conftest import REPO
-
-    root = tmp_path_factory.mktemp("pages") / "sample"
-    root.mkdir()
-    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "themes", root / "themes")
-    shutil.copytree(REPO / "content", root / "content")
-    brief(root, "build")
-    return root / "output"
+def output(built_sample: Path) -> Path:
+    return built_sample / "output"
 
 
 def page(output: Path, path: str) -> BeautifulSoup:

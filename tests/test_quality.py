@@ -7,12 +7,11 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, brief, serve
+from tests.conftest import REPO
 
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
@@ -26,22 +25,13 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("quality") / "sample"
-    root.mkdir()
-    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "themes", root / "themes")
-    shutil.copytree(REPO / "content", root / "content")
-    brief(root, "build")
-    return root / "output"
+def built(built_sample: Path) -> Path:
+    return built_sample / "output"
 
 
 @pytest.fixture(scope="module")
-def site(built: Path) -> Iterator[str]:
-    server = serve(built)
-    yield next(server).url
-    next(server, None)
+def site(sample_site: str) -> str:
+    return sample_site
 
 
 @pytest.mark.slow

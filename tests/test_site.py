@@ -14,20 +14,8 @@ from tests.conftest import brief
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample newsletter, built once with `brief build`."""
-    import shutil
-
-    from tests.conftest import REPO
-
-    root = tmp_path_factory.mktemp("site") / "sample"
-    root.mkdir()
-    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml", "feeds.toml"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "themes", root / "themes")
-    shutil.copytree(REPO / "content", root / "content")
-    brief(root, "build")
-    return root
+def built(built_sample: Path) -> Path:
+    return built_sample
 
 
 def soup(path: Path) -> BeautifulSoup:
