@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from brief.document import Document, format_header, parse_date, split_list
+from brief.document import Document, format_header, optional_date, split_list
 from brief.markup import html_text, markdown_quote
 from scrapers.candidate import Candidate
 from scrapers.entities import slugify
@@ -48,10 +48,7 @@ class Article:
 def article_from(document: Document, timezone: ZoneInfo) -> Article:
     """Read an article leniently: missing fields become empty; `brief check` reports them."""
     meta = document.meta
-    try:
-        date = parse_date(meta["date"], timezone) if meta.get("date") else None
-    except ValueError:
-        date = None
+    date = optional_date(document, timezone)
     summary, annotation, annotation_line = split_annotation(document.body, document.body_line)
     return Article(
         path=document.path,

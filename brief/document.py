@@ -70,6 +70,15 @@ def parse_date(value: str, timezone: ZoneInfo) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone)
 
 
+def optional_date(document: Document, timezone: ZoneInfo) -> datetime | None:
+    """The `Date:` of a document, or None when missing or unreadable (check reports it)."""
+    value = document.meta.get("date")
+    try:
+        return parse_date(value, timezone) if value else None
+    except ValueError:
+        return None
+
+
 def split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 

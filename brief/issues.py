@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from brief.articles import Article
-from brief.document import Document, format_header, parse_date
+from brief.document import Document, format_header, optional_date
 from brief.errors import ConfigError
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -98,10 +98,7 @@ def week_bounds(week: str, timezone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     meta = document.meta
-    try:
-        moment = parse_date(meta["date"], timezone) if meta.get("date") else None
-    except ValueError:
-        moment = None
+    moment = optional_date(document, timezone)
     intro, sections, problems = parse_issue_body(document.body, document.body_line)
     return Issue(
         path=document.path,

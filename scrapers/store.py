@@ -274,26 +274,13 @@ class Store:
         return AddResult(new, seen, clustered)
 
     def _insert(self, candidate: Candidate, text_words: frozenset[str]) -> int:
+        story = _story(candidate)
         cursor = self._db.execute(
-            """INSERT INTO candidates (guid, canonical_url, title_key, title, link, source,
-                   published, fetched, summary_html, summary_text, score, entities, about,
-                   signals, date_flag, section, text_words)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO candidates ({", ".join(story)}, fetched, date_flag, section,
+                   text_words) VALUES ({", ".join("?" * (len(story) + 4))})""",
             (
-                candidate.guid,
-                candidate.canonical_url,
-                title_key(candidate.title),
-                candidate.title,
-                candidate.link,
-                candidate.source,
-                candidate.published.isoformat(),
+                *story.values(),
                 candidate.fetched.isoformat(),
-                candidate.summary_html,
-                candidate.summary_text,
-                candidate.score,
-                json.dumps(candidate.entities, ensure_ascii=False),
-                json.dumps(candidate.about, ensure_ascii=False),
-                json.dumps(candidate.signals, ensure_ascii=False),
                 candidate.date_flag,
                 candidate.section,
                 " ".join(sorted(text_words)),
@@ -400,27 +387,12 @@ class Store:
                 "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
                 (candidate_id, candidate.title, candidate.summary_text),
             )
+        story = _story(candidate)
+        assignments = ", ".join(
+            "score = MAX(score, ?)" if column == "score" else f"{column} = ?" for column in story
+        )
         self._db.execute(
-            """UPDATE candidates SET guid = ?, canonical_url = ?, title_key = ?, title = ?,
-                   link = ?, source = ?, published = ?, summary_html = ?, summary_text = ?,
-                   score = MAX(score, ?), entities = ?, about = ?, signals = ?
-               WHERE id = ?""",
-            (
-                candidate.guid,
-                candidate.canonical_url,
-                title_key(candidate.title),
-                candidate.title,
-                candidate.link,
-                candidate.source,
-                candidate.published.isoformat(),
-                candidate.summary_html,
-                candidate.summary_text,
-                candidate.score,
-                json.dumps(candidate.entities, ensure_ascii=False),
-                json.dumps(candidate.about, ensure_ascii=False),
-                json.dumps(candidate.signals, ensure_ascii=False),
-                candidate_id,
-            ),
+            f"UPDATE candidates SET {assignments} WHERE id = ?", (*story.values(), candidate_id)
         )
         return True
 
@@ -591,6 +563,25 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         with db:  # each migration and its version number commit together
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
+
+
+def _story(candidate: Candidate) -> dict[str, object]:
+    """The columns that say what a story is (the first copy's, for a cluster)."""
+    return {
+        "guid": candidate.guid,
+        "canonical_url": candidate.canonical_url,
+        "title_key": title_key(candidate.title),
+        "title": candidate.title,
+        "link": candidate.link,
+        "source": candidate.source,
+        "published": candidate.published.isoformat(),
+        "summary_html": candidate.summary_html,
+        "summary_text": candidate.summary_text,
+        "score": candidate.score,
+        "entities": json.dumps(candidate.entities, ensure_ascii=False),
+        "about": json.dumps(candidate.about, ensure_ascii=False),
+        "signals": json.dumps(candidate.signals, ensure_ascii=False),
+    }
 
 
 def _chunks(items: Sequence[_T], size: int = 500) -> Iterator[Sequence[_T]]:
