@@ -6,6 +6,7 @@ Our own settings all start with `BRIEF_`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +78,16 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
         )
     from pelican.settings import read_settings  # Pelican is slow to import; only here.
 
+    # Pelican warns about feed URLs while reading settings; that only matters to a build.
+    pelican_log = logging.getLogger("pelican.settings")
+    level = pelican_log.level
+    pelican_log.setLevel(logging.ERROR)
     try:
         raw = read_settings(str(config_file), override=overrides or None)
     except Exception as err:  # a settings file is Python: anything can go wrong in it
         raise ConfigError(f"cannot load settings: {err}", config_file) from err
+    finally:
+        pelican_log.setLevel(level)
     return settings_from_dict(raw, config_file.resolve().parent, config_file)
 
 

@@ -44,7 +44,10 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return _parse_json_feed(body, url)
     parsed = feedparser.parse(
         body,
-        response_headers={"content-location": url, "content-type": content_type or "text/xml"},
+        response_headers={
+            "content-location": url,
+            "content-type": content_type or "application/xml",
+        },
         sanitize_html=False,  # nh3 sanitizes every field later, with our allowlist
     )
     warnings: list[str] = []
