@@ -123,9 +123,12 @@ def run_interactive(
         return
     done: list[int] = []  # indexes of rows decided in this session, for undo
     index = 0
+    on_screen = None
     while index < len(rows):
         row = rows[index]
-        _show(row, index, len(rows))
+        if on_screen != index:  # after [f] or [o] the story is still on screen
+            _show(row, index, len(rows))
+            on_screen = index
         key = _key()
         c = row.candidate
         assert c.id is not None
@@ -157,6 +160,7 @@ def run_interactive(
                 click.echo("  nothing to undo")
                 continue
             index = done.pop()
+            on_screen = None
             undone = rows[index].candidate
             assert undone.id is not None
             decision = store.last_decision(undone.id)

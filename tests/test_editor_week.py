@@ -101,8 +101,8 @@ def test_interactive_triage_in_a_pseudo_terminal(scraped: Path) -> None:
     )
     child.expect(r"\[1/6\]")
     child.expect(r"\[q\]uit")
-    child.send("f")  # full summary, stays on the story
-    child.expect(r"\[q\]uit")
+    child.send("f")  # full summary and every outlet's link; the story stays on screen
+    child.expect(r"· [A-Za-z ]+: http://")
     child.send("a")  # accept the first story
     child.expect(r"accepted: content/articles/2026/(\S+)\.md")
     first_slug = child.match.group(1)
