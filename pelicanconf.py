@@ -90,6 +90,10 @@ BRIEF_FETCH = {
     "per_host": 2,
 }
 
+# Sending (`brief send`). The password is read only from the environment variable named here.
+BRIEF_SMTP = {"host": "localhost", "port": 587, "security": "starttls", "user": None,
+              "password_env": "BRIEF_SMTP_PASSWORD"}
+
 BRIEF_DIGEST = {
     "sender": "Live Commerce Brief <brief@example.com>",
     "unsubscribe_url": "https://brief.example.com/unsubscribe?email={email}",

@@ -498,6 +498,86 @@ def check(ctx: click.Context, week: str | None) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("week", metavar="YYYY-Www")
+@click.option(
+    "--to",
+    "csv_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of subscribers: a header row with an 'email' column ('name' optional).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write each message as .eml under output/send/; send nothing."
+)
+@click.option("--rate", type=click.FloatRange(min=0.01), help="At most N messages a second.")
+@click.option(
+    "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
+)
+@click.option(
+    "--retry-uncertain",
+    is_flag=True,
+    help="Also send to recipients an interrupted run left uncertain (they may get two copies).",
+)
+@click.pass_context
+def send(
+    ctx: click.Context,
+    week: str,
+    csv_path: Path,
+    dry_run: bool,
+    rate: float | None,
+    smtp_override: str | None,
+    retry_uncertain: bool,
+) -> None:
+    """Email the issue's digest to every subscriber, once (a ledger remembers who got it).
+
+    Nothing is sent when the issue fails `brief check`. The SMTP password comes only from
+    the environment variable named in BRIEF_SMTP (default BRIEF_SMTP_PASSWORD).
+    """
+    from brief.check import check_newsletter, has_errors
+    from brief.content import load_newsletter
+    from brief.issues import parse_week
+    from brief.mail import read_subscribers, send_issue, smtp_settings
+
+    parse_week(week)
+    settings = _settings(ctx)
+    smtp = smtp_settings(settings, smtp_override)
+    newsletter = load_newsletter(settings)
+    issue = newsletter.issue(week)
+    findings = check_newsletter(newsletter, settings, week)
+    for finding in findings:
+        click.echo(finding.format(Path.cwd()), err=True)
+    if has_errors(findings):
+        raise BriefError(f"issue {week} fails `brief check`: nothing was sent")
+    if issue.status != "published" and not dry_run:
+        raise BriefError(
+            f"issue {week} is a {issue.status}: publish it first (brief issue publish {week})"
+        )
+    subscribers, bad = read_subscribers(csv_path)
+    for row in bad:
+        click.echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
+    report = send_issue(
+        settings, newsletter, week, subscribers, smtp,
+        dry_run=dry_run, rate=rate, retry_uncertain=retry_uncertain,
+    )  # fmt: skip
+    if dry_run:
+        folder = report.written[0].parent if report.written else settings.output / "send" / week
+        click.echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")
+        return
+    for email, reason in report.failed:
+        click.echo(f"failed: {email}: {reason}", err=True)
+    for email in report.uncertain:
+        click.echo(f"uncertain: {email}: an earlier run stopped while sending; not sent again"
+                   " (--retry-uncertain to send anyway)", err=True)  # fmt: skip
+    click.echo(
+        f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
+        f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
+        f" bad rows {len(bad)}"
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     cli(prog_name="brief")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -92,7 +92,14 @@ class DigestRenderer:
         self._markdown = MarkdownRenderer(settings.markdown)
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
-    def render(self, issue: Issue, newsletter: Newsletter, now: datetime | None = None) -> Digest:
+    def render(
+        self,
+        issue: Issue,
+        newsletter: Newsletter,
+        now: datetime | None = None,
+        recipient: str = PLACEHOLDER_RECIPIENT,
+    ) -> Digest:
+        """The digest of an issue, addressed to `recipient` (a placeholder by default)."""
         settings = self.settings
         base = settings.public_url + "/"
         utm = dict(settings.digest.utm)
@@ -142,32 +149,40 @@ class DigestRenderer:
             "sections": sections,
             "preheader": preheader,
             "view_url": add_utm(base + issue_url(settings.pelican, issue.slug), utm),
-            "unsubscribe_url": self.unsubscribe_url(PLACEHOLDER_RECIPIENT),
+            "unsubscribe_url": self.unsubscribe_url(recipient),
             "css": self._css,
         }
         html = self._inliner.inline(self._env.get_template("digest.html").render(context))
         text = self._env.get_template("digest.txt").render(context).strip() + "\n"
-        message = self._message(issue, subject, html, text, now)
+        message = self.message(issue, subject, html, text, recipient, now)
         return Digest(issue.week, subject, preheader, html, text, message)
 
     def unsubscribe_url(self, email: str) -> str:
         return self.settings.digest.unsubscribe_url.format(email=quote(email, safe="@"))
 
-    def _message(
-        self, issue: Issue, subject: str, html: str, text: str, now: datetime | None
+    def message(
+        self,
+        issue: Issue,
+        subject: str,
+        html: str,
+        text: str,
+        recipient: str,
+        now: datetime | None = None,
+        name: str | None = None,
     ) -> EmailMessage:
+        """A complete message (its own Message-ID, the recipient's unsubscribe link)."""
         digest = self.settings.digest
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = digest.sender
-        message["To"] = PLACEHOLDER_RECIPIENT
+        message["To"] = formataddr((name, recipient)) if name else recipient
         if digest.reply_to:
             message["Reply-To"] = digest.reply_to
         sent = issue.date or now or datetime.now(UTC)
         message["Date"] = format_datetime(sent)
         domain = urlsplit(self.settings.public_url).hostname or "localhost"
         message["Message-ID"] = make_msgid(idstring=issue.week.lower(), domain=domain)
-        targets = [f"<{self.unsubscribe_url(PLACEHOLDER_RECIPIENT)}>"]
+        targets = [f"<{self.unsubscribe_url(recipient)}>"]
         if digest.unsubscribe_mailto:
             targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
         message["List-Unsubscribe"] = ", ".join(targets)

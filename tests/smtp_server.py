@@ -1,0 +1,65 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that records what it receives and can
+misbehave on purpose: refuse a recipient for good (550) or for now (451), or be slow."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Recorder:
+    refuse: set[str] = field(default_factory=set)  # 550 every time
+    busy_once: set[str] = field(default_factory=set)  # 451 the first time
+    delay: float = 0.0
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: Counter[str] = field(default_factory=Counter)
+    attempts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.attempts[address] += 1
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        if address in self.busy_once and self.attempts[address] == 1:
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+            for rcpt in envelope.rcpt_tos:
+                self.recipients[rcpt] += 1
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, recorder: Recorder):
+        self.recorder = recorder
+        with socket.socket() as probe:  # aiosmtpd 1.4 cannot listen on port 0 itself
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(recorder, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
