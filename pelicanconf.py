@@ -91,8 +91,13 @@ BRIEF_FETCH = {
 }
 
 # Sending (`brief send`). The password is read only from the environment variable named here.
-BRIEF_SMTP = {"host": "localhost", "port": 587, "security": "starttls", "user": None,
-              "password_env": "BRIEF_SMTP_PASSWORD"}
+BRIEF_SMTP = {
+    "host": "localhost",
+    "port": 587,
+    "security": "starttls",
+    "user": None,
+    "password_env": "BRIEF_SMTP_PASSWORD",
+}
 
 BRIEF_DIGEST = {
     "sender": "Live Commerce Brief <brief@example.com>",
