@@ -199,6 +199,41 @@ def bench_search(output: Path) -> None:
     )
 
 
+def bench_digest(work: Path, recipients: int) -> None:
+    """A 30-article issue: digest size and render time; send rate to a local SMTP server."""
+    from brief.content import load_newsletter
+    from brief.digest import DigestRenderer
+    from brief.mail import SmtpSettings, Subscriber, send_issue
+    from brief.settings import load_settings
+    from tests.smtp_server import Recorder, SmtpServer
+
+    root = write_newsletter(work / "mail", 30, per_issue=30)
+    settings = load_settings(root / "pelicanconf.py")
+    newsletter = load_newsletter(settings)
+    week = sorted(newsletter.issues)[0]
+    renderer = DigestRenderer(settings)
+    started = time.perf_counter()
+    runs = 20
+    for _ in range(runs):
+        digest = renderer.render(newsletter.issue(week), newsletter)
+    render = (time.perf_counter() - started) / runs
+    size = len(digest.html.encode())
+    people = [Subscriber(f"reader{n}@example.org", None, n) for n in range(recipients)]
+    recorder = Recorder()
+    with SmtpServer(recorder) as server:
+        smtp = SmtpSettings(host="127.0.0.1", port=server.port, security="none")
+        started = time.perf_counter()
+        report = send_issue(settings, newsletter, week, people, smtp)
+        elapsed = time.perf_counter() - started
+    print(f"digest  {len(newsletter.issue(week).slugs)} articles")
+    print(f"  HTML after inlining            {size:7,d} bytes   (target <= 100,000)")
+    print(f"  render and inline              {render * 1000:7.1f} ms")
+    print(
+        f"  send to local SMTP             {report.sent / elapsed:7.0f} messages/s"
+        f" ({report.sent} in {elapsed:.1f} s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=300)
@@ -207,7 +242,8 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--issues", type=int, default=150)
-    parser.add_argument("--only", choices=["ingest", "scrape", "build"])
+    parser.add_argument("--recipients", type=int, default=1000)
+    parser.add_argument("--only", choices=["ingest", "scrape", "build", "digest"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
@@ -217,6 +253,8 @@ def main() -> None:
             bench_scrape(work, args.feeds, args.items, args.hosts, args.delay)
         if args.only in (None, "build"):
             bench_build(work, args.articles, args.issues)
+        if args.only in (None, "digest"):
+            bench_digest(work, args.recipients)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest child)")
