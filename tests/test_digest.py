@@ -133,3 +133,32 @@ def test_digest_renders_without_overflow(
         assert colors == ["rgb(30, 28, 26)", "rgb(241, 237, 230)"]
     else:
         assert colors == ["rgb(255, 255, 255)", "rgb(29, 27, 24)"]
+
+
+def test_utm_parameters_when_configured(sample: Path) -> None:
+    conf = sample / "pelicanconf.py"
+    conf.write_text(
+        conf.read_text()
+        + '\nBRIEF_DIGEST = {**BRIEF_DIGEST, "utm": {"source": "brief", "medium": "email"}}\n'
+    )
+    brief(sample, "digest", "2026-W46")
+    msg = message(sample, "2026-W46")
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    tagged = "articles/2026/whatnot-built-live-shopping-around-collectors/?utm_source=brief&utm_medium=email&utm_campaign=2026-w46"
+    assert tagged in plain
+    assert tagged.replace("&", "&amp;") in html
+    assert "<img" not in html  # no tracking pixel
+
+
+def test_no_utm_by_default(digests: Path) -> None:
+    assert "utm_" not in (digests / "output" / "digest" / "2026-W46.eml").read_text()
+
+
+def test_check_fails_an_issue_over_the_size_budget(sample: Path) -> None:
+    conf = sample / "pelicanconf.py"
+    conf.write_text(conf.read_text() + "\nBRIEF_DIGEST_BUDGET = 10_000\n")
+    result = brief(sample, "check", "--issue", "2026-W46", check=False)
+    assert result.returncode == 1
+    assert "content/issues/2026-W46.md:1: error: the digest is" in result.stdout
+    assert "over the 10,000 budget" in result.stdout
