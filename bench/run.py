@@ -29,7 +29,7 @@ from bench.corpus import REPO, write_feeds, write_newsletter
 from scrapers.entities import EntityTagger, load_entities
 from scrapers.fetch import FetchLimits, FetchResult
 from scrapers.relevance import load_rules
-from scrapers.scrape import ScrapeReport, _store_result, scrape
+from scrapers.scrape import ScrapeReport, scrape, store_result
 from scrapers.sources import Source
 from scrapers.store import open_store
 
@@ -64,7 +64,7 @@ def bench_ingest(work: Path, feeds: int, items: int) -> None:
         for path, body in zip(paths, bodies, strict=True):
             source = Source(path.stem, f"https://outlet.example/{path.name}")
             result = FetchResult(source, "ok", now, body=body, url=source.url)
-            _store_result(result, store, TAGGER, RULES, report)
+            store_result(result, store, TAGGER, RULES, report)
     ours = time.process_time() - started
     print(f"ingest  {feeds} feeds x {items} items = {entries} entries (CPU time)")
     print(f"  feedparser.parse alone        {baseline * 1e6 / entries:7.0f} us per entry")

@@ -6,7 +6,7 @@ The body is the source's summary as a quote, then the editor's `## Why it matter
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ class Article:
     annotation_md: str
     annotation_line: int | None
     also: tuple[tuple[str, str], ...] = ()
+    document: Document | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_annotation(self) -> bool:
@@ -52,6 +53,7 @@ def article_from(document: Document, timezone: ZoneInfo) -> Article:
     summary, annotation, annotation_line = split_annotation(document.body, document.body_line)
     return Article(
         path=document.path,
+        document=document,
         slug=meta.get("slug") or document.path.stem,
         title=meta.get("title", ""),
         date=date,

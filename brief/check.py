@@ -83,7 +83,8 @@ def _check_digest(
 
 
 def _check_article(article: Article, settings: Settings) -> list[Finding]:
-    document = read_document(article.path)
+    # The document the newsletter was read from: its header lines, without reading it again.
+    document = article.document or read_document(article.path)
     found: list[Finding] = []
 
     def add(key: str | None, message: str, level: str = "error", line: int | None = None) -> None:
@@ -118,7 +119,7 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
 def _check_issue(
     issue: Issue, newsletter: Newsletter, settings: Settings, publishing: bool
 ) -> list[Finding]:
-    document = read_document(issue.path)
+    document = issue.document or read_document(issue.path)
     found: list[Finding] = []
 
     def add(line: int, message: str, level: str = "error") -> None:

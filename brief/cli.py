@@ -44,9 +44,6 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-pass_settings = click.make_pass_decorator(dict, ensure=True)
-
-
 @click.group(cls=_Group)
 @click.option(
     "--settings",
@@ -142,6 +139,7 @@ def _fetch_limits(settings: Settings) -> Any:
 @click.pass_context
 def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
     """How each source fared: last status, last success, items, failures, next attempt."""
+    from brief.triage import iso_utc
     from scrapers.store import open_store
 
     settings = _settings(ctx)
@@ -161,14 +159,14 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
             "url": s.url,
             "current_url": s.fetch_url,
             "last_status": s.last_status,
-            "last_attempt": _iso(s.last_attempt),
-            "last_success": _iso(s.last_success),
+            "last_attempt": iso_utc(s.last_attempt),
+            "last_success": iso_utc(s.last_success),
             "last_error": s.last_error,
             "items": s.items,
             "consecutive_failures": s.failures,
             "paused": bool(s.paused),
             "paused_reason": s.paused,
-            "next_attempt": _iso(s.next_attempt),
+            "next_attempt": iso_utc(s.next_attempt),
         }
         for s in states
     ]
@@ -301,10 +299,6 @@ def _who() -> str:
     except OSError:
         pass
     return getpass.getuser()
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 # -- decisions ---------------------------------------------------------------------------------

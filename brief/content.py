@@ -40,9 +40,6 @@ class Newsletter:
                 f" (start one with: brief issue new --week {week})"
             ) from None
 
-    def issues_containing(self, slug: str) -> list[Issue]:
-        return [issue for issue in self.issues.values() if slug in issue.slugs]
-
 
 def load_newsletter(settings: Settings) -> Newsletter:
     articles: dict[str, Article] = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ class Issue:
     intro_md: str
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]  # lines in the article lists that are not `- slug`
+    document: Document | None = field(default=None, repr=False, compare=False)
 
     @property
     def slug(self) -> str:
@@ -102,6 +103,7 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     intro, sections, problems = parse_issue_body(document.body, document.body_line)
     return Issue(
         path=document.path,
+        document=document,
         week=document.path.stem.upper() if _WEEK.match(document.path.stem.upper()) else "",
         title=meta.get("title", ""),
         date=moment,

@@ -42,7 +42,7 @@ class TriageRow:
             "title": c.title,
             "link": c.link,
             "source": c.source,
-            "published": _iso(c.published),
+            "published": iso_utc(c.published),
             "score": c.score,
             "entities": list(c.entities),
             "about": list(c.about),
@@ -53,7 +53,7 @@ class TriageRow:
             "first_reported_by": c.first_reported_by,
             "date_flag": c.date_flag,
             "decided_by": c.decided_by,
-            "decided_at": _iso(c.decided_at),
+            "decided_at": iso_utc(c.decided_at),
             "article_path": c.article_path,
             "summary": c.summary_text,
         }
@@ -216,5 +216,6 @@ def _age(candidate: Candidate, now: datetime) -> str:
     return f"{int(seconds // 86400)}d"
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_utc(moment: datetime | None) -> str | None:
+    """A UTC time as scripts expect it in JSON: ISO 8601 with a Z."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

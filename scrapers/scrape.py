@@ -192,7 +192,7 @@ class _Preparer:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _store_result(
+def store_result(
     result: FetchResult,
     store: Store,
     tagger: EntityTagger,

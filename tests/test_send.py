@@ -23,6 +23,14 @@ def newsletter_to_send(sample: Path) -> Path:
     return sample
 
 
+def send(
+    root: Path, csv: Path, server: SmtpServer, *extra: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return brief(
+        root, "send", WEEK, "--to", str(csv), "--smtp", server.address, *extra, check=check
+    )
+
+
 def subscribers(root: Path, count: int, extra: str = "") -> Path:
     rows = ["name,email"] + [f"Reader {n},reader{n}@example.org" for n in range(count)]
     path = root / "subscribers.csv"
@@ -34,8 +42,8 @@ def test_two_hundred_recipients_once_each(newsletter_to_send: Path) -> None:
     csv = subscribers(newsletter_to_send, 200, "Bad,not-an-address\nDup,READER7@example.org\n")
     recorder = Recorder()
     with SmtpServer(recorder) as server:
-        first = brief(newsletter_to_send, "send", WEEK, "--to", str(csv), "--smtp", server.address)
-        again = brief(newsletter_to_send, "send", WEEK, "--to", str(csv), "--smtp", server.address)
+        first = send(newsletter_to_send, csv, server)
+        again = send(newsletter_to_send, csv, server)
     assert "sent 200, skipped 0 already sent, failed 0" in first.stdout
     assert "subscribers.csv:202: skipped: not an email address: 'not-an-address'" in first.stderr
     assert "subscribers.csv:203: skipped: READER7@example.org is already on line 9" in first.stderr
@@ -57,16 +65,7 @@ def test_temporary_error_is_retried_and_permanent_one_reported(newsletter_to_sen
     csv = subscribers(newsletter_to_send, 5)
     recorder = Recorder(refuse={"reader3@example.org"}, busy_once={"reader1@example.org"})
     with SmtpServer(recorder) as server:
-        result = brief(
-            newsletter_to_send,
-            "send",
-            WEEK,
-            "--to",
-            str(csv),
-            "--smtp",
-            server.address,
-            check=False,
-        )
+        result = send(newsletter_to_send, csv, server, check=False)
     assert result.returncode == 1
     assert "sent 4, skipped 0 already sent, failed 1" in result.stdout
     assert "failed: reader3@example.org: 550" in result.stderr
@@ -81,16 +80,7 @@ def test_dry_run_writes_messages_and_sends_nothing(newsletter_to_send: Path) -> 
     csv = subscribers(newsletter_to_send, 3)
     recorder = Recorder()
     with SmtpServer(recorder) as server:
-        result = brief(
-            newsletter_to_send,
-            "send",
-            WEEK,
-            "--to",
-            str(csv),
-            "--smtp",
-            server.address,
-            "--dry-run",
-        )
+        result = send(newsletter_to_send, csv, server, "--dry-run")
     assert "wrote 3 messages" in result.stdout
     written = sorted((newsletter_to_send / "output" / "send" / WEEK).glob("*.eml"))
     assert len(written) == 3 and "reader2@example.org" in written[2].read_text()
@@ -107,16 +97,7 @@ def test_nothing_is_sent_when_the_issue_fails_check(newsletter_to_send: Path) ->
     csv = subscribers(newsletter_to_send, 3)
     recorder = Recorder()
     with SmtpServer(recorder) as server:
-        result = brief(
-            newsletter_to_send,
-            "send",
-            WEEK,
-            "--to",
-            str(csv),
-            "--smtp",
-            server.address,
-            check=False,
-        )
+        result = send(newsletter_to_send, csv, server, check=False)
     assert result.returncode == 1 and "nothing was sent" in result.stderr
     assert "has no annotation yet" in result.stderr
     assert recorder.messages == []
@@ -150,9 +131,7 @@ def test_killed_half_way_then_resumed_never_sends_twice(newsletter_to_send: Path
         process.wait()
         delivered_before = len(recorder.messages)
         assert 0 < delivered_before < 120, "the kill should land half way"
-        resumed = brief(
-            newsletter_to_send, "send", WEEK, "--to", str(csv), "--smtp", server.address
-        )
+        resumed = send(newsletter_to_send, csv, server)
     assert max(recorder.recipients.values()) == 1  # nobody got two copies
     uncertain = resumed.stdout.split("uncertain ")[1].split(",")[0]
     assert int(uncertain) <= 1  # at most the one in flight when the process died
