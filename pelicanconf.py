@@ -18,6 +18,10 @@ PAGE_PATHS = ["pages"]
 STATIC_PATHS: list[str] = []
 READERS = {"html": None}
 
+# Templates escape every value unless it is marked as HTML (`|safe`): feed text that slipped
+# through anywhere else still cannot become markup.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},

@@ -5,15 +5,19 @@ The body is the source's summary as a quote, then the editor's `## Why it matter
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from brief.document import Document, format_header, optional_date, split_list
-from brief.markup import html_text, markdown_quote
+from brief.markup import html_text, markdown_quote, metadata_text
 from scrapers.candidate import Candidate
+from scrapers.clean import web_url
 from scrapers.entities import slugify
 
 ANNOTATION_HEADING = "## Why it matters"
@@ -38,7 +42,7 @@ class Article:
     summary_md: str
     annotation_md: str
     annotation_line: int | None
-    also: tuple[tuple[str, str], ...] = ()
+    also: tuple[Outlet, ...] = ()
     document: Document | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -70,11 +74,60 @@ def article_from(document: Document, timezone: ZoneInfo) -> Article:
     )
 
 
-def parse_also(value: str) -> tuple[tuple[str, str], ...]:
-    """`Also: Name <url>; Name <url>`: the other outlets that ran the story."""
-    return tuple(
-        (m.group(1).strip(), m.group(2)) for m in re.finditer(r"([^;<]+)<([^>\s]+)>", value)
+class Outlet(NamedTuple):
+    """Another outlet that ran the story: its name and its link (always http(s))."""
+
+    source: str
+    link: str
+
+
+def format_also(outlets: Iterable[Outlet]) -> str:
+    """The `Also:` value: a JSON list of {"source", "link"} objects, one line."""
+    return json.dumps(
+        [{"source": metadata_text(o.source), "link": o.link} for o in outlets],
+        ensure_ascii=False,
     )
+
+
+def parse_also(value: str) -> tuple[Outlet, ...]:
+    """The outlets of an `Also:` value; entries without an http(s) link are left out.
+
+    Written as JSON by `brief accept`. Files from before hold `Name <url>; Name <url>`,
+    still read; `brief check` reports anything in either form it cannot use.
+    """
+    outlets, _ = read_also(value)
+    return outlets
+
+
+def read_also(value: str) -> tuple[tuple[Outlet, ...], list[str]]:
+    """(the usable outlets, a problem per entry that is not) of an `Also:` value."""
+    value = value.strip()
+    if not value:
+        return (), []
+    problems: list[str] = []
+    pairs: list[tuple[object, object]] = []
+    if value.startswith("["):
+        try:
+            data = json.loads(value)
+        except (ValueError, RecursionError) as err:
+            return (), [f"Also is not valid JSON: {err}"]
+        if not isinstance(data, list):
+            return (), ['Also must be a JSON list of {"source": ..., "link": ...}']
+        for item in data:
+            if isinstance(item, dict):
+                pairs.append((item.get("source"), item.get("link")))
+            else:
+                problems.append(f"Also: {item!r} is not an object with source and link")
+    else:
+        pairs = [(m.group(1), m.group(2)) for m in re.finditer(r"([^;<]+)<([^>]*)>", value)]
+    outlets = []
+    for source, link in pairs:
+        url = web_url(link) if isinstance(link, str) else None
+        if not isinstance(source, str) or not source.strip() or url is None or url != link:
+            problems.append(f"Also: {link!r} is not an http(s) link with a source name")
+            continue
+        outlets.append(Outlet(metadata_text(source), url))
+    return tuple(outlets), problems
 
 
 def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:
@@ -109,9 +162,9 @@ def render_article(candidate: Candidate, section: str, slug: str, timezone: Zone
         ("Link", candidate.link),
         ("Entities", ", ".join(candidate.entities)),
     ]
-    others = [s for s in candidate.sources if s.link != candidate.link]
+    others = [Outlet(s.source, s.link) for s in candidate.sources if s.link != candidate.link]
     if others:
-        fields.append(("Also", "; ".join(f"{s.source} <{s.link}>" for s in others)))
+        fields.append(("Also", format_also(others)))
     quote = markdown_quote(candidate.summary_text) if candidate.summary_text else ""
     body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
     return f"{format_header(fields)}\n{body}"

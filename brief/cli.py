@@ -21,6 +21,7 @@ import click
 
 from brief.errors import BriefError, ConfigError
 from brief.settings import Settings, load_settings
+from brief.terminal import echo
 
 
 def _now() -> datetime:
@@ -40,7 +41,7 @@ class _Group(click.Group):
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"brief: error: {message}", err=True)
+    echo(f"brief: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -116,7 +117,7 @@ def scrape(
             sources, store, tagger, rules, limits, force=force, on_result=progress.advance
         )
     if as_json:
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         print_scrape_summary(report)
     if report.sources and report.failed and len(report.failed) == report.sources:
@@ -150,7 +151,7 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
                 raise BriefError(f"no source named {resume!r} has been scraped yet")
             with store.transaction():
                 store.reset_source(state.name, state.url)
-            click.echo(f"{resume}: resumed; it will be fetched on the next scrape")
+            echo(f"{resume}: resumed; it will be fetched on the next scrape")
             return
         states = store.sources()
     rows = [
@@ -171,7 +172,7 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
         for s in states
     ]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     from brief.progress import print_sources
 
@@ -238,9 +239,9 @@ def triage(
             candidate = store.get(explain)
             if candidate is None:
                 raise BriefError(f"no candidate #{explain} in {store.path}")
-            click.echo(f"#{candidate.id} {candidate.title}\nscore {candidate.score:.2f}")
+            echo(f"#{candidate.id} {candidate.title}\nscore {candidate.score:.2f}")
             for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
-                click.echo(f"  {signal}")
+                echo(f"  {signal}")
             return
         statuses = {
             "new": ("new",),
@@ -265,9 +266,9 @@ def triage(
             run_interactive(store, rows, settings, entities, _who(), _now)
             return
     if as_json:
-        click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+        echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
     elif not rows:
-        click.echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
+        echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
     else:
         print_table(rows)
 
@@ -332,11 +333,11 @@ def _report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             failed = True
-            click.echo(f"brief: error: #{outcome.candidate_id}: {outcome.error}", err=True)
+            echo(f"brief: error: #{outcome.candidate_id}: {outcome.error}", err=True)
         elif outcome.note:
-            click.echo(f"{outcome.path}  (#{outcome.candidate_id} {outcome.note})", err=True)
+            echo(f"{outcome.path}  (#{outcome.candidate_id} {outcome.note})", err=True)
         else:
-            click.echo(done(outcome))
+            echo(done(outcome))
     if failed:
         sys.exit(1)
 
@@ -401,9 +402,9 @@ def issue_new(ctx: click.Context, week: str | None) -> None:
     week = week or week_of(_now().astimezone(settings.timezone))
     parse_week(week)
     path, count = new_issue(settings, week)
-    click.echo(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path))
+    echo(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path))
     if count == 0:
-        click.echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
+        echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
 
 
 @issue.command("publish")
@@ -424,14 +425,14 @@ def issue_publish(ctx: click.Context, week: str) -> None:
         publication = publish_issue(settings, week, _now())
     except PublishRefused as refused:
         for finding in refused.findings:
-            click.echo(finding.format(Path.cwd()), err=True)
+            echo(finding.format(Path.cwd()), err=True)
         raise
     for finding in publication.findings:
-        click.echo(finding.format(Path.cwd()), err=True)
-    click.echo(
+        echo(finding.format(Path.cwd()), err=True)
+    echo(
         f"published {_shown(publication.issue, settings)} and {len(publication.articles)} articles"
     )
-    click.echo(build_site(settings))
+    echo(build_site(settings))
 
 
 def _shown(path: Path, settings: Settings) -> str:
@@ -455,7 +456,7 @@ def build(ctx: click.Context, output: Path | None) -> None:
     overrides = {"OUTPUT_PATH": str(output.resolve())} if output else {}
     settings = _settings(ctx, **overrides)
     summary = build_site(settings)
-    click.echo(summary)
+    echo(summary)
 
 
 @cli.command()
@@ -470,7 +471,7 @@ def digest(ctx: click.Context, week: str) -> None:
     parse_week(week)
     settings = _settings(ctx)
     for path in build_digests(settings, load_newsletter(settings), [week]):
-        click.echo(str(path))
+        echo(str(path))
 
 
 @cli.command()
@@ -484,10 +485,10 @@ def check(ctx: click.Context, week: str | None) -> None:
     settings = _settings(ctx)
     findings = check_newsletter(load_newsletter(settings), settings, week)
     for finding in findings:
-        click.echo(finding.format(Path.cwd()))
+        echo(finding.format(Path.cwd()))
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
-    click.echo(f"{errors} errors, {warnings} warnings", err=True)
+    echo(f"{errors} errors, {warnings} warnings", err=True)
     if has_errors(findings):
         sys.exit(1)
 
@@ -540,7 +541,7 @@ def send(
     issue = newsletter.issue(week)
     findings = check_newsletter(newsletter, settings, week)
     for finding in findings:
-        click.echo(finding.format(Path.cwd()), err=True)
+        echo(finding.format(Path.cwd()), err=True)
     if has_errors(findings):
         raise BriefError(f"issue {week} fails `brief check`: nothing was sent")
     if issue.status != "published" and not dry_run:
@@ -549,21 +550,21 @@ def send(
         )
     subscribers, bad = read_subscribers(csv_path)
     for row in bad:
-        click.echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
+        echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
     report = send_issue(
         settings, newsletter, week, subscribers, smtp,
         dry_run=dry_run, rate=rate, retry_uncertain=retry_uncertain,
     )  # fmt: skip
     if dry_run:
         folder = report.written[0].parent if report.written else settings.output / "send" / week
-        click.echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")
+        echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")
         return
     for email, reason in report.failed:
-        click.echo(f"failed: {email}: {reason}", err=True)
+        echo(f"failed: {email}: {reason}", err=True)
     for email in report.uncertain:
-        click.echo(f"uncertain: {email}: an earlier run stopped while sending; not sent again"
+        echo(f"uncertain: {email}: an earlier run stopped while sending; not sent again"
                    " (--retry-uncertain to send anyway)", err=True)  # fmt: skip
-    click.echo(
+    echo(
         f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
         f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
         f" bad rows {len(bad)}"

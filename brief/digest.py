@@ -29,6 +29,7 @@ from brief.issues import Issue
 from brief.links import add_utm, article_url, issue_url
 from brief.markup import MarkdownRenderer, plain_text
 from brief.settings import Settings
+from scrapers.clean import web_url
 
 PLACEHOLDER_RECIPIENT = "reader@example.com"
 PREHEADER_MAX = 140
@@ -125,7 +126,7 @@ class DigestRenderer:
                             ),
                             utm,
                         ),
-                        link=article.link,
+                        link=web_url(article.link) or "",
                         source=article.source,
                         other_sources=len(article.also),
                         annotation_html=annotation_html,

@@ -9,27 +9,60 @@ from typing import Any
 
 import markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
-_LINE_START = re.compile(r"^(\s*)([#+\-=>|]|\d+[.)])")
-_ENTITY_LIKE = re.compile(r"&(?=[A-Za-z0-9#]+;)")
+from scrapers.clean import inert_text
+
+# Characters Python-Markdown and the extensions we load (extra, smarty) read as syntax
+# anywhere in a line: emphasis, code, links and images, reference links, footnotes and
+# abbreviations ([...]), attribute lists ({...}), tables (|), and the backslash itself.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|!])")
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# What starts a block when it opens a line: headings, lists, setext underlines, quotes,
+# tables, definition lists, fenced code, numbered lists. Escaped once the text is wrapped.
+_LINE_START = re.compile(r"^([#+\-=:~|]|\d+[.)])")
+_AT_LINE_START = {"=": "&#61;", ":": "&#58;", "~": "&#126;"}  # no backslash escape exists
 
 
 def markdown_text(text: str) -> str:
-    """Plain text made safe to place in a Markdown paragraph: it renders as itself."""
-    text = _ENTITY_LIKE.sub("&amp;", text)
+    """Text from outside made inert in a Markdown paragraph: it renders as itself.
+
+    Nothing in it takes effect: no emphasis, link, image, HTML, entity, attribute list,
+    footnote, abbreviation or table. (Typographic quotes and dashes still apply.)
+    """
+    text = _ENTITY_LIKE.sub("&amp;", inert_text(text))
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def markdown_quote(text: str, width: int = 88) -> str:
-    """Plain text as a Markdown blockquote, wrapped for editors reading the file."""
-    lines = textwrap.wrap(markdown_text(text), width=width - 2) or [""]
-    return "\n".join("> " + _LINE_START.sub(r"\1\\\2", line) for line in lines)
+    """Text from outside as an inert Markdown blockquote, wrapped for editors to read."""
+    flat = " ".join(markdown_text(text).split())
+    lines = textwrap.wrap(
+        flat, width=width - 2, break_long_words=False, break_on_hyphens=False
+    ) or [""]
+    return "\n".join("> " + _escape_line_start(line) for line in lines)
+
+
+def _escape_line_start(line: str) -> str:
+    match = _LINE_START.match(line)
+    if match is None:
+        return line
+    token = match.group(1)
+    if token in _AT_LINE_START:
+        return _AT_LINE_START[token] + line[1:]
+    if token[0].isdigit():
+        return token[:-1] + "\\" + line[len(token) - 1 :]
+    return "\\" + line
+
+
+def metadata_text(text: str) -> str:
+    """Text from outside as the value of a `Key: value` header line: inert, one line."""
+    return " ".join(inert_text(text).split())
 
 
 def html_text(text: str) -> str:
     """Plain text for a metadata field that Pelican treats as HTML (like Title)."""
-    return _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = _ENTITY_LIKE.sub("&amp;", metadata_text(text))
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain_text(html_fragment: str) -> str:

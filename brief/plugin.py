@@ -17,10 +17,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
-from brief.articles import parse_also
+from brief.articles import Outlet, parse_also
 from brief.content import load_newsletter
 from brief.digest import build_digests
 from brief.errors import BriefError
@@ -29,6 +30,7 @@ from brief.links import issue_save_as, issue_url
 from brief.markup import MarkdownRenderer
 from brief.pages import entity_listings, related_articles, source_listings
 from brief.settings import Settings, settings_from_dict
+from scrapers.clean import web_url
 from scrapers.entities import load_entities
 
 log = logging.getLogger(__name__)
@@ -70,17 +72,25 @@ class IssuePage:
 
     def get_content(self, siteurl: str) -> str:
         """Full issue as HTML, for the issues Atom feed (feed readers, RSS-to-email)."""
-        parts = [self.intro_html]
+        parts = [Markup(self.intro_html)]
         for name, articles in self.sections:
-            parts.append(f"<h2>{name}</h2>")
+            parts.append(Markup("<h2>{}</h2>").format(name))
             for article in articles:
-                link = f"{siteurl}/{article.url}" if siteurl else article.url
+                page = f"{siteurl}/{article.url}" if siteurl else article.url
+                # Titles are HTML in Pelican (escaped when written from a feed); annotations
+                # are the editor's Markdown, rendered.
                 parts.append(
-                    f'<h3><a href="{link}">{article.title}</a></h3>'
-                    f"{annotation_of(article.content)}"
-                    f'<p>Source: <a href="{article.link}">{article.source}</a></p>'
+                    Markup('<h3><a href="{}">{}</a></h3>{}').format(
+                        page, Markup(article.title), Markup(annotation_of(article.content))
+                    )
                 )
-        return "\n".join(parts)
+                source = str(getattr(article, "source", ""))
+                link = web_url(str(getattr(article, "link", "")))
+                if link:
+                    parts.append(Markup('<p>Source: <a href="{}">{}</a></p>').format(link, source))
+                else:
+                    parts.append(Markup("<p>Source: {}</p>").format(source))
+        return str(Markup("\n").join(parts))
 
 
 class IssueGenerator(Generator):  # type: ignore[misc]
@@ -215,22 +225,25 @@ def plugin_settings(raw: dict[str, Any]) -> Settings:
     return settings_from_dict(raw, root)
 
 
-def annotation_of(content: str) -> str:
-    """The editor's words: what follows the `Why it matters` heading."""
+def annotation_of(content: str) -> Markup:
+    """The editor's words: what follows the `Why it matters` heading (rendered HTML)."""
     parts = _WHY.split(content, maxsplit=1)
-    return parts[1].strip() if len(parts) == 2 else ""
+    return Markup(parts[1].strip() if len(parts) == 2 else "")
 
 
-def quote_of(content: str) -> str:
-    """What comes before the `Why it matters` heading: the source's summary."""
-    return _WHY.split(content, maxsplit=1)[0].strip()
+def quote_of(content: str) -> Markup:
+    """What comes before the `Why it matters` heading: the source's summary (rendered HTML)."""
+    return Markup(_WHY.split(content, maxsplit=1)[0].strip())
 
 
-def sources_of(article: Any) -> list[tuple[str, str]]:
-    """Every outlet that ran the story: the main source, then the others."""
-    also = list(parse_also(getattr(article, "also", "")))
-    main = [(getattr(article, "source", ""), getattr(article, "link", ""))]
-    return main + also
+def sources_of(article: Any) -> list[Outlet]:
+    """Every outlet that ran the story: the main source, then the others.
+
+    Links are http(s) or empty (`brief check` reports a bad `Link:`).
+    """
+    also = list(parse_also(str(getattr(article, "also", ""))))
+    link = web_url(str(getattr(article, "link", ""))) or ""
+    return [Outlet(str(getattr(article, "source", "")), link), *also]
 
 
 def entities_of(article: Any) -> list[str]:
@@ -242,6 +255,7 @@ def _add_filters(generator: Any) -> None:
         "annotation": annotation_of,
         "quote": quote_of,
         "sources": sources_of,
+        "web_url": web_url,
         "entity_list": entities_of,
     }
     generator.env.filters.update(filters)

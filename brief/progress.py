@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from brief.terminal import markup
 from scrapers.fetch import FetchResult
 from scrapers.scrape import ScrapeReport
 
@@ -47,7 +48,7 @@ class ScrapeProgress:
 
     def advance(self, result: FetchResult) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, advance=1, last=result.source.name)
+            self._progress.update(self._task, advance=1, last=markup(result.source.name))
 
 
 def print_scrape_summary(report: ScrapeReport) -> None:
@@ -71,13 +72,16 @@ def print_scrape_summary(report: ScrapeReport) -> None:
     )
     for failure in report.failed:
         _err.print(
-            f"[red]failed[/]: {failure.source} ({failure.url}): {failure.error}", highlight=False
+            f"[red]failed[/]: {markup(failure.source)} ({markup(failure.url)}):"
+            f" {markup(failure.error)}",
+            highlight=False,
         )
     for skipped in report.skipped:
-        _err.print(f"skipped: {skipped.source}: {skipped.reason}", highlight=False)
+        _err.print(f"skipped: {markup(skipped.source)}: {markup(skipped.reason)}", highlight=False)
     for warning in report.warnings:
         _err.print(
-            f"[yellow]warning[/]: {warning.source} ({warning.url}): {warning.error}",
+            f"[yellow]warning[/]: {markup(warning.source)} ({markup(warning.url)}):"
+            f" {markup(warning.error)}",
             highlight=False,
         )
 
@@ -89,8 +93,8 @@ def print_sources(rows: Sequence[dict[str, Any]]) -> None:
     for row in rows:
         status = "paused: " + row["paused_reason"] if row["paused"] else (row["last_status"] or "")
         table.add_row(
-            row["source"],
-            status,
+            markup(row["source"]),
+            markup(status),
             row["last_success"] or "never",
             str(row["items"]),
             str(row["consecutive_failures"]),

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from brief.settings import Settings
+from brief.terminal import echo, markup, shown
 from scrapers.candidate import Candidate
+from scrapers.clean import web_url
 from scrapers.entities import Entity
 from scrapers.store import Store
 
@@ -71,7 +73,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
                 str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.source, row.age,
                 ", ".join(c.entities[:3]), row.section, more,
             ]  # fmt: skip
-            click.echo("\t".join(fields).rstrip())
+            click.echo("\t".join(shown(f, one_line=True) for f in fields).rstrip())
         return
     table = Table(show_lines=False, expand=True, pad_edge=False)
     table.add_column("ID", justify="right", style="bold", no_wrap=True)
@@ -88,11 +90,11 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
         table.add_row(
             str(c.id),
             f"{bar(c.score)} {c.score:.2f}",
-            title,
-            c.source + more,
+            markup(title),
+            markup(c.source) + more,
             row.age,
-            ", ".join(c.entities[:3]),
-            row.section,
+            markup(", ".join(c.entities[:3])),
+            markup(row.section),
         )
     console.print(table)
     console.print(
@@ -138,23 +140,24 @@ def run_interactive(
             index += 1
         elif key == "a":
             (outcome,) = accept(store, [c.id], settings, entities, now(), row.section, who)
-            click.echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
+            echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
             done.append(index)
             index += 1
         elif key in ("r", "s"):
             action = "rejected" if key == "r" else "shortlisted"
             (outcome,) = decide(store, [c.id], action, now(), who)
-            click.echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
+            echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
             done.append(index)
             index += 1
         elif key == "o":
-            click.echo(f"  {c.link}")
-            webbrowser.open(c.link)
+            click.echo(f"  {shown(c.link, one_line=True)}")
+            if web_url(c.link):
+                webbrowser.open(c.link)
         elif key == "f":
-            click.echo(textwrap.fill(c.summary_text or "(no summary)", 88, initial_indent="  ",
-                                     subsequent_indent="  "))  # fmt: skip
+            summary = shown(c.summary_text or "(no summary)", one_line=True)
+            click.echo(textwrap.fill(summary, 88, initial_indent="  ", subsequent_indent="  "))
             for copy in c.sources:
-                click.echo(f"  · {copy.source}: {copy.link}")
+                click.echo(f"  · {shown(copy.source, True)}: {shown(copy.link, True)}")
         elif key == "u":
             if not done:
                 click.echo("  nothing to undo")
@@ -169,7 +172,7 @@ def run_interactive(
                 # the log keeps both decisions.
                 (outcome,) = unaccept(store, [undone.id], settings, now(), who)
                 if outcome.error:
-                    click.echo(f"  cannot undo: {outcome.error}")
+                    echo(f"  cannot undo: {outcome.error}")
                     done.append(index)
                     index += 1
                     continue
@@ -186,15 +189,16 @@ def _show(row: TriageRow, index: int, total: int) -> None:
     c = row.candidate
     click.echo("")
     click.secho(f"[{index + 1}/{total}] #{c.id}  {bar(c.score)} {c.score:.2f}", bold=True)
-    click.secho(f"  {c.title}", bold=True)
+    click.secho(f"  {shown(c.title, one_line=True)}", bold=True)
     more = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
-    click.echo(
+    line = (
         f"  {c.source} · {row.age} · {row.section}"
         + (more if len(c.sources) > 1 else "")
         + (f" · {', '.join(c.entities[:4])}" if c.entities else "")
     )
+    click.echo(shown(line, one_line=True))
     if c.summary_text:
-        click.echo(textwrap.shorten(c.summary_text, 240, placeholder=" …"))
+        click.echo(textwrap.shorten(shown(c.summary_text, one_line=True), 240, placeholder=" …"))
     click.echo(KEYS)
 
 

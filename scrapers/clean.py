@@ -1,11 +1,18 @@
-"""Making feed text safe and comparable: sanitized HTML, plain text, canonical URLs."""
+"""Making feed text safe and comparable: inert text, sanitized HTML, checked and canonical URLs.
+
+Everything a feed sends is hostile. `inert_text` is the one gate every string from a feed goes
+through before it is stored, printed or written: it removes what a terminal, an XML writer or
+a bidi-aware renderer would act on. `web_url` is the one place a URL is judged; it never
+raises, whatever the string.
+"""
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import nh3
 from bs4 import BeautifulSoup
@@ -16,20 +23,47 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+MAX_URL = 4096
 
 _TRACKING = re.compile(
     r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|"
     r"mkt_tok|ref_src|cmpid|ncid|sr_share|guccounter)$",
     re.IGNORECASE,
 )
-# Characters a browser ignores inside a URL scheme, used to smuggle "javascript:".
+# Terminal escape sequences, 7-bit and 8-bit: CSI (colours, cursor moves), OSC (window
+# titles, hyperlinks), DCS/SOS/PM/APC strings, and two-character escapes.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"
+    r"|\x1b\][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+    r"|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x9c\x1b\n]*[\x07\x9c]?"
+)
+# C0 and C1 controls but tab, newline and carriage return; bidi embeddings, overrides and
+# isolates; lone surrogates and the two non-characters no XML document may contain.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+# Characters a browser ignores inside a URL, used to smuggle "javascript:".
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Characters that may not appear raw in a URL; percent-encoded so no URL can break out of
+# an HTML attribute, a Markdown header line or an email header.
+_UNSAFE_IN_URL = re.compile(r"[\s\"<>\\^`{|}]")
+_HOSTNAME = re.compile(r"[\w-]+(\.[\w-]+)*\.?")
+
+
+def inert_text(text: str) -> str:
+    """Feed text with nothing left that a terminal, XML writer or renderer would act on."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 def sanitize_html(fragment: str) -> str:
     """Keep a small allowlist of inline and block tags; links only to http(s) and mailto."""
     return nh3.clean(
-        fragment,
+        inert_text(fragment),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -40,45 +74,97 @@ def sanitize_html(fragment: str) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, whitespace collapsed (for scoring and email)."""
+    fragment = inert_text(fragment)
     if "<" not in fragment and "&" not in fragment:
         return _collapse(fragment)
     text = BeautifulSoup(fragment, "html.parser").get_text(" ")
-    return _collapse(text)
+    return _collapse(inert_text(text))
 
 
 def clean_title(raw: str) -> str:
-    """A title as plain text: tags removed, entities decoded, whitespace collapsed."""
+    """A title as plain text on one line: tags removed, entities decoded, inert."""
+    raw = inert_text(raw)
     text = html_to_text(raw) if "<" in raw else html.unescape(raw)
-    return _collapse(text)
+    return _collapse(inert_text(text))
+
+
+def clean_name(raw: str) -> str:
+    """A short label from outside (a source or author name): inert, on one line."""
+    return _collapse(inert_text(raw))
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an absolute http(s) URL with a valid host and port, else None.
+
+    Never raises. The result has no whitespace, quotes or angle brackets (they are
+    percent-encoded), so it is safe inside an HTML attribute, a header line or Markdown.
+    """
+    if not url:
+        return None
+    text = _CONTROLS.sub("", _ESCAPES.sub("", url)).strip()
+    # A browser drops these before reading the scheme: "java\tscript:" is javascript.
+    if urlsplit_scheme(_INVISIBLE.sub("", text)) not in ("http", "https"):
+        return None
+    text = re.sub(r"[\u200b-\u200f\u2060-\u2064\ufeff]", "", text)
+    text = _UNSAFE_IN_URL.sub(lambda m: quote(m.group(), safe=""), text)
+    if len(text) > MAX_URL:
+        return None
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a bad port ("8O80", "99999") or IPv6 literal ("[::1")
+        return None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not host or port == 0:
+        return None
+    if not _valid_host(host):
+        return None
+    return text
+
+
+def urlsplit_scheme(url: str) -> str:
+    """The lower-cased scheme of a URL-like string ('' if none); never raises."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return match.group(1).lower() if match else ""
 
 
 def safe_link(url: str | None) -> str | None:
-    """The URL if it is an absolute http(s) link once invisible characters are removed."""
-    if not url:
-        return None
-    compact = _INVISIBLE.sub("", url)
-    parts = urlsplit(compact)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return compact
+    """An entry's link if it is one an editor could cite (see `web_url`)."""
+    return web_url(url)
 
 
 def canonical_url(url: str) -> str:
     """One spelling per article: lowercase host, no fragment, no tracking or AMP variants."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url.strip().lower()
     host = (parts.hostname or "").lower()
     if host.startswith(("m.", "amp.", "mobile.")):
         host = host.split(".", 1)[1]
     if host.startswith("www."):
         host = host[4:]
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    port_part = f":{port}" if port and port not in (80, 443) else ""
     path = re.sub(r"(/amp/?|\.amp)$", "", parts.path) or "/"
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
         if not _TRACKING.match(key) and key.lower() not in ("amp", "outputtype")
     ]
-    return urlunsplit(("https", host + port, path.rstrip("/") or "/", urlencode(query), ""))
+    return urlunsplit(("https", host + port_part, path.rstrip("/") or "/", urlencode(query), ""))
+
+
+def _valid_host(host: str) -> bool:
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    return len(host) <= 253 and _HOSTNAME.fullmatch(host) is not None
 
 
 def _collapse(text: str) -> str:

@@ -140,7 +140,8 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
     whatnot = next(p for p in paths if "whatnot" in p.name)
     tiktok = next(p for p in paths if "tiktok" in p.name)
     assert (
-        "Also: Asia Tech <http://asia.test/news/tiktok-affiliates-syndicated>" in tiktok.read_text()
+        'Also: [{"source": "Asia Tech", "link": "http://asia.test/news/tiktok-affiliates-syndicated"}]'
+        in tiktok.read_text()
     )
     _annotate(whatnot, WHY)
     _annotate(tiktok, "Affiliates are TikTok Shop's sales force.")
