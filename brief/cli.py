@@ -21,15 +21,22 @@ import click
 
 from brief.errors import BriefError, ConfigError
 from brief.settings import Settings, load_settings
-from brief.terminal import echo
+from brief.terminal import echo, shown
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug of ours, never the editor's input
+
+
 class _Group(click.Group):
-    """Turns the project's errors into one-line messages and exit codes."""
+    """Turns every error into a one-line message and an exit code: never a traceback.
+
+    2 for usage and configuration errors, 1 for problems with content, feeds or delivery,
+    70 for a bug in brief (the traceback is printed only with BRIEF_DEBUG=1).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,10 +45,22 @@ class _Group(click.Group):
             _fail(str(err), 2)
         except BriefError as err:
             _fail(str(err), 1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted; whatever was committed is kept, run the command again", 130)
+        except Exception as err:
+            if os.environ.get("BRIEF_DEBUG"):
+                raise
+            _fail(
+                f"internal error: {type(err).__name__}: {err}. This is a bug in brief;"
+                " run again with BRIEF_DEBUG=1 to see where, and report it",
+                INTERNAL_ERROR,
+            )
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    echo(f"brief: error: {message}", err=True)
+    echo(f"brief: error: {shown(message)}", err=True)
     sys.exit(code)
 
 
@@ -92,9 +111,10 @@ def scrape(
 ) -> None:
     """Fetch every source in feeds.toml and store new candidates.
 
-    One broken feed never stops the others: it is listed under "failed" and the exit
-    code is still 0 when at least one source worked. Paused sources (HTTP 410) and
-    sources backing off after failures are skipped until they are due.
+    One broken feed never stops the others: it is listed under "failed", every other
+    source is stored, and the exit code is 1. An entry that cannot be used is skipped with
+    a warning. Paused sources (HTTP 410) and sources backing off after failures are skipped
+    until they are due. Only one scrape runs at a time on a store.
     """
     from brief.progress import ScrapeProgress, print_scrape_summary
     from scrapers.entities import EntityTagger, load_entities
@@ -120,7 +140,7 @@ def scrape(
         echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         print_scrape_summary(report)
-    if report.sources and report.failed and len(report.failed) == report.sources:
+    if report.failed:
         sys.exit(1)
 
 

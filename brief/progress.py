@@ -75,14 +75,20 @@ def print_scrape_summary(report: ScrapeReport) -> None:
             f"[red]failed[/]: {markup(failure.source)} ({markup(failure.url)}):"
             f" {markup(failure.error)}",
             highlight=False,
+            soft_wrap=True,
         )
     for skipped in report.skipped:
-        _err.print(f"skipped: {markup(skipped.source)}: {markup(skipped.reason)}", highlight=False)
+        _err.print(
+            f"skipped: {markup(skipped.source)}: {markup(skipped.reason)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for warning in report.warnings:
         _err.print(
             f"[yellow]warning[/]: {markup(warning.source)} ({markup(warning.url)}):"
             f" {markup(warning.error)}",
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -6,7 +6,14 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from scrapers.clean import canonical_url, clean_title, html_to_text, safe_link, sanitize_html
+from scrapers.clean import (
+    canonical_url,
+    clean_name,
+    clean_title,
+    html_to_text,
+    sanitize_html,
+    web_url,
+)
 from scrapers.entities import EntityTagger
 from scrapers.parse import RawEntry
 from scrapers.phrases import Words
@@ -62,7 +69,7 @@ def build_candidate(
     entry: RawEntry, source: Source, tagger: EntityTagger, rules: Rules, fetched: datetime
 ) -> Candidate | None:
     """Clean one entry; None when it has no usable link (nothing an editor could cite)."""
-    link = safe_link(entry.link) or safe_link(entry.guid)
+    link = web_url(entry.link) or web_url(entry.guid)
     if link is None:
         return None
     title = clean_title(entry.title) or link
@@ -83,7 +90,7 @@ def build_candidate(
         title=title,
         link=link,
         canonical_url=canonical,
-        source=source.name,
+        source=clean_name(source.name),
         published=published,
         fetched=fetched,
         summary_html=summary_html,

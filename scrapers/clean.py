@@ -49,7 +49,7 @@ _CONTROLS = re.compile(
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 # Characters that may not appear raw in a URL; percent-encoded so no URL can break out of
 # an HTML attribute, a Markdown header line or an email header.
-_UNSAFE_IN_URL = re.compile(r"[\s\"<>\\^`{|}]")
+_UNSAFE_IN_URL = re.compile(r"[\s\"<>\\^`{|}\u200b-\u200f\u2060-\u2064\ufeff]")
 _HOSTNAME = re.compile(r"[\w-]+(\.[\w-]+)*\.?")
 
 
@@ -66,10 +66,20 @@ def sanitize_html(fragment: str) -> str:
         inert_text(fragment),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
+
+
+def _keep_attribute(tag: str, name: str, value: str) -> str | None:
+    """An href survives only as an absolute http(s) or mailto link (no empty, no relative)."""
+    if name != "href":
+        return value
+    if urlsplit_scheme(value.strip()) == "mailto":
+        return value
+    return web_url(value)
 
 
 def html_to_text(fragment: str) -> str:
@@ -105,7 +115,6 @@ def web_url(url: str | None) -> str | None:
     # A browser drops these before reading the scheme: "java\tscript:" is javascript.
     if urlsplit_scheme(_INVISIBLE.sub("", text)) not in ("http", "https"):
         return None
-    text = re.sub(r"[\u200b-\u200f\u2060-\u2064\ufeff]", "", text)
     text = _UNSAFE_IN_URL.sub(lambda m: quote(m.group(), safe=""), text)
     if len(text) > MAX_URL:
         return None

@@ -9,6 +9,9 @@ conditional (ETag / Last-Modified), so a feed that did not change costs one smal
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import os
+import stat
 import time
 import zlib
 from collections import defaultdict
@@ -18,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from brief import __version__
+from scrapers.clean import inert_text, web_url
 from scrapers.sources import Source
 
 USER_AGENT = (
@@ -110,18 +114,17 @@ async def _fetch_all(
             "Accept-Encoding": "gzip, deflate",
         },
         timeout=timeout,
-        follow_redirects=True,
-        max_redirects=limits.max_redirects,
+        follow_redirects=False,  # followed in _request, each hop checked
         limits=httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=64),
         trust_env=False,
     ) as client:
 
         async def one(source: Source) -> FetchResult:
             if source.is_remote:
-                async with hosts[urlsplit(source.url).netloc.lower()]:
+                async with hosts[(urlsplit(source.url).hostname or "").lower()]:
                     result = await _fetch_one(client, source, validators.get(source.name), limits)
             else:
-                result = _read_local(source, validators.get(source.name))
+                result = await _read_local(source, validators.get(source.name), limits)
             if on_result is not None:
                 on_result(result)
             return result
@@ -145,13 +148,22 @@ async def _fetch_one(
         error = f"no complete response within {limits.deadline:g} s"
     except _TooLarge:
         error = f"body larger than {_size(limits.max_bytes)} (after decompression)"
-    except httpx.TooManyRedirects:
-        error = f"more than {limits.max_redirects} redirects"
+    except _Refused as refused:
+        error = str(refused)
     except zlib.error as err:
         error = f"corrupt compressed body: {err}"
     except httpx.HTTPError as err:
         error = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    return FetchResult(source, "failed", started, url=source.url, error=error)
+    except Exception as err:  # anything else about this source fails this source only
+        error = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return FetchResult(source, "failed", started, url=source.url, error=inert_text(error))
+
+
+class _Refused(Exception):
+    """The server sent us somewhere we will not go (an invalid or an internal address)."""
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 async def _request(
@@ -161,33 +173,105 @@ async def _request(
     limits: FetchLimits,
     started: datetime,
 ) -> FetchResult:
-    async with client.stream("GET", source.url, headers=headers) as response:
-        final_url = str(response.url)
-        moved = _permanent_url(response)
-        common = {"url": final_url, "http_status": response.status_code, "permanent_url": moved}
-        if response.status_code == 304:
-            return FetchResult(source, "not_modified", started, **common)  # type: ignore[arg-type]
-        if response.status_code >= 400:
-            return FetchResult(
-                source,
-                "failed",
-                started,
-                error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-                retry_after=_retry_after(response.headers.get("retry-after")),
-                **common,  # type: ignore[arg-type]
-            )
-        body = await _read_body(response, limits.max_bytes)
+    """GET the feed, following redirects ourselves so each hop can be checked."""
+    url = source.url
+    statuses: list[int] = []
+    # The editor may configure an internal address; a public feed may not send us to one.
+    origin_is_internal = await _is_internal(url)
+    while True:
+        async with client.stream("GET", url, headers=headers) as response:
+            location = response.headers.get("location")
+            if response.status_code in REDIRECTS and location is not None:
+                statuses.append(response.status_code)
+                if len(statuses) > limits.max_redirects:
+                    raise _Refused(f"more than {limits.max_redirects} redirects")
+                url = _redirect_target(url, location)
+                if not origin_is_internal and await _is_internal(url):
+                    raise _Refused(
+                        f"redirected from a public address to an internal one ({url}); not followed"
+                    )
+                continue
+            moved = url if statuses and all(s in (301, 308) for s in statuses) else None
+            return await _answer(response, source, url, moved, limits, started)
+
+
+async def _answer(
+    response: httpx.Response,
+    source: Source,
+    url: str,
+    moved: str | None,
+    limits: FetchLimits,
+    started: datetime,
+) -> FetchResult:
+    status = response.status_code
+    if status == 304:
+        return FetchResult(
+            source, "not_modified", started, url=url, http_status=status, permanent_url=moved
+        )
+    if status >= 400:
+        reason = inert_text(response.reason_phrase)[:80]
         return FetchResult(
             source,
-            "ok",
+            "failed",
             started,
-            body=body,
-            content_type=response.headers.get("content-type", ""),
-            validators=Validators(
-                response.headers.get("etag"), response.headers.get("last-modified")
-            ),
-            **common,  # type: ignore[arg-type]
+            url=url,
+            http_status=status,
+            permanent_url=moved,
+            error=f"HTTP {status} {reason}".strip(),
+            retry_after=_retry_after(response.headers.get("retry-after")),
         )
+    body = await _read_body(response, limits.max_bytes)
+    return FetchResult(
+        source,
+        "ok",
+        started,
+        body=body,
+        url=url,
+        http_status=status,
+        permanent_url=moved,
+        content_type=response.headers.get("content-type", ""),
+        validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
+    )
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """Where a redirect leads, as an absolute http(s) URL; _Refused when it leads nowhere."""
+    try:
+        target = urljoin(current, location.strip())
+    except ValueError:
+        target = ""
+    checked = web_url(target)
+    if checked is None:
+        raise _Refused(f"redirected to an invalid URL: {inert_text(location)[:200]!r}")
+    return checked
+
+
+async def _is_internal(url: str) -> bool:
+    """True when the URL's host is (or resolves to) a loopback, private or link-local address."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except (OSError, UnicodeError):
+            return False  # unresolvable: the request itself will fail and say so
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    return any(internal_address(address) for address in addresses)
+
+
+def internal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local (and unspecified, multicast, reserved) addresses."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+    )
 
 
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
@@ -217,45 +301,87 @@ async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _permanent_url(response: httpx.Response) -> str | None:
-    """The final URL if every redirect on the way was permanent (301 or 308)."""
-    if response.history and all(r.status_code in (301, 308) for r in response.history):
-        return str(response.url)
-    return None
+MAX_RETRY_AFTER = 7 * 24 * 3600.0  # a server asking for more gets a week at most
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
+    """Retry-After as seconds (a number or an HTTP date), at most a week."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value[:12]), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - _now()).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - _now()).total_seconds())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
-def _read_local(source: Source, known: Validators | None) -> FetchResult:
-    """A local feed file, for offline work; its mtime plays the part of an ETag."""
+async def _read_local(source: Source, known: Validators | None, limits: FetchLimits) -> FetchResult:
+    """A local feed file, for offline work, with the same cap and deadline as HTTP.
+
+    Only a regular file is read: a FIFO, a device or a directory is refused before any
+    read could block or never end. Its mtime plays the part of an ETag.
+    """
     started = _now()
-    path = Path(source.url)
+    url = Path(source.url).as_uri()
     try:
-        stamp = str(path.stat().st_mtime_ns)
-        if known is not None and known.etag == stamp:
-            return FetchResult(source, "not_modified", started, url=path.as_uri())
-        body = path.read_bytes()
+        async with asyncio.timeout(limits.deadline):
+            stamp, body = await asyncio.to_thread(_read_file, Path(source.url), known, limits)
+    except TimeoutError:
+        error = f"the file was not read within {limits.deadline:g} s"
+    except _TooLarge:
+        error = f"file larger than {_size(limits.max_bytes)}"
+    except _Refused as refused:
+        error = str(refused)
     except OSError as err:
-        return FetchResult(
-            source, "failed", started, url=source.url, error=f"cannot read file: {err.strerror}"
-        )
-    return FetchResult(
-        source, "ok", started, body=body, url=path.as_uri(), validators=Validators(etag=stamp)
-    )
+        error = f"cannot read file: {err.strerror or err}"
+    else:
+        if body is None:
+            return FetchResult(source, "not_modified", started, url=url)
+        return FetchResult(source, "ok", started, body=body, url=url, validators=Validators(stamp))
+    return FetchResult(source, "failed", started, url=source.url, error=error)
+
+
+def _read_file(
+    path: Path, known: Validators | None, limits: FetchLimits
+) -> tuple[str, bytes | None]:
+    """(the file's stamp, its bytes or None when unchanged since `known`)."""
+    # O_NONBLOCK: opening a FIFO with no writer must not hang before we can look at it.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused(f"not a regular file ({_file_kind(info.st_mode)}); give a feed file")
+        stamp = str(info.st_mtime_ns)
+        if known is not None and known.etag == stamp:
+            return stamp, None
+        if info.st_size > limits.max_bytes:
+            raise _TooLarge
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1024 * 1024):
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+        return stamp, b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def _size(count: int) -> str:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -24,6 +24,7 @@ class RawEntry:
     summary: str
     published: datetime | None
     author: str | None = None
+    raw_date: str | None = None  # a date the feed gave that could not be used, if any
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,35 @@ class ParsedFeed:
     warnings: tuple[str, ...] = ()
 
 
+# Dates before this are a feed's mistake (0001-01-01), not a story's publication date.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """Parse a feed, detecting its format from the content itself.
 
     A feed that feedparser could only partly read keeps the entries it recovered and
     carries a warning; a document with no entries that is not a feed raises SourceError.
+    An entry that cannot be read is left out with a warning; the others are kept.
     """
     head = body.lstrip()[:1]
     if head in (b"{", b"["):
         return _parse_json_feed(body, url)
-    parsed = feedparser.parse(
-        body,
-        response_headers={
-            "content-location": url,
-            "content-type": content_type or "application/xml",
-        },
-        sanitize_html=False,  # nh3 sanitizes every field later, with our allowlist
-    )
+    try:
+        parsed = feedparser.parse(
+            body,
+            response_headers={
+                "content-location": url,
+                "content-type": content_type or "application/xml",
+            },
+            sanitize_html=False,  # nh3 sanitizes every field later, with our allowlist
+        )
+    except (RecursionError, MemoryError) as err:
+        raise SourceError(f"feed too deeply nested to read ({type(err).__name__})", url) from err
+    except Exception as err:  # feedparser's own bugs on hostile input: this source only
+        raise SourceError(
+            f"feedparser could not read it: {type(err).__name__}: {err}", url
+        ) from err
     warnings: list[str] = []
     reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.entries and not parsed.get("version"):
@@ -58,8 +71,13 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         raise SourceError(f"not an RSS, Atom or JSON feed ({looks}){detail}", url)
     if reason is not None:
         warnings.append(f"recovered from a malformed feed: {reason}")
-    entries = tuple(_from_feedparser(entry) for entry in parsed.entries)
-    return ParsedFeed(str(parsed.feed.get("title", "")), entries, tuple(warnings))
+    entries = []
+    for number, entry in enumerate(parsed.entries, 1):
+        try:
+            entries.append(_from_feedparser(entry))
+        except Exception as err:  # one unreadable entry never costs the others
+            warnings.append(f"entry {number} skipped: {type(err).__name__}: {err}")
+    return ParsedFeed(str(parsed.feed.get("title", "")), tuple(entries), tuple(warnings))
 
 
 def _from_feedparser(entry: Any) -> RawEntry:
@@ -69,15 +87,31 @@ def _from_feedparser(entry: Any) -> RawEntry:
     if not summary:
         summary = str(entry.get("summary", ""))
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+    raw_date = entry.get("published") or entry.get("updated")
     return RawEntry(
-        guid=entry.get("id") or None,
-        link=entry.get("link") or None,
+        guid=_text(entry.get("id")),
+        link=_text(entry.get("link")),
         title=str(entry.get("title", "")),
         summary=summary,
-        published=published,
-        author=entry.get("author") or None,
+        published=_struct_date(stamp),
+        author=_text(entry.get("author")),
+        raw_date=str(raw_date) if raw_date and _struct_date(stamp) is None else None,
     )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def _struct_date(stamp: Any) -> datetime | None:
+    """A feedparser time tuple (UTC) as a datetime, None when missing or out of range."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromtimestamp(calendar.timegm(stamp), UTC)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+    return moment if moment >= EARLIEST else None
 
 
 def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
@@ -86,9 +120,13 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise SourceError(f"invalid JSON feed: {err}", url) from err
+    except RecursionError as err:
+        raise SourceError("invalid JSON feed: nested too deeply to read", url) from err
     if not isinstance(data, dict) or "jsonfeed.org/version/" not in str(data.get("version", "")):
         raise SourceError("JSON document is not a JSON Feed (no jsonfeed.org version)", url)
     base = str(data.get("feed_url") or data.get("home_page_url") or url)
+    if _join(base, "") is None:
+        base = url
     items = data.get("items")
     if not isinstance(items, list):
         raise SourceError("JSON Feed has no 'items' list", url)
@@ -98,22 +136,43 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         if not isinstance(item, dict):
             warnings.append(f"item {index} is not an object; skipped")
             continue
-        link = item.get("url") or item.get("external_url")
-        summary = item.get("content_html") or _text_as_html(item.get("content_text"))
-        summary = summary or _text_as_html(item.get("summary"))
-        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        author = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
-        entries.append(
-            RawEntry(
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                link=urljoin(base, str(link)) if link else None,
-                title=str(item.get("title") or ""),
-                summary=str(summary or ""),
-                published=_iso_date(item.get("date_published") or item.get("date_modified")),
-                author=str(author) if author else None,
-            )
-        )
+        try:
+            entries.append(_json_entry(item, base))
+        except Exception as err:  # one unreadable item never costs the others
+            warnings.append(f"item {index} skipped: {type(err).__name__}: {err}")
     return ParsedFeed(str(data.get("title") or ""), tuple(entries), tuple(warnings))
+
+
+def _json_entry(item: dict[str, Any], base: str) -> RawEntry:
+    link = item.get("url") or item.get("external_url")
+    summary = item.get("content_html") or _text_as_html(item.get("content_text"))
+    summary = summary or _text_as_html(item.get("summary"))
+    authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+    author = (
+        authors[0].get("name")
+        if isinstance(authors, list) and authors and isinstance(authors[0], dict)
+        else None
+    )
+    raw_date = item.get("date_published") or item.get("date_modified")
+    published = _iso_date(raw_date)
+    return RawEntry(
+        guid=str(item["id"]) if item.get("id") is not None else None,
+        link=_join(base, str(link)) if link else None,
+        title=str(item.get("title") or ""),
+        summary=str(summary or ""),
+        published=published,
+        author=str(author) if author else None,
+        raw_date=str(raw_date) if raw_date and published is None else None,
+    )
+
+
+def _join(base: str, link: str) -> str | None:
+    """`link` resolved against `base`; None when either is not a URL at all."""
+    try:
+        urlsplit(base)
+        return urljoin(base, link)
+    except ValueError:
+        return None
 
 
 def _text_as_html(text: object) -> str:
@@ -129,8 +188,9 @@ def _iso_date(value: object) -> datetime | None:
         return None
     try:
         stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        stamp = stamp.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(UTC)
+    return stamp if stamp >= EARLIEST else None

@@ -67,7 +67,8 @@ def decide(state: SourceState, result: FetchResult, now: datetime, items: int = 
     if result.http_status == 410:
         paused = "the feed is gone (HTTP 410); fix its url in feeds.toml"
     elif result.retry_after is not None and result.http_status in (429, 503):
-        next_attempt = now + min(timedelta(seconds=result.retry_after), BACKOFF_MAX)
+        wait = min(max(result.retry_after, 0.0), BACKOFF_MAX.total_seconds())
+        next_attempt = now + timedelta(seconds=wait)
     elif failures >= BACKOFF_AFTER:
         next_attempt = now + min(BACKOFF_BASE * 2 ** (failures - BACKOFF_AFTER), BACKOFF_MAX)
     return SourceState(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -11,13 +12,14 @@ from datetime import UTC, datetime
 
 from brief.errors import SourceError
 from scrapers.candidate import Candidate, build_candidate
+from scrapers.clean import clean_title, inert_text
 from scrapers.entities import EntityTagger
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
 from scrapers.parse import parse_feed
 from scrapers.relevance import Rules
 from scrapers.schedule import SourceState, decide, due
 from scrapers.sources import Source
-from scrapers.store import Store
+from scrapers.store import Store, StoreError
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,20 @@ def scrape(
     Each source's items and fetch state are stored as soon as it arrives, in one
     transaction, so an interrupted scrape loses at most the sources still in flight.
     """
+    with store.exclusive("scrape"):
+        return _scrape(sources, store, tagger, rules, limits, force, now, on_result)
+
+
+def _scrape(
+    sources: Sequence[Source],
+    store: Store,
+    tagger: EntityTagger,
+    rules: Rules,
+    limits: FetchLimits,
+    force: bool,
+    now: datetime | None,
+    on_result: Callable[[FetchResult], None] | None,
+) -> ScrapeReport:
     now = now or datetime.now(UTC)
     active = [s for s in sources if s.enabled]
     report = ScrapeReport(sources=len(active))
@@ -106,8 +122,12 @@ def scrape(
             pending.append((result, preparer.submit(result)))
 
         fetch_all(to_fetch, validators, limits, on_result=arrived)
-        for result, prepared in pending:
-            _save(result, prepared.result(), store, report, states[result.source.name], now)
+        for result, future in pending:
+            try:
+                prepared = future.result()
+            except Exception as err:  # a parser process died (or raised) on this feed
+                prepared = Prepared(error=f"the feed could not be parsed: {_reason(err)}")
+            _save(result, prepared, store, report, states[result.source.name], now)
             if on_result is not None:
                 on_result(result)
     return report
@@ -127,27 +147,47 @@ class Prepared:
 
 
 def prepare(result: FetchResult, tagger: EntityTagger, rules: Rules) -> Prepared:
-    """Parse a fetched feed and build its candidates."""
+    """Parse a fetched feed and build its candidates.
+
+    This is where one source's failures are isolated: an entry that cannot be used is
+    left out with a warning naming it and why; a feed that cannot be read at all is this
+    source's error. Nothing raised here reaches the other sources.
+    """
     if result.status != "ok":
         return Prepared()
     try:
         parsed = parse_feed(result.body, result.url, result.content_type)
     except SourceError as err:
-        return Prepared(error=str(err.args[0]))
-    warnings = list(parsed.warnings)
+        return Prepared(error=inert_text(str(err.args[0])))
+    except Exception as err:
+        return Prepared(error=f"could not read the feed: {_reason(err)}")
+    warnings = [inert_text(w) for w in parsed.warnings]
     candidates = []
     filtered = 0
-    for entry in parsed.entries:
-        candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
+    for number, entry in enumerate(parsed.entries, 1):
+        label = f"entry {number} {clean_title(entry.title)[:80]!r}"
+        try:
+            candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
+        except Exception as err:
+            warnings.append(f"{label} skipped: {_reason(err)}")
+            continue
         if candidate is None:
-            warnings.append(f"entry without a usable link: {entry.title[:80]!r}")
+            warnings.append(f"{label} skipped: no usable http(s) link")
         elif candidate.filtered:
             filtered += 1
         else:
             if candidate.date_flag == "future":
-                warnings.append(f"future date clamped: {candidate.title[:80]!r}")
+                warnings.append(f"{label}: future date clamped to the fetch time")
+            elif entry.raw_date:
+                unusable = clean_title(entry.raw_date)[:40]
+                warnings.append(f"{label}: date {unusable!r} unusable; dated by the fetch time")
             candidates.append(candidate)
     return Prepared(tuple(candidates), tuple(warnings), filtered)
+
+
+def _reason(err: BaseException) -> str:
+    text = inert_text(str(err))[:200]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 _WORKER: tuple[EntityTagger, Rules] | None = None
@@ -179,7 +219,10 @@ class _Preparer:
 
     def submit(self, result: FetchResult) -> Future[Prepared]:
         if self._pool is not None and result.status == "ok":
-            return self._pool.submit(_prepare_in_worker, result)
+            try:
+                return self._pool.submit(_prepare_in_worker, result)
+            except RuntimeError:  # the pool broke on an earlier feed: parse here instead
+                self._pool = None
         done: Future[Prepared] = Future()
         done.set_result(prepare(result, self._tagger, self._rules))
         return done
@@ -214,7 +257,28 @@ def _save(
     state: SourceState,
     now: datetime,
 ) -> None:
-    """Record one source's outcome: its items and new state commit together."""
+    """Record one source's outcome: its items and new state commit together.
+
+    Data this source brought that the store refuses fails this source only; a store that
+    cannot be written at all (locked, full, read-only) stops the scrape with a StoreError.
+    """
+    try:
+        _save_source(result, prepared, store, report, state, now)
+    except StoreError:
+        raise
+    except sqlite3.IntegrityError as err:
+        failed = replace(result, status="failed", error=f"could not store it: {_reason(err)}")
+        _save_source(failed, Prepared(), store, report, state, now)
+
+
+def _save_source(
+    result: FetchResult,
+    prepared: Prepared,
+    store: Store,
+    report: ScrapeReport,
+    state: SourceState,
+    now: datetime,
+) -> None:
     name = result.source.name
     if prepared.error is not None:
         result = replace(result, status="failed", error=prepared.error)

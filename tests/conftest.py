@@ -139,6 +139,74 @@ def brief(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return result
 
 
+def in_namespace(
+    cwd: Path, setup: str, *args: str, check_setup: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `brief args` in `cwd` after the shell lines `setup`, in mount and network
+    namespaces of the test's own: there a test may mount a full or read-only file system
+    or own a public address, without touching the machine (root is only root inside).
+    """
+    import os
+    import shlex
+
+    command = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "brief", *args))
+    script = f"{setup}\necho ---setup-done--- >&2\nexec {command}"
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    result = subprocess.run(
+        ["unshare", *user, "--mount", "--net", "sh", "-ec", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check_setup and "---setup-done---" not in result.stderr:
+        raise AssertionError(f"the namespace could not be set up:\n{result.stderr}")
+    result.stderr = result.stderr.split("---setup-done---\n", 1)[-1]
+    return result
+
+
+@dataclass
+class Run:
+    """What one in-process `brief` command did."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_brief(cwd: Path, *args: str, stdin: str | None = None) -> Run:
+    """Run `brief` in this process (Click's runner) in `cwd`; never raises.
+
+    A traceback, or an exception that escaped the command, fails the calling test: every
+    refusal must be a message and an exit code.
+    """
+    import os
+
+    from click.testing import CliRunner
+
+    from brief.cli import cli
+
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=True)
+    finally:
+        os.chdir(before)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        trace = "".join(traceback.format_exception(result.exception))
+        raise AssertionError(f"brief {' '.join(args)} raised:\n{trace}")
+    stderr = result.stderr if result.stderr_bytes is not None else ""
+    assert "Traceback" not in result.stdout + stderr
+    assert result.exit_code != 70, f"brief {' '.join(args)}: internal error\n{stderr}"
+    return Run(result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""

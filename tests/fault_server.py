@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from tests.conftest import FEEDS
 
@@ -61,6 +63,57 @@ XSS = _rss(
     '<a href="jav&#x09;ascript:alert(7)">x</a><a href="java\u200bscript:alert(8)">y</a>'
     '<iframe src="http://evil.test"></iframe><style>body{}</style>'
     '<a href="https://good.test/">good</a>]]></description></item>'
+)
+
+
+# One good entry among entries that each once crashed the whole scrape.
+BAD_ENTRIES = (
+    b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+    b"<title>Bad entries</title><id>urn:bad</id><updated>2026-11-09T10:00:00Z</updated>"
+    b'<entry><title>Port out of range</title><link href="http://host:99999/x"/>'
+    b"<id>urn:bad:1</id><updated>2026-11-09T10:00:00Z</updated></entry>"
+    b'<entry><title>Letter O in the port</title><link href="http://host:8O80/x"/>'
+    b"<id>urn:bad:2</id><updated>2026-11-09T10:00:00Z</updated></entry>"
+    b'<entry><title>Live shopping in year one</title><link href="http://faults.test/year-one"/>'
+    b"<id>urn:bad:3</id><updated>0001-01-01T00:00:00+05:00</updated></entry>"
+    b'<entry><title>Live shopping at the end of time</title><link href="http://faults.test/end"/>'
+    b"<id>urn:bad:4</id><updated>9999-12-31T23:59:59-05:00</updated></entry>"
+    b'<entry><title>A good live shopping story</title><link href="http://faults.test/good"/>'
+    b"<id>urn:bad:5</id><updated>2026-11-09T10:00:00Z</updated></entry>"
+    b"</feed>"
+)
+BAD_JSON = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Bad JSON",
+        "items": [
+            {"id": "1", "url": "http://[::1/x", "title": "Broken IPv6 literal"},
+            {
+                "id": "2",
+                "url": "http://faults.test/j-old",
+                "title": "Live shopping, year one",
+                "date_published": "0001-01-01T00:00:00+05:00",
+            },
+            {
+                "id": "3",
+                "url": "http://faults.test/j-late",
+                "title": "Live shopping, last day",
+                "date_published": "9999-12-31T23:59:59-05:00",
+            },
+            {
+                "id": "4",
+                "url": "http://faults.test/j-good",
+                "title": "Good live selling story",
+                "date_published": "2026-11-09T10:00:00Z",
+            },
+        ],
+    }
+).encode()
+DEEP_JSON = (
+    b'{"version": "https://jsonfeed.org/version/1.1", "items": '
+    + b"[" * 100_000
+    + b"]" * 100_000
+    + b"}"
 )
 
 
@@ -167,6 +220,25 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._send(200, LATIN1, Content_Type="application/rss+xml; charset=utf-8")
         elif path == "/xss":
             self._send(200, XSS)
+        elif path == "/bad-entries":
+            self._send(200, BAD_ENTRIES, Content_Type="application/atom+xml")
+        elif path == "/bad-json":
+            self._send(200, BAD_JSON, Content_Type="application/feed+json")
+        elif path == "/deep-json":
+            self._send(200, DEEP_JSON, Content_Type="application/feed+json")
+        elif path == "/redirect":  # /redirect?to=URL
+            target = parse_qs(urlsplit(self.path).query).get("to", [""])[0]
+            self._send(302, Location=target, Content_Type="text/plain")
+        elif path == "/redirect-bad-port":
+            self._send(302, Location="http://127.0.0.1:99999/x", Content_Type="text/plain")
+        elif path == "/redirect-nowhere":
+            self._send(301, Location="http://[::1/x", Content_Type="text/plain")
+        elif path == "/retry-forever":
+            self._send(503, b"busy", Content_Type="text/plain", Retry_After="9" * 20)
+        elif path == "/escape-reason":
+            self.send_response(500, "Oops \x1b]0;pwned\x07\x1b[2J")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self._send(404, b"unknown fault", Content_Type="text/plain")
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from tests.conftest import FEEDS, Server, brief, write_feeds
 
 
-def scrape_json(root: Path, *args: str) -> dict[str, object]:
-    result = brief(root, "scrape", "--json", *args)
+def scrape_json(root: Path, *args: str, failing: bool = False) -> dict[str, object]:
+    result = brief(root, "scrape", "--json", *args, check=not failing)
+    assert result.returncode == (1 if failing else 0), result.stderr
     return json.loads(result.stdout)
 
 
@@ -47,7 +48,7 @@ def test_one_broken_feed_never_stops_the_others(newsletter: Path, feed_server: S
             "Closed": "http://127.0.0.1:9/feed",
         },
     )
-    report = scrape_json(newsletter)
+    report = scrape_json(newsletter, failing=True)
     failed = {f["source"]: f for f in report["failed"]}
     assert set(failed) == {"Gone", "Page", "Closed"}
     assert failed["Gone"]["url"] == f"{feed_server.url}/missing.rss"
@@ -55,7 +56,8 @@ def test_one_broken_feed_never_stops_the_others(newsletter: Path, feed_server: S
     assert "HTML" in failed["Page"]["error"]
     assert report["ok"] == 1 and report["new"] == 3
 
-    human = brief(newsletter, "scrape")  # exit 0: some sources worked
+    human = brief(newsletter, "scrape", check=False)  # exit 1: something failed
+    assert human.returncode == 1 and "Traceback" not in human.stderr
     assert "3 failed" in human.stdout
     assert "clusters grown" in human.stdout and "not modified" in human.stdout
     assert "missing.rss" in human.stderr

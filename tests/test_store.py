@@ -122,7 +122,7 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
 def test_triage_search_and_sources_commands(newsletter: Path, feed_server: object) -> None:
     base = feed_server.url  # type: ignore[attr-defined]
     write_feeds(newsletter, {"Retail": f"{base}/retail-news.rss", "Gone": f"{base}/nope.rss"})
-    brief(newsletter, "scrape")
+    assert brief(newsletter, "scrape", check=False).returncode == 1  # "Gone" failed
     found = json.loads(brief(newsletter, "triage", "--json", "--search", "sneaker").stdout)
     assert [r["title"] for r in found] == [
         "Whatnot expands live shopping auctions for sneaker collectors"
