@@ -203,8 +203,9 @@ def bench_digest(work: Path, recipients: int) -> None:
     """A 30-article issue: digest size and render time; send rate to a local SMTP server."""
     from brief.content import load_newsletter
     from brief.digest import DigestRenderer
-    from brief.mail import SmtpSettings, Subscriber, send_issue
-    from brief.settings import load_settings
+    from brief.mail import send_issue
+    from brief.settings import SmtpSettings, load_settings
+    from brief.subscribers import Subscriber
     from tests.smtp_server import Recorder, SmtpServer
 
     root = write_newsletter(work / "mail", 30, per_issue=30)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from brief.articles import Article
+from brief.articles import Article, read_also
 from brief.content import Newsletter
 from brief.digest import DigestRenderer
 from brief.document import read_document
 from brief.issues import Issue
 from brief.settings import Settings
-from scrapers.clean import canonical_url
+from scrapers.clean import canonical_url, web_url
 
 STATUSES = ("draft", "published", "hidden")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -30,9 +30,6 @@ class Finding:
     def format(self, root: Path) -> str:
         shown = self.path.relative_to(root) if self.path.is_relative_to(root) else self.path
         return f"{shown}:{self.line}: {self.level}: {self.message}"
-
-
-DIGEST_BUDGET = 100_000  # bytes of inlined HTML; Gmail clips messages at about 102 KB
 
 
 def check_newsletter(
@@ -71,7 +68,7 @@ def check_newsletter(
 def _check_digest(
     issue: Issue, newsletter: Newsletter, settings: Settings, renderer: DigestRenderer
 ) -> list[Finding]:
-    budget = int(settings.pelican.get("BRIEF_DIGEST_BUDGET", DIGEST_BUDGET))
+    budget = settings.digest_budget
     size = len(renderer.render(issue, newsletter).html.encode("utf-8"))
     if size <= budget:
         return []
@@ -102,8 +99,10 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
         add("slug", f"slug {article.slug!r} must be lower-case letters, digits and hyphens")
     if article.status not in STATUSES:
         add("status", f"Status must be one of {', '.join(STATUSES)}, not {article.status!r}")
-    if article.link and not _is_web_url(article.link):
-        add("link", f"Link must be an absolute http(s) URL, not {article.link!r}")
+    if article.link and web_url(article.link) != article.link:
+        add("link", f"Link must be an absolute http(s) URL with a valid host, not {article.link!r}")
+    for problem in read_also(document.meta.get("also", ""))[1]:
+        add("also", problem)
     if article.status == "published":
         if article.annotation_line is None:
             add(
@@ -168,7 +167,7 @@ def _check_issue(
                 add(entry.line, f"{entry.slug!r} has no annotation yet (## Why it matters)")
     if issue.status == "published" and not issue.intro_md:
         add(document.body_line, "the issue has no intro", "warning")
-    minimum = int(settings.pelican.get("BRIEF_MIN_ARTICLES", 3))
+    minimum = settings.min_articles
     if 0 < len(seen) < minimum:
         add(
             document.body_line,
@@ -180,17 +179,8 @@ def _check_issue(
 
 def _story_links(article: Article) -> set[str]:
     """Canonical links that identify a story (a publication's home page does not)."""
-    links = {article.link, *(link for _, link in article.also)}
-    return {
-        canonical_url(link)
-        for link in links
-        if _is_web_url(link) and urlsplit(link).path.strip("/")
-    }
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    links = [web_url(article.link), *(outlet.link for outlet in article.also)]
+    return {canonical_url(link) for link in links if link and urlsplit(link).path.strip("/")}
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

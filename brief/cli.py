@@ -13,14 +13,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from brief.errors import BriefError, ConfigError
-from brief.settings import Settings, load_settings
+from brief.errors import BriefError, ConfigError, DeliveryError
+from brief.settings import Settings, SmtpSettings, load_settings
 from brief.terminal import echo, shown
 
 
@@ -127,7 +128,7 @@ def scrape(
     sources = load_sources(feeds or settings.feeds)
     tagger = EntityTagger(load_entities(settings.entities))
     rules = load_rules(settings.relevance)
-    limits = _fetch_limits(settings)
+    limits = settings.fetch
     active = len([s for s in sources if s.enabled])
     with (
         open_store(db or settings.db) as store,
@@ -142,15 +143,6 @@ def scrape(
         print_scrape_summary(report)
     if report.failed:
         sys.exit(1)
-
-
-def _fetch_limits(settings: Settings) -> Any:
-    from scrapers.fetch import FetchLimits
-
-    try:
-        return FetchLimits(**settings.fetch)  # type: ignore[arg-type]
-    except TypeError as err:
-        raise ConfigError(f"BRIEF_FETCH: {err}", settings.config_file) from err
 
 
 @cli.command()
@@ -552,11 +544,12 @@ def send(
     from brief.check import check_newsletter, has_errors
     from brief.content import load_newsletter
     from brief.issues import parse_week
-    from brief.mail import read_subscribers, send_issue, smtp_settings
+    from brief.mail import send_issue
+    from brief.subscribers import read_subscribers
 
     parse_week(week)
     settings = _settings(ctx)
-    smtp = smtp_settings(settings, smtp_override)
+    smtp = _smtp_override(settings, smtp_override)
     newsletter = load_newsletter(settings)
     issue = newsletter.issue(week)
     findings = check_newsletter(newsletter, settings, week)
@@ -581,16 +574,36 @@ def send(
         return
     for email, reason in report.failed:
         echo(f"failed: {email}: {reason}", err=True)
-    for email in report.uncertain:
-        echo(f"uncertain: {email}: an earlier run stopped while sending; not sent again"
-                   " (--retry-uncertain to send anyway)", err=True)  # fmt: skip
+    for email, reason in report.unsent:
+        echo(f"not sent: {email}: {reason}; it will be sent by a later run", err=True)
+    for email, why in report.uncertain:
+        echo(f"uncertain: {email}: {why}; not sent again (--retry-uncertain sends anyway)",
+             err=True)  # fmt: skip
     echo(
         f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
         f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
         f" bad rows {len(bad)}"
     )
-    if report.failed:
+    if report.stopped:
+        untried = len(subscribers) - report.sent - report.skipped - len(report.failed)
+        untried -= len(report.uncertain) + len(report.unsent)
+        raise DeliveryError(
+            f"{report.stopped}. Stopped after {report.sent} sent; the other {untried} were not"
+            f" tried: run `brief send {week}` again to send them (never twice)"
+        )
+    if report.failed or report.unsent:
         sys.exit(1)
+
+
+def _smtp_override(settings: Settings, override: str | None) -> SmtpSettings:
+    """BRIEF_SMTP, with --smtp HOST:PORT instead of its host and port."""
+    if not override:
+        return settings.smtp
+    host, _, port = override.rpartition(":")
+    host = host.strip("[]")
+    if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{override!r}: write HOST:PORT", param_hint="--smtp")
+    return replace(settings.smtp, host=host, port=int(port))
 
 
 def main() -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.policy import EmailPolicy
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -32,6 +34,32 @@ from brief.settings import Settings
 from scrapers.clean import web_url
 
 PLACEHOLDER_RECIPIENT = "reader@example.com"
+
+
+class MailPolicy(EmailPolicy):
+    """SMTP's policy (CRLF, folded at 78), except that the List-Unsubscribe headers are
+    never encoded or broken inside a URL: mail providers read them raw (RFC 8058). Long
+    values fold only between their <...> entries."""
+
+    def fold(self, name: str, value: str) -> str:
+        return self._unbroken(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        unbroken = self._unbroken(name, value)
+        if unbroken:
+            return unbroken.encode("utf-8" if self.utf8 else "ascii")
+        return super().fold_binary(name, value)
+
+    def _unbroken(self, name: str, value: str) -> str | None:
+        if name.lower() == "list-unsubscribe":
+            targets = re.findall(r"<[^<>\s]*>", str(value))
+            return f"{name}: " + f",{self.linesep} ".join(targets) + self.linesep
+        if name.lower() == "list-unsubscribe-post":
+            return f"{name}: {value}{self.linesep}"
+        return None
+
+
+MAIL_POLICY = MailPolicy(linesep="\r\n")
 PREHEADER_MAX = 140
 
 
@@ -68,7 +96,7 @@ class Digest:
         paths = [folder / f"{self.week}.{ext}" for ext in ("html", "txt", "eml")]
         paths[0].write_text(self.html, encoding="utf-8")
         paths[1].write_text(self.text, encoding="utf-8")
-        paths[2].write_bytes(self.message.as_bytes(policy=SMTP))
+        paths[2].write_bytes(self.message.as_bytes(policy=MAIL_POLICY))
         return paths
 
 
@@ -173,10 +201,11 @@ class DigestRenderer:
     ) -> EmailMessage:
         """A complete message (its own Message-ID, the recipient's unsubscribe link)."""
         digest = self.settings.digest
-        message = EmailMessage()
+        message = EmailMessage(policy=MAIL_POLICY)
         message["Subject"] = subject
         message["From"] = digest.sender
-        message["To"] = formataddr((name, recipient)) if name else recipient
+        local, _, domain = recipient.rpartition("@")
+        message["To"] = Address(display_name=name or "", username=local, domain=domain)
         if digest.reply_to:
             message["Reply-To"] = digest.reply_to
         sent = issue.date or now or datetime.now(UTC)

@@ -1,53 +1,48 @@
 """Sending an issue's digest over SMTP: the only module that talks SMTP.
 
-A ledger in SQLite records every recipient of every issue. A recipient is marked
-*pending* (committed) before their message goes out and *sent* after, so a send that
-crashes and is run again delivers to the rest and never twice to anyone: a recipient left
-pending is reported as uncertain and is not sent again unless asked.
+A ledger in the store records every recipient of every issue, so that nobody is skipped
+and nobody is mailed twice:
+
+- a recipient becomes *pending* (committed) only when their SMTP transaction starts
+  (MAIL FROM); anything that fails before that (no connection, no password, a server
+  without SMTPUTF8 for a non-ASCII address) leaves them unsent, and the next run sends;
+- a refusal by the server before or at the end of DATA is unambiguous: the message was
+  not taken; temporary ones (4xx) are retried, permanent ones (5xx) recorded as *failed*;
+- once the message body is on the wire, a timeout or a dropped connection is ambiguous:
+  the server may have delivered it. The recipient is *uncertain* and never sent again
+  automatically (`--retry-uncertain` does, at the risk of a second copy). A run killed at
+  any moment leaves at most the one recipient in flight pending, reported the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import re
+import shutil
 import smtplib
-import sqlite3
 import ssl
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
 from brief.content import Newsletter
-from brief.digest import Digest, DigestRenderer
+from brief.digest import MAIL_POLICY, Digest, DigestRenderer
 from brief.errors import ConfigError, DeliveryError
 from brief.issues import Issue
-from brief.settings import Settings
+from brief.settings import Settings, SmtpSettings
+from brief.subscribers import BadRow, Subscriber
+from scrapers.clean import inert_text
+from scrapers.store import Store, open_store
 
-_ADDRESS = re.compile(
-    r"^[^@\s<>,;\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
-)
 TOKEN = "subscriber@recipient.invalid"  # rendered once, replaced per recipient
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    email: str
-    name: str | None
-    line: int
-
-
-@dataclass(frozen=True)
-class BadRow:
-    line: int
-    reason: str
 
 
 @dataclass
@@ -56,81 +51,26 @@ class SendReport:
     sent: int = 0
     skipped: int = 0  # already delivered in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)
-    uncertain: list[str] = field(default_factory=list)  # a crash left them pending
+    # May have been delivered, so not sent again: (address, why).
+    uncertain: list[tuple[str, str]] = field(default_factory=list)
+    unsent: list[tuple[str, str]] = field(default_factory=list)  # not tried: sent next run
     bad_rows: list[BadRow] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)  # dry run
+    stopped: str | None = None  # why the run stopped before the end, if it did
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = "localhost"
-    port: int = 25
-    security: str = "starttls"  # "starttls", "ssl" or "none"
-    user: str | None = None
-    password_env: str = "BRIEF_SMTP_PASSWORD"
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 2.0  # seconds, doubled at each retry of a temporary (4xx) error
-
-
-def smtp_settings(settings: Settings, override: str | None = None) -> SmtpSettings:
-    raw = dict(settings.pelican.get("BRIEF_SMTP", {}))
-    try:
-        smtp = SmtpSettings(**raw)
-    except TypeError as err:
-        raise ConfigError(f"BRIEF_SMTP: {err}", settings.config_file) from err
-    if override:
-        host, _, port = override.rpartition(":")
-        if not host or not port.isdigit():
-            raise ConfigError(f"--smtp {override!r}: write HOST:PORT")
-        smtp = SmtpSettings(**{**smtp.__dict__, "host": host, "port": int(port)})
-    if smtp.security not in ("starttls", "ssl", "none"):
-        raise ConfigError("BRIEF_SMTP security must be starttls, ssl or none", settings.config_file)
-    return smtp
-
-
-def read_subscribers(path: Path) -> tuple[list[Subscriber], list[BadRow]]:
-    """Subscribers from a CSV with a header row and an `email` column (`name` optional)."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise ConfigError(f"cannot read subscribers: {err.strerror}", path) from err
-    with handle:
-        reader = csv.DictReader(handle)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "email" not in fields:
-            raise ConfigError("the header row needs an 'email' column", path, 1)
-        reader.fieldnames = fields
-        good: list[Subscriber] = []
-        bad: list[BadRow] = []
-        seen: dict[str, int] = {}
-        for row in reader:
-            line = reader.line_num
-            email = (row.get("email") or "").strip()
-            if not _ADDRESS.match(email):
-                bad.append(BadRow(line, f"not an email address: {email!r}"))
-                continue
-            key = email.casefold()
-            if key in seen:
-                bad.append(BadRow(line, f"{email} is already on line {seen[key]}"))
-                continue
-            seen[key] = line
-            good.append(Subscriber(email, (row.get("name") or "").strip() or None, line))
-    return good, bad
+@contextmanager
+def open_ledger(path: Path) -> Iterator[Ledger]:
+    """The delivery ledger in the store (busy, damaged or read-only stores say so)."""
+    with open_store(path) as store, store.exclusive("send"):
+        yield Ledger(store)
 
 
 class Ledger:
-    """Who received which issue, in the store's SQLite file."""
+    """Who received which issue: one row per (week, address) in the store's deliveries."""
 
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
-        db.execute(
-            """CREATE TABLE IF NOT EXISTS deliveries (
-                   week TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,
-                   message_id TEXT, at TEXT NOT NULL, error TEXT,
-                   PRIMARY KEY (week, email))"""
-        )
-        db.commit()
+    def __init__(self, store: Store):
+        self._db = store.connection
 
     def state(self, week: str, email: str) -> str | None:
         row = self._db.execute(
@@ -150,6 +90,13 @@ class Ledger:
                 (week, email.casefold(), state, message_id, datetime.now(UTC).isoformat(), error),
             )
 
+    def forget(self, week: str, email: str) -> None:
+        """The recipient was never sent to after all: back to unsent."""
+        with self._db:
+            self._db.execute(
+                "DELETE FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
+            )
+
     def count(self, week: str, state: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM deliveries WHERE week = ? AND state = ?", (week, state)
@@ -157,19 +104,25 @@ class Ledger:
         return int(row[0])
 
 
-@contextmanager
-def open_ledger(path: Path) -> Iterator[Ledger]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30)
-    try:
-        db.execute("PRAGMA journal_mode = WAL")
-        yield Ledger(db)
-    finally:
-        db.close()
+class _NotStarted(Exception):
+    """The transaction never started: nothing was sent, the recipient stays unsent."""
+
+
+class _Refused(Exception):
+    """The server said no (a 4xx or 5xx reply): the message was not taken."""
+
+    def __init__(self, code: int, text: bytes | str):
+        self.code = code
+        self.text = text.decode(errors="replace") if isinstance(text, bytes) else text
+        super().__init__(f"{code} {inert_text(self.text)}")
+
+
+class _Ambiguous(Exception):
+    """The body was sent but no final reply came: the server may have delivered it."""
 
 
 class _Mailer:
-    """One SMTP connection, reopened when the server drops it."""
+    """One SMTP connection, opened when first needed and again after it broke."""
 
     def __init__(self, smtp: SmtpSettings):
         self.smtp = smtp
@@ -177,6 +130,9 @@ class _Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.smtp
+        password = os.environ.get(s.password_env) if s.user else None
+        if s.user and password is None:
+            raise DeliveryError(f"set {s.password_env} to the SMTP password of {s.user}")
         try:
             if s.security == "ssl":
                 tls = ssl.create_default_context()
@@ -187,28 +143,86 @@ class _Mailer:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
                     client.starttls(context=ssl.create_default_context())
-            if s.user:
-                password = os.environ.get(s.password_env)
-                if password is None:
-                    raise DeliveryError(f"set {s.password_env} to the SMTP password of {s.user}")
+            client.ehlo_or_helo_if_needed()
+            if s.user and password is not None:
                 client.login(s.user, password)
         except (OSError, smtplib.SMTPException) as err:
-            raise DeliveryError(f"cannot connect to SMTP server {s.host}:{s.port}: {err}") from err
+            raise DeliveryError(
+                f"cannot connect to SMTP server {s.host}:{s.port}: {inert_text(str(err))}"
+            ) from err
         return client
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def ready(self) -> smtplib.SMTP:
+        """The open connection; DeliveryError (before any transaction) when there is none."""
         if self._client is None:
             self._client = self._connect()
+        return self._client
+
+    def supports_smtputf8(self) -> bool:
+        return self.ready().has_extn("smtputf8")
+
+    def transact(
+        self, data: bytes, sender: str, recipient: str, utf8: bool, started: Callable[[], None]
+    ) -> None:
+        """One SMTP transaction, `started()` called just before MAIL FROM.
+
+        Raises _NotStarted (nothing sent; the connection broke before MAIL FROM was
+        accepted), _Refused (the server declined) or _Ambiguous (see the module doc).
+        """
+        client = self.ready()
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if utf8 else []
+        started()
         try:
-            self._client.send_message(message, from_addr=sender, to_addrs=[recipient])
-        except smtplib.SMTPServerDisconnected:
-            self._client = self._connect()
-            self._client.send_message(message, from_addr=sender, to_addrs=[recipient])
+            code, text = client.mail(sender, options)
+        except (smtplib.SMTPServerDisconnected, OSError) as err:
+            self._drop()
+            raise _NotStarted(str(err)) from err
+        try:
+            if code != 250:
+                raise _Refused(code, text)
+            code, text = client.rcpt(recipient)
+            if code not in (250, 251):
+                raise _Refused(code, text)
+            code, text = client.docmd("data")
+            if code != 354:
+                raise _Refused(code, text)
+        except _Refused:
+            self._reset()
+            raise
+        except (smtplib.SMTPException, OSError) as err:
+            # MAIL FROM was accepted but the body never left: nothing can be delivered.
+            self._drop()
+            raise _NotStarted(f"connection lost before the message was sent: {err}") from err
+        try:  # past DATA: from here on, a failure is ambiguous
+            body = re.sub(rb"(?m)^\.", b"..", data)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            client.send(body + b".\r\n")
+            code, text = client.getreply()
+        except (smtplib.SMTPException, OSError) as err:  # timeouts are OSErrors
+            self._drop()
+            raise _Ambiguous(f"no answer after the message was sent: {err}") from err
+        if code != 250:
+            raise _Refused(code, text)
+
+    def _reset(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(OSError):
+                self._client.close()
+        self._client = None
 
     def close(self) -> None:
         if self._client is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._client.quit()
+            self._client = None
 
 
 def send_issue(
@@ -228,88 +242,143 @@ def send_issue(
     issue = newsletter.issue(week)
     renderer = DigestRenderer(settings)
     digest = renderer.render(issue, newsletter, recipient=TOKEN)
-    sender = _address(settings.digest.sender)
+    sender = parseaddr(settings.digest.sender)[1] or settings.digest.sender
     report = SendReport(week)
     if dry_run:
-        folder = settings.output / "send" / week
-        folder.mkdir(parents=True, exist_ok=True)
-        for number, subscriber in enumerate(subscribers, 1):
-            message = _personal(renderer, issue, digest, subscriber)
-            path = folder / f"{number:05d}.eml"
-            path.write_bytes(message.as_bytes(policy=SMTP))
-            report.written.append(path)
+        report.written = _write_dry_run(settings.output / "send" / week, renderer, issue, digest,
+                                        subscribers)  # fmt: skip
         return report
+    if smtp.user and os.environ.get(smtp.password_env) is None:
+        raise ConfigError(
+            f"BRIEF_SMTP has user {smtp.user!r}: set {smtp.password_env} to its password"
+            " (nothing was sent)"
+        )
     mailer = _Mailer(smtp)
     interval = 1.0 / rate if rate else 0.0
     try:
         with open_ledger(settings.db) as ledger:
-            for subscriber in subscribers:
-                state = ledger.state(week, subscriber.email)
-                if state == "sent":
-                    report.skipped += 1
-                    continue
-                if state == "pending" and not retry_uncertain:
-                    report.uncertain.append(subscriber.email)
-                    continue
-                message = _personal(renderer, issue, digest, subscriber)
-                ledger.mark(week, subscriber.email, "pending", str(message["Message-ID"]))
+            for person in subscribers:
                 started = time.monotonic()
-                outcome = _deliver(mailer, message, sender, subscriber.email, smtp, sleep)
-                if outcome is None:
-                    ledger.mark(week, subscriber.email, "sent", str(message["Message-ID"]))
-                    report.sent += 1
-                else:
-                    ledger.mark(week, subscriber.email, "failed", error=outcome)
-                    report.failed.append((subscriber.email, outcome))
-                if on_progress is not None:
-                    on_progress(subscriber.email, outcome or "sent")
-                if interval:
+                outcome = _serve(
+                    ledger, mailer, renderer, issue, digest, person, sender, smtp, sleep,
+                    report, retry_uncertain,
+                )  # fmt: skip
+                if report.stopped:
+                    break
+                if on_progress is not None and outcome:
+                    on_progress(person.email, outcome)
+                if interval and outcome in ("sent", "failed", "uncertain"):
                     sleep(max(0.0, interval - (time.monotonic() - started)))
     finally:
         mailer.close()
     return report
 
 
-def _deliver(
+def _serve(
+    ledger: Ledger,
     mailer: _Mailer,
-    message: EmailMessage,
+    renderer: DigestRenderer,
+    issue: Issue,
+    digest: Digest,
+    person: Subscriber,
     sender: str,
-    recipient: str,
     smtp: SmtpSettings,
     sleep: Callable[[float], None],
-) -> str | None:
-    """None when delivered; else why not. Temporary (4xx) errors are retried with backoff."""
+    report: SendReport,
+    retry_uncertain: bool,
+) -> str:
+    """Deliver to one subscriber (or say why not); records the outcome in `report`."""
+    week = report.week
+    state = ledger.state(week, person.email)
+    if state == "sent":
+        report.skipped += 1
+        return ""
+    if state in ("pending", "uncertain") and not retry_uncertain:
+        why = (
+            "an earlier run stopped while sending to them"
+            if state == "pending"
+            else "an earlier run got no answer after sending (it may have been delivered)"
+        )
+        report.uncertain.append((person.email, why))
+        return ""
+    try:
+        if person.needs_smtputf8 and not mailer.supports_smtputf8():
+            reason = "the SMTP server does not accept non-ASCII addresses (no SMTPUTF8)"
+            report.unsent.append((person.email, f"line {person.line}: {reason}"))
+            return "unsent"
+    except DeliveryError as err:
+        report.stopped = str(err)
+        return ""
+    message = _personal(renderer, issue, digest, person)
+    data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
+    message_id = str(message["Message-ID"])
     delay = smtp.backoff
     for attempt in range(smtp.retries + 1):
-        text: bytes | str
         try:
-            mailer.send(message, sender, recipient)
-            return None
-        except smtplib.SMTPRecipientsRefused as err:
-            code, text = next(iter(err.recipients.values()))
-        except smtplib.SMTPResponseException as err:
-            code, text = err.smtp_code, err.smtp_error
-        reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-        if not 400 <= code < 500 or attempt == smtp.retries:
-            return reason
-        sleep(delay)
-        delay *= 2
-    return "gave up"
+            mailer.transact(
+                data, sender, person.address, person.needs_smtputf8,
+                started=lambda: ledger.mark(week, person.email, "pending", message_id),
+            )  # fmt: skip
+        except DeliveryError as err:  # no connection: nothing started for this recipient
+            report.stopped = str(err)
+            return ""
+        except _NotStarted:
+            ledger.forget(week, person.email)
+            if attempt == smtp.retries:
+                report.stopped = "the SMTP server keeps closing the connection"
+                return ""
+            continue  # a stale connection: reconnect and start this transaction again
+        except _Ambiguous as err:
+            ledger.mark(week, person.email, "uncertain", message_id, str(err))
+            report.uncertain.append(
+                (person.email, "the server did not answer after the message was sent"
+                 " (it may have been delivered)")
+            )  # fmt: skip
+            return "uncertain"
+        except _Refused as refusal:
+            if 400 <= refusal.code < 500 and attempt < smtp.retries:
+                ledger.forget(week, person.email)
+                sleep(delay)
+                delay *= 2
+                continue
+            ledger.mark(week, person.email, "failed", error=str(refusal))
+            report.failed.append((person.email, str(refusal)))
+            return "failed"
+        ledger.mark(week, person.email, "sent", message_id)
+        report.sent += 1
+        return "sent"
+    return ""
+
+
+def _write_dry_run(
+    folder: Path,
+    renderer: DigestRenderer,
+    issue: Issue,
+    digest: Digest,
+    subscribers: Sequence[Subscriber],
+) -> list[Path]:
+    """Every message as .eml in `folder`, which holds exactly these and nothing older."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        for number, person in enumerate(subscribers, 1):
+            message = _personal(renderer, issue, digest, person)
+            data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
+            (temp / f"{number:05d}.eml").write_bytes(data)
+        if folder.exists():
+            shutil.rmtree(folder)
+        temp.rename(folder)
+    except OSError as err:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise DeliveryError(f"cannot write the dry run to {folder}: {err.strerror}") from err
+    return sorted(folder.glob("*.eml"))
 
 
 def _personal(
-    renderer: DigestRenderer, issue: Issue, digest: Digest, subscriber: Subscriber
+    renderer: DigestRenderer, issue: Issue, digest: Digest, person: Subscriber
 ) -> EmailMessage:
     token = quote(TOKEN, safe="@")
-    mine = quote(subscriber.email, safe="@")
+    mine = quote(person.address, safe="@")
     html = digest.html.replace(token, mine)
     text = digest.text.replace(token, mine)
-    return renderer.message(
-        issue, digest.subject, html, text, subscriber.email, name=subscriber.name
-    )
-
-
-def _address(sender: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(sender)[1] or sender
+    return renderer.message(issue, digest.subject, html, text, person.address, name=person.name)

@@ -1,24 +1,32 @@
-"""The newsletter's settings, read once from `pelicanconf.py` into a typed record.
+"""The newsletter's settings, read once from `pelicanconf.py` into typed, checked records.
 
-Pelican keeps settings as an untyped dict; this module is the one place that reads it.
-Our own settings all start with `BRIEF_`.
+Pelican keeps settings as an untyped dict; this module is the one place that reads our
+part of it. Every `BRIEF_*` setting is checked here when it is loaded (type, range,
+finiteness, placeholders, addresses), and a bad value is a ConfigError naming the file and
+the line of the setting, so the command stops with exit code 2 before doing anything.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brief.errors import ConfigError
+from scrapers.clean import inert_text, web_url
+from scrapers.fetch import FetchLimits
 
 if TYPE_CHECKING:
     from brief.content import ContentWriter
 
 DEFAULT_SECTIONS = ("Platforms", "Retail & brands", "Creators & hosts", "China & Asia", "Deals")
 PREVIEW_URL = "http://127.0.0.1:8000"
+DIGEST_BUDGET = 100_000  # bytes of inlined HTML; Gmail clips messages at about 102 KB
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,18 @@ class DigestSettings:
     unsubscribe_url: str = "https://brief.example.com/unsubscribe?email={email}"
     unsubscribe_mailto: str | None = None
     utm: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
+    password_env: str = "BRIEF_SMTP_PASSWORD"
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 2.0  # seconds, doubled at each retry of a temporary (4xx) error
 
 
 @dataclass(frozen=True)
@@ -50,10 +70,14 @@ class Settings:
     entities: Path
     relevance: Path
     search: bool
-    fetch: dict[str, float]
+    fetch: FetchLimits
     digest: DigestSettings
     markdown: dict[str, Any]
     pelican: dict[str, Any] = field(repr=False)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    min_articles: int = 3
+    digest_budget: int = DIGEST_BUDGET
+    digests: bool = True
 
     @property
     def writer(self) -> ContentWriter:
@@ -85,7 +109,8 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
     try:
         raw = read_settings(str(config_file), override=overrides or None)
     except Exception as err:  # a settings file is Python: anything can go wrong in it
-        raise ConfigError(f"cannot load settings: {err}", config_file) from err
+        line = getattr(err, "lineno", None)
+        raise ConfigError(f"cannot load settings: {err}", config_file, line) from err
     finally:
         pelican_log.setLevel(level)
     return settings_from_dict(raw, config_file.resolve().parent, config_file)
@@ -95,46 +120,291 @@ def settings_from_dict(
     raw: dict[str, Any], root: Path, config_file: Path | None = None
 ) -> Settings:
     """Typed settings from Pelican's dict; `root` is the newsletter repository."""
-    config_file = config_file or root / "pelicanconf.py"
+    check = _Checker(raw, config_file or root / "pelicanconf.py")
+    unknown = sorted(k for k in raw if k.startswith("BRIEF_") and k not in KNOWN)
+    if unknown:
+        raise check.fail(unknown[0], f"unknown setting (known: {', '.join(sorted(KNOWN))})")
 
     def path(key: str, default: str) -> Path:
-        value = Path(str(raw.get(key, default)))
+        value = Path(check.text(key, default))
         return value if value.is_absolute() else root / value
 
     tz_name = str(raw.get("TIMEZONE") or "UTC")
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ConfigError(f"unknown TIMEZONE {tz_name!r}", config_file) from err
-    sections = tuple(raw.get("BRIEF_SECTIONS", DEFAULT_SECTIONS))
-    if not sections or not all(isinstance(s, str) and s for s in sections):
-        raise ConfigError("BRIEF_SECTIONS must be a non-empty list of names", config_file)
-    digest = raw.get("BRIEF_DIGEST", {})
+        raise check.fail("TIMEZONE", f"unknown time zone {tz_name!r}") from err
+    sections = check.sections()
+    siteurl = str(raw.get("SITEURL", "") or "")
+    if siteurl and web_url(siteurl) != siteurl:
+        raise check.fail("SITEURL", f"must be an absolute http(s) URL, not {siteurl!r}")
+    for key in URL_PATTERNS:
+        check.pattern(key, {"slug"})
     return Settings(
         root=root,
-        config_file=config_file,
+        config_file=check.file,
         content=Path(raw["PATH"]),
         output=Path(raw["OUTPUT_PATH"]),
         sitename=str(raw.get("SITENAME", "Live Commerce Brief")),
-        siteurl=str(raw.get("SITEURL", "")),
+        siteurl=siteurl,
         timezone=timezone,
         sections=sections,
-        section_by_kind=dict(raw.get("BRIEF_SECTION_BY_KIND", {})),
-        section_by_region=dict(raw.get("BRIEF_SECTION_BY_REGION", {})),
+        section_by_kind=check.section_map("BRIEF_SECTION_BY_KIND", sections),
+        section_by_region=check.section_map("BRIEF_SECTION_BY_REGION", sections),
         db=path("BRIEF_DB", "data/brief.sqlite"),
         ledger=path("BRIEF_LEDGER", "data/written.json"),
         feeds=path("BRIEF_FEEDS", "feeds.toml"),
         entities=path("BRIEF_ENTITIES", "content/entities.toml"),
         relevance=path("BRIEF_RELEVANCE", "relevance.toml"),
-        search=bool(raw.get("BRIEF_SEARCH", True)),
-        fetch=dict(raw.get("BRIEF_FETCH", {})),
-        digest=DigestSettings(
-            sender=str(digest.get("sender", DigestSettings.sender)),
-            reply_to=digest.get("reply_to"),
-            unsubscribe_url=str(digest.get("unsubscribe_url", DigestSettings.unsubscribe_url)),
-            unsubscribe_mailto=digest.get("unsubscribe_mailto"),
-            utm=dict(digest.get("utm", {})),
-        ),
+        search=check.flag("BRIEF_SEARCH", True),
+        digests=check.flag("BRIEF_DIGESTS", True),
+        fetch=check.fetch(),
+        smtp=check.smtp(),
+        digest=check.digest(),
+        min_articles=check.integer("BRIEF_MIN_ARTICLES", 3, 0, 1000),
+        digest_budget=check.integer("BRIEF_DIGEST_BUDGET", DIGEST_BUDGET, 1000, 10_000_000),
         markdown=dict(raw.get("MARKDOWN", {})),
         pelican=raw,
     )
+
+
+KNOWN = {
+    "BRIEF_SECTIONS", "BRIEF_SECTION_BY_KIND", "BRIEF_SECTION_BY_REGION", "BRIEF_MIN_ARTICLES",
+    "BRIEF_FEEDS", "BRIEF_DB", "BRIEF_LEDGER", "BRIEF_ENTITIES", "BRIEF_RELEVANCE",
+    "BRIEF_SEARCH", "BRIEF_DIGESTS", "BRIEF_FETCH", "BRIEF_SMTP", "BRIEF_DIGEST",
+    "BRIEF_DIGEST_BUDGET", "BRIEF_ISSUES_FEED", "BRIEF_ISSUE_URL", "BRIEF_ISSUE_SAVE_AS",
+    "BRIEF_ENTITY_URL", "BRIEF_ENTITY_FEED", "BRIEF_SOURCE_URL",
+}  # fmt: skip
+URL_PATTERNS = (
+    "BRIEF_ISSUE_URL", "BRIEF_ISSUE_SAVE_AS", "BRIEF_ENTITY_URL", "BRIEF_ENTITY_FEED",
+    "BRIEF_SOURCE_URL",
+)  # fmt: skip
+_FETCH_LIMITS: dict[str, tuple[type, float, float]] = {
+    "connect_timeout": (float, 0.1, 600),
+    "deadline": (float, 0.1, 3600),
+    "max_bytes": (int, 1024, 1024**3),
+    "max_redirects": (int, 0, 20),
+    "per_host": (int, 1, 64),
+    "concurrency": (int, 1, 1024),
+}
+
+
+class _Checker:
+    """Checks one setting at a time; a failure names the file and the setting's line."""
+
+    def __init__(self, raw: dict[str, Any], file: Path):
+        self.raw = raw
+        self.file = file
+        self._texts: list[tuple[Path, list[str]]] | None = None
+
+    # -- where ---------------------------------------------------------------------------
+
+    def fail(self, key: str, message: str, inner: str | None = None) -> ConfigError:
+        path, line = self._locate(key, inner)
+        name = f"{key}[{inner!r}]" if inner else key
+        return ConfigError(f"{name}: {message}", path, line)
+
+    def _locate(self, key: str, inner: str | None) -> tuple[Path, int | None]:
+        """The file and line that set `key` (and its `inner` key): this file or the one it
+        imports (publishconf.py imports pelicanconf.py)."""
+        if self._texts is None:
+            self._texts = []
+            for path in dict.fromkeys([self.file, self.file.parent / "pelicanconf.py"]):
+                try:
+                    self._texts.append((path, path.read_text(encoding="utf-8").splitlines()))
+                except (OSError, UnicodeDecodeError):
+                    continue
+        assignment = re.compile(rf"^{re.escape(key)}\s*(:[^=]*)?=")
+        for path, lines in self._texts:
+            for number, line in enumerate(lines, 1):
+                if not assignment.match(line):
+                    continue
+                if inner is None:
+                    return path, number
+                entry = re.compile(rf"""["']{re.escape(inner)}["']\s*:""")
+                for offset, later in enumerate(lines[number - 1 :]):
+                    if offset and re.match(r"^[A-Z_][A-Z0-9_]*\s*=", later):
+                        break
+                    if entry.search(later):
+                        return path, number + offset
+                return path, number
+        return self.file, None
+
+    # -- kinds of values -----------------------------------------------------------------
+
+    def text(self, key: str, default: str, raw: Any = None, inner: str | None = None) -> str:
+        value = self.raw.get(key, default) if inner is None else raw
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"must be a non-empty string, not {value!r}", inner)
+        if inert_text(value) != value or "\n" in value or "\r" in value:
+            raise self.fail(key, "must not contain line breaks or control characters", inner)
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be True or False, not {value!r}")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        return int(self.number(key, self.raw.get(key, default), int, low, high))
+
+    def number(
+        self, key: str, value: Any, kind: type, low: float, high: float, inner: str | None = None
+    ) -> float:
+        what = "a whole number" if kind is int else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"must be {what}, not {value!r}", inner)
+        if kind is int and not float(value).is_integer():
+            raise self.fail(key, f"must be {what}, not {value!r}", inner)
+        if not math.isfinite(value) or not low <= value <= high:
+            raise self.fail(key, f"must be {what} from {low:g} to {high:g}, not {value!r}", inner)
+        return int(value) if kind is int else float(value)
+
+    def mapping(self, key: str, known: Any = None) -> dict[str, Any]:
+        value = self.raw.get(key, {})
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a dict like {{'name': value}}, not {value!r}")
+        for name in value:
+            if not isinstance(name, str):
+                raise self.fail(key, f"keys must be strings, not {name!r}")
+            if known is not None and name not in known:
+                listed = ", ".join(known)
+                raise self.fail(key, f"unknown key (known: {listed})", name)
+        return value
+
+    def pattern(self, key: str, fields: set[str]) -> None:
+        if key not in self.raw:
+            return
+        value = self.text(key, "")
+        used = _placeholders(value)
+        if used is None:
+            raise self.fail(key, "has a stray { or }: write {{ or }} for a literal brace")
+        if used - fields:
+            allowed = ", ".join(f"{{{f}}}" for f in sorted(fields))
+            raise self.fail(
+                key, f"unknown placeholder {{{sorted(used - fields)[0]}}} (use {allowed})"
+            )
+
+    def address(self, key: str, value: Any, inner: str, named: bool) -> str:
+        """An email address (with a display name when `named`): no line break, valid."""
+        from email.utils import parseaddr
+
+        from brief.subscribers import subscriber
+
+        text = self.text(key, "", value, inner)
+        name, address = parseaddr(text)
+        if not named and name:
+            raise self.fail(key, f"must be a bare address, not {text!r}", inner)
+        try:
+            subscriber(address)
+        except ValueError as err:
+            raise self.fail(key, str(err), inner) from None
+        return text
+
+    # -- settings ------------------------------------------------------------------------
+
+    def sections(self) -> tuple[str, ...]:
+        key = "BRIEF_SECTIONS"
+        value = self.raw.get(key, DEFAULT_SECTIONS)
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise self.fail(
+                key, f'must be a list of names, like ["Platforms", "Deals"], not {value!r}'
+            )
+        if not value or not all(isinstance(s, str) and s.strip() for s in value):
+            raise self.fail(key, "must be a non-empty list of non-empty names")
+        if len(set(value)) != len(value):
+            raise self.fail(key, "names a section twice")
+        return tuple(value)
+
+    def section_map(self, key: str, sections: tuple[str, ...]) -> dict[str, str]:
+        value = self.mapping(key)
+        for name, section in value.items():
+            if section not in sections:
+                raise self.fail(key, f"{section!r} is not in BRIEF_SECTIONS", name)
+        return dict(value)
+
+    def fetch(self) -> FetchLimits:
+        key = "BRIEF_FETCH"
+        value = self.mapping(key, _FETCH_LIMITS)
+        checked = {
+            name: self.number(key, value[name], kind, low, high, name)
+            for name, (kind, low, high) in _FETCH_LIMITS.items()
+            if name in value
+        }
+        return FetchLimits(**checked)  # type: ignore[arg-type]
+
+    def smtp(self) -> SmtpSettings:
+        key = "BRIEF_SMTP"
+        fields = SmtpSettings.__dataclass_fields__
+        value = self.mapping(key, list(fields))
+        defaults = SmtpSettings()
+        get = value.get
+        host = self.text(key, "", get("host", defaults.host), "host")
+        if re.search(r"[\s/@]", host):
+            raise self.fail(key, f"must be a host name or address, not {host!r}", "host")
+        security = get("security", defaults.security)
+        if security not in ("starttls", "ssl", "none"):
+            raise self.fail(
+                key, f"must be 'starttls', 'ssl' or 'none', not {security!r}", "security"
+            )
+        user = get("user")
+        if user is not None:
+            user = self.text(key, "", user, "user")
+        password_env = self.text(
+            key, "", get("password_env", defaults.password_env), "password_env"
+        )
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+            raise self.fail(key, "must name an environment variable", "password_env")
+        return SmtpSettings(
+            host=host,
+            port=int(self.number(key, get("port", defaults.port), int, 1, 65535, "port")),
+            security=security,
+            user=user,
+            password_env=password_env,
+            timeout=self.number(key, get("timeout", defaults.timeout), float, 0.1, 600, "timeout"),
+            retries=int(self.number(key, get("retries", defaults.retries), int, 0, 10, "retries")),
+            backoff=self.number(key, get("backoff", defaults.backoff), float, 0, 600, "backoff"),
+        )
+
+    def digest(self) -> DigestSettings:
+        key = "BRIEF_DIGEST"
+        fields = DigestSettings.__dataclass_fields__
+        value = self.mapping(key, list(fields))
+        defaults = DigestSettings()
+        sender = self.address(key, value.get("sender", defaults.sender), "sender", named=True)
+        reply_to = value.get("reply_to")
+        if reply_to is not None:
+            reply_to = self.address(key, reply_to, "reply_to", named=True)
+        mailto = value.get("unsubscribe_mailto")
+        if mailto is not None:
+            mailto = self.address(key, mailto, "unsubscribe_mailto", named=False)
+        url = self.text(key, "", value.get("unsubscribe_url", defaults.unsubscribe_url),
+                        "unsubscribe_url")  # fmt: skip
+        used = _placeholders(url)
+        if used is None or used - {"email"}:
+            raise self.fail(
+                key, "may only use the placeholder {email} (write {{ or }} for a brace)",
+                "unsubscribe_url",
+            )  # fmt: skip
+        sample = url.format(email="reader@example.com")
+        if web_url(sample) != sample or not sample.isascii():
+            raise self.fail(key, f"must be an absolute http(s) URL, not {url!r}", "unsubscribe_url")
+        utm = value.get("utm") or {}
+        if not isinstance(utm, dict) or not all(
+            isinstance(k, str) and re.fullmatch(r"[a-z_]+", k) and isinstance(v, str)
+            for k, v in utm.items()
+        ):
+            raise self.fail(key, 'must be a dict of words to text, like {"source": "newsletter"}',
+                            "utm")  # fmt: skip
+        return DigestSettings(sender, reply_to, url, mailto, dict(utm))
+
+
+def _placeholders(pattern: str) -> set[str] | None:
+    """The {names} a str.format pattern uses; None when its braces are not balanced."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError:
+        return None

@@ -107,7 +107,21 @@ def _v3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """Deliveries of each issue to each recipient (`brief send`); stores from before this
+    version may already have the table, made by the sender itself."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS deliveries (
+            week TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,
+            message_id TEXT, at TEXT NOT NULL, error TEXT,
+            PRIMARY KEY (week, email)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -164,6 +178,11 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._db = connection
         self.path = path
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for the tables other modules own (deliveries)."""
+        return self._db
 
     # -- sources ---------------------------------------------------------------------------
 

@@ -20,6 +20,9 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)  # 550 every time
     busy_once: set[str] = field(default_factory=set)  # 451 the first time
     delay: float = 0.0
+    slow: set[str] = field(default_factory=set)  # answer DATA only after `slow_delay`
+    slow_delay: float = 2.0
+    envelopes: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
@@ -40,18 +43,24 @@ class Recorder:
         message = email.message_from_bytes(envelope.content, policy=default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             for rcpt in envelope.rcpt_tos:
                 self.recipients[rcpt] += 1
+        if self.slow & set(envelope.rcpt_tos):
+            # Delivered, but the answer comes after the client has given up waiting.
+            await asyncio.sleep(self.slow_delay)
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    def __init__(self, recorder: Recorder):
+    def __init__(self, recorder: Recorder, smtputf8: bool = False):
         self.recorder = recorder
         with socket.socket() as probe:  # aiosmtpd 1.4 cannot listen on port 0 itself
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.controller = Controller(recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            recorder, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
