@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import math
 import os
 import re
 import subprocess
@@ -84,6 +85,21 @@ def cli(ctx: click.Context, settings_file: Path) -> None:
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     obj = ctx.ensure_object(dict)
     return load_settings(Path(obj["settings_file"]), overrides or None)
+
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+ID = click.IntRange(1, MAX_ID)
+MAX_DAYS = 36_500  # "--since 36500d": a century back is far enough
+
+
+class _Number(click.FloatRange):
+    """A float in a range that is also finite: click's FloatRange lets "nan" through."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -198,10 +214,10 @@ STATUS_CHOICES = ["new", "shortlisted", "accepted", "rejected", "all"]
 
 @cli.command()
 @_db_option
-@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=30, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
 @click.option(
-    "--explain", type=int, metavar="ID", help="Show the signals behind one candidate's score."
+    "--explain", type=ID, metavar="ID", help="Show the signals behind one candidate's score."
 )
 @click.option("--search", metavar="TEXT", help="Only candidates whose title or summary match.")
 @click.option("--section", help="Only candidates whose guessed section is this one.")
@@ -210,7 +226,7 @@ STATUS_CHOICES = ["new", "shortlisted", "accepted", "rejected", "all"]
 @click.option(
     "--since", metavar="DATE|Nd", help="Only stories published since a date or N days ago (7d)."
 )
-@click.option("--min-score", type=click.FloatRange(0, 1), help="Only scores at least this.")
+@click.option("--min-score", type=_Number(0, 1), help="Only scores at least this.")
 @click.option(
     "--status",
     type=click.Choice(STATUS_CHOICES),
@@ -288,15 +304,21 @@ def triage(
 def _since(value: str | None) -> datetime | None:
     if not value:
         return None
-    if match := re.fullmatch(r"(\d+)d", value.strip()):
-        return _now() - timedelta(days=int(match.group(1)))
+    hint = "give a date (2026-11-01) or a number of days (7d)"
+    if match := re.fullmatch(r"([0-9]+)d", value.strip()):
+        days = int(match.group(1))
+        if days > MAX_DAYS:
+            raise click.BadParameter(
+                f"{value!r}: at most {MAX_DAYS}d (a century)", param_hint="--since"
+            )
+        return _now() - timedelta(days=days)
+    if not value.isascii():
+        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since")
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r}: give a date (2026-11-01) or a number of days (7d)", param_hint="--since"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since") from None
 
 
 def _who() -> str:
@@ -318,7 +340,7 @@ def _who() -> str:
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, required=True, type=int)
+@click.argument("ids", nargs=-1, required=True, type=ID)
 @click.option("--section", help="Section of the new articles (default: guessed).")
 @_db_option
 @click.pass_context
@@ -356,7 +378,7 @@ def _report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
 
 def _decision_command(name: str, action: str, summary: str) -> None:
     @cli.command(name=name, help=summary)
-    @click.argument("ids", nargs=-1, required=True, type=int)
+    @click.argument("ids", nargs=-1, required=True, type=ID)
     @_db_option
     @click.pass_context
     def command(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
@@ -376,7 +398,7 @@ _decision_command(
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, required=True, type=int)
+@click.argument("ids", nargs=-1, required=True, type=ID)
 @_db_option
 @click.pass_context
 def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
@@ -517,7 +539,7 @@ def check(ctx: click.Context, week: str | None) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Write each message as .eml under output/send/; send nothing."
 )
-@click.option("--rate", type=click.FloatRange(min=0.01), help="At most N messages a second.")
+@click.option("--rate", type=_Number(0.01, 10_000), help="At most N messages a second.")
 @click.option(
     "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
 )

@@ -24,7 +24,7 @@ from brief.articles import Article
 from brief.document import Document, format_header, optional_date
 from brief.errors import ConfigError
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")  # ASCII digits only, matched whole
 _SECTION = re.compile(r"^##\s+(?P<name>[^#].*?)\s*#*\s*$")
 _ITEM = re.compile(r"^[-*+]\s+(?P<slug>[a-z0-9][a-z0-9-]*)\s*(?:<!--.*-->)?\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -74,7 +74,7 @@ class Issue:
 
 def parse_week(text: str) -> tuple[int, int]:
     """`2026-W46` as (2026, 46); a ConfigError for anything else."""
-    match = _WEEK.match(text.strip())
+    match = _WEEK.fullmatch(text)
     if match:
         year, week = int(match.group(1)), int(match.group(2))
         try:
@@ -104,7 +104,7 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     return Issue(
         path=document.path,
         document=document,
-        week=document.path.stem.upper() if _WEEK.match(document.path.stem.upper()) else "",
+        week=document.path.stem.upper() if _WEEK.fullmatch(document.path.stem.upper()) else "",
         title=meta.get("title", ""),
         date=moment,
         status=meta.get("status", "published").lower(),

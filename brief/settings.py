@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -106,6 +107,11 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
     pelican_log = logging.getLogger("pelican.settings")
     level = pelican_log.level
     pelican_log.setLevel(logging.ERROR)
+    # publishconf.py imports pelicanconf: the one next to it, read afresh each time (not a
+    # module cached from another newsletter, or from before an edit).
+    folder = str(config_file.resolve().parent)
+    sys.modules.pop("pelicanconf", None)
+    sys.path.insert(0, folder)
     try:
         raw = read_settings(str(config_file), override=overrides or None)
     except Exception as err:  # a settings file is Python: anything can go wrong in it
@@ -113,6 +119,8 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
         raise ConfigError(f"cannot load settings: {err}", config_file, line) from err
     finally:
         pelican_log.setLevel(level)
+        sys.path.remove(folder)
+        sys.modules.pop("pelicanconf", None)
     return settings_from_dict(raw, config_file.resolve().parent, config_file)
 
 
@@ -216,18 +224,19 @@ class _Checker:
                     continue
         assignment = re.compile(rf"^{re.escape(key)}\s*(:[^=]*)?=")
         for path, lines in self._texts:
-            for number, line in enumerate(lines, 1):
-                if not assignment.match(line):
-                    continue
-                if inner is None:
-                    return path, number
-                entry = re.compile(rf"""["']{re.escape(inner)}["']\s*:""")
-                for offset, later in enumerate(lines[number - 1 :]):
-                    if offset and re.match(r"^[A-Z_][A-Z0-9_]*\s*=", later):
-                        break
-                    if entry.search(later):
-                        return path, number + offset
+            starts = [n for n, line in enumerate(lines, 1) if assignment.match(line)]
+            if not starts:
+                continue
+            number = starts[-1]  # the last assignment is the one Python keeps
+            if inner is None:
                 return path, number
+            entry = re.compile(rf"""["']{re.escape(inner)}["']\s*:""")
+            for offset, later in enumerate(lines[number - 1 :]):
+                if offset and re.match(r"^[A-Za-z_][A-Za-z0-9_]*\s*(:[^=]*)?=", later):
+                    break
+                if entry.search(later):
+                    return path, number + offset
+            return path, number
         return self.file, None
 
     # -- kinds of values -----------------------------------------------------------------

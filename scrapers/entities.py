@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from brief.errors import ConfigError
+from scrapers.config import read_toml
 from scrapers.phrases import PhraseIndex, Words
 
 _KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description"}
@@ -49,37 +49,56 @@ def slugify(text: str) -> str:
 
 def load_entities(path: Path) -> list[Entity]:
     """Read `content/entities.toml`: one [[entity]] table per company or platform."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"cannot read the entity watchlist: {err.strerror}", path) from err
-    except tomllib.TOMLDecodeError as err:
-        match = re.search(r"at line (\d+)", str(err))
-        raise ConfigError(
-            f"TOML syntax error: {err}", path, int(match.group(1)) if match else None
-        ) from err
+    toml = read_toml(path, "the entity watchlist")
+    unknown_top = set(toml.data) - {"entity"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise toml.fail(f"unknown key {key!r}: list entities as [[entity]] tables", key)
+    tables = toml.data.get("entity", [])
+    if not isinstance(tables, list):
+        raise toml.fail("'entity' must be an array of tables: write [[entity]]", "entity")
+    starts = toml.table_lines("entity")
     entities = []
     seen: set[str] = set()
-    for index, table in enumerate(data.get("entity", []), 1):
-        unknown = set(table) - _KEYS
+    for index, table in enumerate(tables):
+        start = starts[index] if index < len(starts) else 1
+
+        def fail(message: str, key: str | None = None, start: int = start) -> ConfigError:
+            return toml.fail(message, key, start)
+
+        unknown = sorted(set(table) - _KEYS)
+        if unknown:
+            raise fail(
+                f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})", unknown[0]
+            )
         name = table.get("name")
-        if unknown or not isinstance(name, str) or not name.strip():
-            problem = f"unknown key {sorted(unknown)[0]!r}" if unknown else "no 'name'"
-            raise ConfigError(f"entity #{index}: {problem}", path)
+        if not isinstance(name, str) or not name.strip():
+            raise fail("[[entity]] needs a non-empty 'name'", "name")
         aliases = table.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ConfigError(f"entity {name!r}: aliases must be a list of strings", path)
+            raise fail(f"entity {name!r}: aliases must be a list of strings", "aliases")
+        for key in ("slug", "kind", "region", "description"):
+            if key in table and not isinstance(table[key], str):
+                raise fail(f"entity {name!r}: {key} must be a string", key)
+        if not isinstance(table.get("case_sensitive", False), bool):
+            raise fail(f"entity {name!r}: case_sensitive must be true or false", "case_sensitive")
+        slug = str(table.get("slug") or slugify(name))
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > 80:
+            raise fail(
+                f"entity {name!r}: slug {slug!r} must be lower-case letters, digits and hyphens",
+                "slug",
+            )
         entity = Entity(
             name=name.strip(),
-            slug=str(table.get("slug") or slugify(name)),
+            slug=slug,
             aliases=tuple(a.strip() for a in aliases if a.strip()),
             kind=str(table.get("kind", "company")),
             region=str(table.get("region", "")),
-            case_sensitive=bool(table.get("case_sensitive", False)),
+            case_sensitive=table.get("case_sensitive", False),
             description=str(table.get("description", "")),
         )
         if entity.slug in seen:
-            raise ConfigError(f"entity {name!r}: slug {entity.slug!r} is used twice", path)
+            raise fail(f"entity {name!r}: slug {entity.slug!r} is used twice", "slug")
         seen.add(entity.slug)
         entities.append(entity)
     return entities

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from brief.errors import ConfigError
+from scrapers.config import finite_number, read_toml
 from scrapers.entities import Mention
 from scrapers.phrases import PhraseIndex, Words
 
@@ -90,28 +90,62 @@ def compile_patterns(values: object, path: Path, what: str) -> tuple[re.Pattern[
     return tuple(patterns)
 
 
+_WEIGHTS = {  # name: (default, lowest, highest)
+    "title_factor": (2.0, 0.0, 10.0),
+    "about_entity": (0.6, -5.0, 5.0),
+    "mentioned_entity": (0.2, -5.0, 5.0),
+    "scale": (4.0, 0.01, 1000.0),
+}
+
+
 def load_rules(path: Path) -> Rules:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"cannot read relevance rules: {err.strerror}", path) from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"TOML syntax error: {err}", path) from err
-    phrases = data.get("phrases", {})
-    if not all(isinstance(w, int | float) for w in phrases.values()):
-        raise ConfigError("every [phrases] weight must be a number", path)
-    weights = data.get("weights", {})
-    filters = data.get("filters", {})
+    """Read and check `relevance.toml`; every mistake names the file and the line."""
+    toml = read_toml(path, "the relevance rules")
+    data = toml.data
+    for key in data:
+        if key not in ("phrases", "weights", "filters"):
+            raise toml.fail(f"unknown table [{key}] (known: [phrases], [weights], [filters])", key)
+    tables = {}
+    for name in ("phrases", "weights", "filters"):
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise toml.fail(f"{name} must be a table: write [{name}] and one key = value a line",
+                            name)  # fmt: skip
+        tables[name] = value
+    phrases = []
+    for phrase, weight in tables["phrases"].items():
+        checked = finite_number(weight, -10, 10)
+        if checked is None or not phrase.strip():
+            raise toml.fail(
+                f"[phrases] {phrase!r}: the weight must be a number from -10 to 10, not {weight!r}",
+                phrase,
+            )
+        phrases.append((phrase.lower(), checked))
+    weights = {}
+    for name, value in tables["weights"].items():
+        if name not in _WEIGHTS:
+            raise toml.fail(f"[weights] unknown key {name!r} (known: {', '.join(_WEIGHTS)})", name)
+        _, low, high = _WEIGHTS[name]
+        checked = finite_number(value, low, high)
+        if checked is None:
+            raise toml.fail(
+                f"[weights] {name} must be a number from {low:g} to {high:g}, not {value!r}", name
+            )
+        weights[name] = checked
+    for name in tables["filters"]:
+        if name not in ("include", "exclude"):
+            raise toml.fail(f"[filters] unknown key {name!r} (known: include, exclude)", name)
+
+    def patterns(name: str) -> tuple[re.Pattern[str], ...]:
+        try:
+            return compile_patterns(tables["filters"].get(name), path, f"[filters] {name}")
+        except ConfigError as err:
+            raise toml.fail(str(err.args[0]), name) from err
+
     return Rules(
-        phrases=tuple((p.lower(), float(w)) for p, w in phrases.items()),
-        title_factor=float(weights.get("title_factor", 2.0)),
-        about_entity=float(weights.get("about_entity", 0.6)),
-        mentioned_entity=float(weights.get("mentioned_entity", 0.2)),
-        scale=float(weights.get("scale", 4.0)),
-        filters=Filters(
-            compile_patterns(filters.get("include"), path, "[filters] include"),
-            compile_patterns(filters.get("exclude"), path, "[filters] exclude"),
-        ),
+        phrases=tuple(phrases),
+        **{name: weights.get(name, default) for name, (default, _, _) in _WEIGHTS.items()},
+        filters=Filters(patterns("include"), patterns("exclude")),
     )
 
 

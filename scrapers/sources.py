@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from brief.errors import ConfigError
+from scrapers.clean import clean_name, urlsplit_scheme, web_url
+from scrapers.config import read_toml
 from scrapers.relevance import Filters, compile_patterns
 
 _KEYS = {
@@ -43,17 +44,8 @@ class Source:
 
 def load_sources(path: Path) -> list[Source]:
     """Read and validate `feeds.toml`; errors name the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot read the feeds file: {err.strerror}", path) from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        match = re.search(r"at line (\d+)", str(err))
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
-        raise ConfigError(f"TOML syntax error: {reason}", path, line) from err
+    toml = read_toml(path, "the feeds file")
+    data, text = toml.data, "\n".join(toml.lines)
 
     unknown_top = set(data) - {"source"}
     if unknown_top:
@@ -99,10 +91,14 @@ def _make_source(
         if not isinstance(value, str) or not value.strip():
             raise fail(f"[[source]] needs a non-empty {key!r} ({_KEYS[key]})", key)
     name = str(table["name"]).strip()
+    if clean_name(name) != name:
+        raise fail(f"source {name!r}: the name must be one line without control characters", "name")
     url = str(table["url"]).strip()
-    scheme = urlsplit(url).scheme
+    scheme = urlsplit_scheme(url)
     if scheme not in ("http", "https", ""):
         raise fail(f"source {name!r}: url must be http(s) or a file path, not {scheme}:", "url")
+    if scheme and web_url(url) != url:
+        raise fail(f"source {name!r}: url {url!r} is not a valid http(s) URL", "url")
     if not scheme:
         local = Path(url)
         url = str(local if local.is_absolute() else (path.parent / local).resolve())
@@ -117,6 +113,8 @@ def _make_source(
     for key, value in (("section", section), ("home", home)):
         if value is not None and not isinstance(value, str):
             raise fail(f"source {name!r}: {key} must be a string", key)
+    if isinstance(home, str) and web_url(home) != home:
+        raise fail(f"source {name!r}: home {home!r} is not a valid http(s) URL", "home")
     try:
         filters = Filters(
             compile_patterns(table.get("include"), path, f"source {name!r}: include"),
