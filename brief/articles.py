@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from brief.document import Document, format_header, optional_date, split_list
 from brief.markup import html_text, markdown_quote, metadata_text
 from scrapers.candidate import Candidate
-from scrapers.clean import web_url
-from scrapers.entities import slugify
+from scrapers.clean import slugify, web_url
 
 ANNOTATION_HEADING = "## Why it matters"
 _ANNOTATION = re.compile(r"^##\s+why it matters\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
@@ -144,8 +143,8 @@ def article_path(content: Path, published: datetime, slug: str) -> Path:
 
 
 def article_slug(title: str, max_words: int = 10) -> str:
-    words = slugify(title).split("-")
-    return "-".join(words[:max_words])
+    """The slug `brief accept` gives a title: its first words, at most 80 bytes."""
+    return slugify(title, max_words)
 
 
 def render_article(candidate: Candidate, section: str, slug: str, timezone: ZoneInfo) -> str:

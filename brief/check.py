@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +10,13 @@ from urllib.parse import urlsplit
 from brief.articles import Article, read_also
 from brief.content import Newsletter
 from brief.digest import DigestRenderer
-from brief.document import read_document
+from brief.document import Document, read_document
 from brief.issues import Issue
 from brief.settings import Settings
-from scrapers.clean import canonical_url, web_url
+from brief.terminal import display_path
+from scrapers.clean import canonical_url, inert_text, slug_problem, web_url
 
 STATUSES = ("draft", "published", "hidden")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True, order=True)
@@ -45,9 +44,10 @@ def check_newsletter(
         for err in newsletter.unreadable
     ]
     for first, second in newsletter.duplicates:
-        findings.append(
-            Finding(second.path, 1, "error", f"slug {second.slug!r} is also used by {first.path}")
-        )
+        for this, other in ((first, second), (second, first)):
+            line = this.document.line_of("slug") if this.document else 1
+            message = f"slug {this.slug!r} is also used by {display_path(other.path)}"
+            findings.append(Finding(this.path, line, "error", message))
     if week is None:
         articles: Iterable[Article] = newsletter.articles.values()
         issues: Iterable[Issue] = newsletter.issues.values()
@@ -90,13 +90,14 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
     for key in ("title", "date", "category", "source", "link"):
         if not document.meta.get(key):
             add(None, f"missing '{key.capitalize()}:' in the metadata header")
+    found += _control_characters(document)
     if document.meta.get("date") and article.date is None:
         add("date", f"Date {document.meta['date']!r} is not YYYY-MM-DD [HH:MM]")
     if article.section and article.section not in settings.sections:
         known = ", ".join(settings.sections)
         add("category", f"section {article.section!r} is not one of: {known}", "warning")
-    if not _SLUG.match(article.slug):
-        add("slug", f"slug {article.slug!r} must be lower-case letters, digits and hyphens")
+    if problem := slug_problem(article.slug):
+        add("slug", problem)
     if article.status not in STATUSES:
         add("status", f"Status must be one of {', '.join(STATUSES)}, not {article.status!r}")
     if article.link and web_url(article.link) != article.link:
@@ -126,6 +127,7 @@ def _check_issue(
 
     if not issue.week:
         add(1, f"file name {issue.path.name!r} must be an ISO week, like 2026-W46.md")
+    found += _control_characters(document)
     for key in ("title", "date"):
         if not document.meta.get(key):
             add(1, f"missing '{key.capitalize()}:' in the metadata header")
@@ -162,7 +164,11 @@ def _check_issue(
             if article.status == "hidden":
                 add(entry.line, f"{entry.slug!r} is hidden")
             elif not publishing and issue.status == "published" and article.status != "published":
-                add(entry.line, f"{entry.slug!r} is still a {article.status}: publish it first")
+                add(
+                    entry.line,
+                    f"{entry.slug!r} is still a {article.status} in a published issue: a publish"
+                    f" did not finish; run `brief issue publish {issue.week}` again",
+                )
             if not article.has_annotation:
                 add(entry.line, f"{entry.slug!r} has no annotation yet (## Why it matters)")
     if issue.status == "published" and not issue.intro_md:
@@ -175,6 +181,20 @@ def _check_issue(
             "warning",
         )
     return found
+
+
+def _control_characters(document: Document) -> list[Finding]:
+    """Header values holding control characters (they break feeds and terminals)."""
+    return [
+        Finding(
+            document.path,
+            document.line_of(key),
+            "error",
+            f"{key.capitalize()} holds control characters; delete them",
+        )
+        for key, value in document.meta.items()
+        if inert_text(value) != value.replace("\n", "")
+    ]
 
 
 def _story_links(article: Article) -> set[str]:

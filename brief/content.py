@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,27 +68,60 @@ def load_newsletter(settings: Settings) -> Newsletter:
 
 
 def write_new_file(path: Path, text: str) -> None:
-    """Create `path` with `text`, atomically; refuse if anything is already there."""
+    """Create `path` with `text`, atomically; refuse if anything is already there.
+
+    The file gets the mode a new file gets here (the umask's). A failed write (a full
+    disk, a read-only file system) leaves nothing behind and says which path.
+    """
     if path.exists():
         raise ContentError("already exists; not overwriting an editor's file", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_file(path, text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ContentError(f"cannot create its folder: {err.strerror}", path) from err
+    temp = _temp_file(path, text, new_file_mode())
     try:
         # link() fails if the name exists, even if another process created it just now.
         os.link(temp, path)
     except FileExistsError as err:
         raise ContentError("already exists; not overwriting an editor's file", path) from err
+    except OSError as err:
+        raise ContentError(f"cannot write: {err.strerror}", path) from err
     finally:
-        os.unlink(temp)
+        temp.unlink(missing_ok=True)
 
 
-def _temp_file(path: Path, text: str) -> Path:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return Path(temp)
+def _temp_file(path: Path, text: str, mode: int) -> Path:
+    """A temporary file next to `path` holding `text`, with `mode`; ContentError if the
+    disk refuses (nothing is left behind)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise ContentError(f"cannot write: {err.strerror}", path) from err
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+    except OSError as err:
+        temp.unlink(missing_ok=True)
+        raise ContentError(f"cannot write: {err.strerror}", path) from err
+    return temp
+
+
+def new_file_mode() -> int:
+    """The mode this process gives a new file: 0666 less the umask."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read the umask by setting it, then put it back
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def digest(text: str | bytes) -> str:
@@ -120,9 +154,17 @@ class ContentWriter:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _save(self, entries: dict[str, str]) -> None:
-        self.ledger.parent.mkdir(parents=True, exist_ok=True)
-        temp = _temp_file(self.ledger, json.dumps(entries, indent=1, sort_keys=True))
-        os.replace(temp, self.ledger)
+        try:
+            self.ledger.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ContentError(f"cannot create its folder: {err.strerror}", self.ledger) from err
+        text = json.dumps(entries, indent=1, sort_keys=True)
+        temp = _temp_file(self.ledger, text, new_file_mode())
+        try:
+            os.replace(temp, self.ledger)
+        except OSError as err:
+            temp.unlink(missing_ok=True)
+            raise ContentError(f"cannot write: {err.strerror}", self.ledger) from err
 
     def _key(self, path: Path) -> str:
         path = path.resolve()
@@ -137,8 +179,14 @@ class ContentWriter:
         self._save(entries)
 
     def create(self, path: Path, text: str) -> None:
+        """A new file, remembered in the ledger; if the ledger cannot be written, the new
+        file is removed again, so content/ and the ledger always agree."""
         write_new_file(path, text)
-        self._remember(path, text)
+        try:
+            self._remember(path, text)
+        except ContentError as err:
+            path.unlink(missing_ok=True)
+            raise ContentError(f"{err}; so {path.name} was not written either", path) from err
 
     def untouched(self, path: Path) -> bool:
         """True if `path` is exactly as a command wrote it (no editor changed it since)."""
@@ -154,22 +202,30 @@ class ContentWriter:
         If the file changes between our read and our write (an editor saving it), nothing
         is written and a ContentError says so.
         """
-        before = path.read_bytes()
+        try:
+            before = path.read_bytes()
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError as err:
+            raise ContentError(f"cannot read: {err.strerror}", path) from err
         was_untouched = self.untouched(path)
-        text = before.decode("utf-8")
+        try:
+            text = before.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ContentError(f"not UTF-8 text (byte {err.start})", path) from err
         after = change(text)
         if after == text:
             return False
-        temp = _temp_file(path, after)
+        temp = _temp_file(path, after, mode)  # the file keeps its mode
         try:
             if path.read_bytes() != before:
                 raise ContentError(
                     "changed while brief was updating it; run the command again", path
                 )
             os.replace(temp, path)
+        except OSError as err:
+            raise ContentError(f"cannot write: {err.strerror}", path) from err
         finally:
-            if temp.exists():
-                os.unlink(temp)
+            temp.unlink(missing_ok=True)
         self._remember(path, after if was_untouched else None)
         return True
 
@@ -178,5 +234,8 @@ class ContentWriter:
             raise ContentError(
                 f"was edited since brief wrote it, so it is kept; {what_to_do}", path
             )
-        path.unlink()
+        try:
+            path.unlink()
+        except OSError as err:
+            raise ContentError(f"cannot delete: {err.strerror}", path) from err
         self._remember(path, None)

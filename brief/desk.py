@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,12 +11,14 @@ from pathlib import Path
 from brief.articles import Article, article_path, article_slug, render_article
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter, load_newsletter
+from brief.document import set_fields
 from brief.errors import BriefError, ContentError
 from brief.issues import render_issue, week_bounds
 from brief.settings import Settings
 from scrapers.candidate import Candidate
+from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity
-from scrapers.store import Store
+from scrapers.store import Store, store_error
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,14 @@ def accept(
             continue
         taken.add(slug)
         relative = _relative(path, settings)
-        with store.transaction():
-            store.decide(candidate_id, "accepted", now, who, str(relative))
+        try:
+            with store.transaction():
+                store.decide(candidate_id, "accepted", now, who, str(relative))
+        except sqlite3.Error as err:
+            # The store cannot record the decision: take the new draft back, so content/,
+            # the ledger and the store still agree, and stop (the next ones would fail too).
+            writer.delete_untouched(path, "delete it by hand")
+            raise store_error(store.path, err) from err
         outcomes.append(Outcome(candidate_id, path=relative))
     return outcomes
 
@@ -180,22 +188,28 @@ def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
         raise PublishRefused(week, findings)
     today = now.astimezone(settings.timezone)
     writer = settings.writer
+    # The issue first: a publish stopped half way (even by kill -9) leaves a published
+    # issue listing draft articles, which `brief check` reports and which running publish
+    # again completes, keeping the issue's date.
+    if issue.status != "published":
+        writer.update(
+            issue.path,
+            lambda text: set_fields(
+                text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}
+            ),
+        )
     changed = []
     for slug in dict.fromkeys(issue.slugs):
         article = newsletter.articles[slug]
         if writer.update(
             article.path,
-            lambda text: _set_fields(
+            lambda text: set_fields(
                 text,
                 {"Status": "published", "Published": f"{today:%Y-%m-%d}"},
                 only_if_missing=("Published",),
             ),
         ):
             changed.append(article.path)
-    writer.update(
-        issue.path,
-        lambda text: _set_fields(text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}),
-    )
     return Publication(issue.path, changed, findings)
 
 
@@ -204,20 +218,6 @@ class PublishRefused(BriefError):
         self.findings = findings
         errors = sum(f.level == "error" for f in findings)
         super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
-
-
-def _set_fields(text: str, fields: dict[str, str], only_if_missing: Sequence[str] = ()) -> str:
-    """Set metadata fields in a file's header, touching nothing else."""
-    head, sep, body = text.partition("\n\n")
-    lines = head.split("\n")
-    for key, value in fields.items():
-        pattern = re.compile(rf"^{re.escape(key)}\s*:", re.IGNORECASE)
-        index = next((i for i, line in enumerate(lines) if pattern.match(line)), None)
-        if index is None:
-            lines.append(f"{key}: {value}")
-        elif key not in only_if_missing:
-            lines[index] = f"{key}: {value}"
-    return "\n".join(lines) + sep + body
 
 
 def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) -> list[Article]:
@@ -235,7 +235,8 @@ def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) ->
 def _free_slug(slug: str, taken: set[str]) -> str:
     candidate, number = slug, 2
     while candidate in taken:
-        candidate, number = f"{slug}-{number}", number + 1
+        suffix = f"-{number}"
+        candidate, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
     return candidate
 
 

@@ -44,12 +44,8 @@ def parse_document(text: str, path: Path) -> Document:
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
     last: str | None = None
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if not line.strip():
-            index += 1
-            break
+    end = header_end(lines)
+    for index, line in enumerate(lines[:end]):
         field = _FIELD.match(line)
         more = _CONTINUATION.match(line)
         if field:
@@ -58,10 +54,49 @@ def parse_document(text: str, path: Path) -> Document:
             meta_lines[last] = index + 1
         elif more and last is not None:
             meta[last] = f"{meta[last]}\n{more.group('value').strip()}".strip()
-        else:
-            break  # no header, or the header ended without a blank line: the rest is body
-        index += 1
-    return Document(path, meta, meta_lines, "\n".join(lines[index:]), index + 1)
+    body = end + 1 if end < len(lines) and not lines[end].strip() else end
+    return Document(path, meta, meta_lines, "\n".join(lines[body:]), body + 1)
+
+
+def header_end(lines: list[str]) -> int:
+    """The index of the first line after the metadata header: the blank line (even one
+    holding spaces) that ends it, or the first line that is not a field."""
+    started = False
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return index
+        if _FIELD.match(line) or (started and _CONTINUATION.match(line)):
+            started = True
+            continue
+        return index
+    return len(lines)
+
+
+def set_fields(text: str, fields: dict[str, str], only_if_missing: tuple[str, ...] = ()) -> str:
+    """`text` with these header fields set, line by line: nothing else changes.
+
+    An existing `Key:` line is replaced in place (unless the key is in
+    `only_if_missing`); a new one goes at the end of the header. Line endings, CRLF or
+    LF, are the file's own, and a header separator holding spaces still ends the header.
+    """
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    end = header_end([line.rstrip("\r\n") for line in lines])
+    for key, value in fields.items():
+        pattern = re.compile(rf"^[ ]{{0,3}}{re.escape(key)}\s*:", re.IGNORECASE)
+        index = next((i for i in range(end) if pattern.match(lines[i])), None)
+        if index is not None:
+            if key not in only_if_missing:
+                ending = lines[index][len(lines[index].rstrip("\r\n")) :] or newline
+                lines[index] = f"{key}: {value}{ending}"
+            continue
+        if end and not lines[end - 1].endswith(("\n", "\r")):
+            lines[end - 1] += newline
+        lines.insert(end, f"{key}: {value}{newline}")
+        if end == 0 and lines[1:] and lines[1].strip():
+            lines.insert(1, newline)  # a file without a header gets one, then a blank line
+        end += 1
+    return "".join(lines)
 
 
 def parse_date(value: str, timezone: ZoneInfo) -> datetime:

@@ -9,7 +9,8 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from scrapers.entities import Entity, slugify
+from scrapers.clean import slugify
+from scrapers.entities import Entity
 
 
 @dataclass

@@ -6,10 +6,14 @@ Pelican loads it by its dotted path (`PLUGINS = ["brief.plugin"]`), so a plain
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
+import posixpath
 import re
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -24,13 +28,15 @@ from pelican.generators import Generator
 from brief.articles import Outlet, parse_also
 from brief.content import load_newsletter
 from brief.digest import build_digests
+from brief.document import read_document
 from brief.errors import BriefError
 from brief.issues import Issue
 from brief.links import issue_save_as, issue_url
 from brief.markup import MarkdownRenderer
 from brief.pages import entity_listings, related_articles, source_listings
 from brief.settings import Settings, settings_from_dict
-from scrapers.clean import web_url
+from brief.terminal import display_path
+from scrapers.clean import inert_text, slug_problem, web_url
 from scrapers.entities import load_entities
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,10 @@ class IssuePage:
         self.save_as = save_as
         self.previous: IssuePage | None = None
         self.next: IssuePage | None = None
+
+    @property
+    def source_path(self) -> str:
+        return str(self.issue.path)
 
     @property
     def articles(self) -> list[Any]:
@@ -135,6 +145,7 @@ class IssueGenerator(Generator):  # type: ignore[misc]
             for article in page.articles:
                 article.in_issues = [*getattr(article, "in_issues", []), page]
         self.pages = pages
+        self.issue_pages = pages
         self.context["issues"] = published
         self.context["latest_issue"] = published[0] if published else None
         self.context["issue_drafts"] = [p for p in pages if p.status == "draft"]
@@ -270,14 +281,17 @@ def _finalized(pelican: Any) -> None:
     settings = plugin_settings(pelican.settings)
     write_sitemap(Path(pelican.output_path), settings.public_url)
     # Pagefind runs in its own process while this one renders the digests.
-    indexer = start_search_index(Path(pelican.output_path)) if settings.search else None
-    if pelican.settings.get("BRIEF_DIGESTS", True):
-        try:
-            build_digests(settings, load_newsletter(settings))
-        except BriefError as err:
-            log.error("digest: %s", err)
-    if indexer is not None:
-        finish_search_index(indexer)
+    output = Path(pelican.output_path)
+    indexer = start_search_index(output) if settings.search else None
+    try:
+        if settings.digests:
+            try:
+                build_digests(settings, load_newsletter(settings))
+            except BriefError as err:
+                log.error("digest: %s", err)
+    finally:
+        if indexer is not None:
+            finish_search_index(indexer, output)
 
 
 def write_sitemap(output: Path, base: str) -> None:
@@ -308,10 +322,110 @@ def start_search_index(output: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def finish_search_index(indexer: subprocess.Popen[str]) -> None:
+def finish_search_index(indexer: subprocess.Popen[str], output: Path) -> None:
     out, err = indexer.communicate()
     if indexer.returncode != 0:
         log.error("pagefind failed (%s): %s", indexer.returncode, err or out)
+        return
+    for problem in search_index_problems(output / "pagefind"):
+        log.error("search index: %s", problem)
+
+
+def search_index_problems(folder: Path) -> list[str]:
+    """What is wrong with a Pagefind index on disk.
+
+    Pagefind exits 0 even when the disk fills up under it, leaving empty or cut files;
+    its index files are all gzip streams, so a cut one does not decompress.
+    """
+    entry = folder / "pagefind-entry.json"
+    try:
+        json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return [f"{entry} is missing or damaged ({err}); is the disk full?"]
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+            if path.suffix.startswith(".pf_") or path.suffix == ".pagefind":
+                gzip.decompress(data)
+            elif not data:
+                raise ValueError("empty")
+        except (OSError, ValueError, EOFError, zlib.error) as err:
+            problems.append(f"{path} is damaged ({err or 'cut short'}); is the disk full?")
+    return problems
+
+
+class SiteError(BriefError):
+    """The content would make a broken or unsafe site: nothing was written."""
+
+
+_CONTENT_LISTS = (
+    "articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+    "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations",
+)  # fmt: skip
+
+
+def _check_site(generators: list[Any]) -> None:
+    """Before anything is written: every page has a safe slug and a file of its own.
+
+    A slug like `../../issues/2026-w47` would write over another page; two files with one
+    slug would leave one of them out; control characters in a title would stop the feed
+    writer half way. Each is reported as `path:line` and the build stops here.
+    """
+    problems: list[str] = []
+    owners: dict[str, str] = {}  # save_as -> who writes it
+    for generator in generators:
+        items: list[Any] = []
+        for name in _CONTENT_LISTS:
+            items += list(getattr(generator, name, []) or [])
+        items += list(getattr(generator, "issue_pages", []))
+        for item in items:
+            source = str(getattr(item, "source_path", "") or getattr(item, "path", ""))
+            where = _where(source)
+            slug = str(getattr(item, "slug", "") or "")
+            if getattr(item, "source_path", None) and (problem := slug_problem(slug)):
+                problems.append(f"{where(_slug_line(source))}: {problem}")
+                continue
+            for key, value in (getattr(item, "metadata", None) or {}).items():
+                if isinstance(value, str) and inert_text(value) != value:
+                    problems.append(
+                        f"{where(_meta_line(source, key))}: {key.capitalize()} holds control"
+                        " characters; delete them"
+                    )
+            save_as = str(getattr(item, "save_as", "") or "")
+            if not save_as:
+                continue
+            normal = posixpath.normpath(save_as)
+            if normal.startswith("../") or normal == ".." or posixpath.isabs(normal):
+                problems.append(f"{where(1)}: it would be written outside the site ({save_as})")
+                continue
+            if normal in owners and owners[normal] != source:
+                problems.append(
+                    f"{where(_slug_line(source))}: {normal} is also written for"
+                    f" {display_path(Path(owners[normal]))} (the same slug twice?): rename one"
+                )
+            owners.setdefault(normal, source)
+    if problems:
+        listed = "\n  ".join(sorted(set(problems)))
+        raise SiteError(f"nothing was written; fix these first:\n  {listed}")
+
+
+def _where(source: str) -> Callable[[int], str]:
+    shown = display_path(Path(source)) if source else "(generated page)"
+    return lambda line: f"{shown}:{line}"
+
+
+def _slug_line(source: str) -> int:
+    return _meta_line(source, "slug")
+
+
+def _meta_line(source: str, key: str) -> int:
+    try:
+        return read_document(Path(source)).line_of(key.lower())
+    except (BriefError, OSError):
+        return 1
 
 
 def _get_writer(_: Any) -> type:
@@ -324,4 +438,5 @@ def register() -> None:
     signals.get_writer.connect(_get_writer)
     signals.get_generators.connect(_get_generators)
     signals.generator_init.connect(_add_filters)
+    signals.all_generators_finalized.connect(_check_site)
     signals.finalized.connect(_finalized)

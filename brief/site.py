@@ -41,10 +41,20 @@ def build_site(settings: Settings) -> str:
                 " is the project installed in this Python?"
             )
         pelican.run()
+    except OSError as err:
+        where = err.filename or settings.output
+        raise BuildError(
+            f"the build stopped: cannot write {where}: {err.strerror or err}; the site in"
+            f" {settings.output} is incomplete: free some space (or fix permissions) and"
+            " build again"
+        ) from err
+    except RuntimeError as err:  # Pelican's own refusals, e.g. a file written twice
+        raise BuildError(f"the build stopped: {err}") from err
     finally:
         root.removeHandler(collector)
     if collector.messages:
         listed = "\n  ".join(collector.messages)
-        raise BuildError(f"the build logged {len(collector.messages)} errors:\n  {listed}")
+        count = len(collector.messages)
+        raise BuildError(f"the build logged {count} error{'s' if count > 1 else ''}:\n  {listed}")
     seconds = time.perf_counter() - started
     return f"Built {settings.output} in {seconds:.1f} s; digests in {settings.output / 'digest'}"

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import nh3
 from bs4 import BeautifulSoup
+from unidecode import unidecode
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre",
@@ -164,6 +165,44 @@ def canonical_url(url: str) -> str:
         if not _TRACKING.match(key) and key.lower() not in ("amp", "outputtype")
     ]
     return urlunsplit(("https", host + port_part, path.rstrip("/") or "/", urlencode(query), ""))
+
+
+SLUG_MAX = 80  # bytes: short enough for any file system and URL, long enough to read
+# Names Windows reserves for devices, whatever the extension: "con.md" cannot be opened there.
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{kind}{n}" for kind in ("com", "lpt") for n in range(10)]
+)
+
+
+def slugify(text: str, max_words: int | None = None) -> str:
+    """A file and URL name for `text`: ASCII letters, digits and hyphens, at most 80 bytes.
+
+    Other scripts are transliterated (Unidecode, as Pelican's own slugs are), so a Chinese
+    title reads as pinyin rather than "item"; device names like "con" get a suffix.
+    """
+    ascii_text = unidecode(inert_text(text)).lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)[:max_words]
+    slug = ""
+    for word in words:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > SLUG_MAX:
+            break
+        slug = longer
+    if not slug and words:
+        slug = words[0][:SLUG_MAX]
+    slug = slug or "item"
+    return f"{slug}-item" if slug in RESERVED_NAMES else slug
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` cannot name a file and a page (None when it can)."""
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        return f"slug {slug!r} must be lower-case ASCII letters, digits and single hyphens"
+    if len(slug) > SLUG_MAX:
+        return f"slug {slug!r} is {len(slug)} characters long (at most {SLUG_MAX})"
+    if slug in RESERVED_NAMES:
+        return f"slug {slug!r} is a reserved device name on Windows; add a word"
+    return None
 
 
 def _valid_host(host: str) -> bool:

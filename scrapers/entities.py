@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brief.errors import ConfigError
+from scrapers.clean import slug_problem, slugify
 from scrapers.config import read_toml
 from scrapers.phrases import PhraseIndex, Words
 
@@ -40,11 +41,6 @@ def lead(text: str, limit: int = 280) -> str:
     """The first sentence of a text (at most `limit` characters): what a story is about."""
     end = re.search(r"(?<=[.!?。])\s", text[40:limit])
     return text[: 40 + end.start()] if end else text[:limit]
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
-    return slug or "item"
 
 
 def load_entities(path: Path) -> list[Entity]:
@@ -83,11 +79,8 @@ def load_entities(path: Path) -> list[Entity]:
         if not isinstance(table.get("case_sensitive", False), bool):
             raise fail(f"entity {name!r}: case_sensitive must be true or false", "case_sensitive")
         slug = str(table.get("slug") or slugify(name))
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > 80:
-            raise fail(
-                f"entity {name!r}: slug {slug!r} must be lower-case letters, digits and hyphens",
-                "slug",
-            )
+        if problem := slug_problem(slug):
+            raise fail(f"entity {name!r}: {problem}", "slug")
         entity = Entity(
             name=name.strip(),
             slug=slug,

@@ -94,7 +94,8 @@ def test_issue_filter_and_drafts(newsletter: Path) -> None:
     result = brief(newsletter, "check", "--issue", "2026-W46", check=False)
     assert result.returncode == 1
     assert (
-        "content/issues/2026-W46.md:9: error: 'live-shopping-grows' is still a draft: publish it first"
+        "content/issues/2026-W46.md:9: error: 'live-shopping-grows' is still a draft in a published"
+        " issue: a publish did not finish; run `brief issue publish 2026-W46` again"
         in result.stdout
     )
     unknown = brief(newsletter, "check", "--issue", "2026-W40", check=False)
