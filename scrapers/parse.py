@@ -86,8 +86,9 @@ def _from_feedparser(entry: Any) -> RawEntry:
         summary = str(entry.content[0].get("value", ""))
     if not summary:
         summary = str(entry.get("summary", ""))
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    raw_date = entry.get("published") or entry.get("updated")
+    # dict.get: feedparser's own get() maps a missing `updated` to `published`, with a warning
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
     return RawEntry(
         guid=_text(entry.get("id")),
         link=_text(entry.get("link")),

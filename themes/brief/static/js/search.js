@@ -100,6 +100,24 @@ async function search() {
     : `Nothing found${term ? ` for “${term}”` : ""}. Try fewer words or fewer filters.`;
 }
 
+// Pagefind's excerpt is HTML: escaped page text with <mark> around the matches. It is read
+// in an inert document and only its text and <mark>s are copied, so nothing a page's text
+// holds can ever become markup here, whatever the index contains.
+function excerptNodes(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const nodes = document.createDocumentFragment();
+  for (const node of parsed.body.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      nodes.append(mark);
+    } else {
+      nodes.append(document.createTextNode(node.textContent));
+    }
+  }
+  return nodes;
+}
+
 async function showMore() {
   const batch = results.slice(shown, shown + PAGE);
   shown += batch.length;
@@ -117,7 +135,7 @@ async function showMore() {
     meta.textContent = [data.meta.kind, data.meta.date, data.meta.source].filter(Boolean).join(" · ");
     const excerpt = document.createElement("p");
     excerpt.className = "excerpt";
-    excerpt.innerHTML = data.excerpt; // Pagefind escapes the text and adds only <mark>
+    excerpt.append(excerptNodes(data.excerpt));
     item.append(heading, meta, excerpt);
     list.append(item);
   }
