@@ -370,8 +370,9 @@ def test_no_payload_runs_in_chromium(browser: object) -> None:
         page.on(
             "request", lambda r: foreign.append(r.url) if urlsplit(r.url).netloc != host else None
         )
-        pages = sorted((root / "output").rglob("index.html")) + [
-            root / "output" / "digest" / "2026-W46.html"
+        pages = [
+            *sorted((root / "output").rglob("index.html")),
+            root / "output" / "digest" / "2026-W46.html",
         ]
         for path in pages:
             url = f"{base}/{path.relative_to(root / 'output').as_posix()}"
