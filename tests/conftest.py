@@ -50,6 +50,7 @@ def serve(root: Path, delay: float = 0.0) -> Iterator[Server]:
             super().do_GET()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

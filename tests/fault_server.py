@@ -254,6 +254,8 @@ def last_server() -> ThreadingHTTPServer:
 def fault_server(host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
     server = ThreadingHTTPServer((host, 0), FaultHandler)
     server.daemon_threads = True
+    # A client that hangs up is the point of some tests: no traceback on the test's stderr.
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]
     server.requests = []  # type: ignore[attr-defined]
     server.agents = []  # type: ignore[attr-defined]
     server.lock = threading.Lock()  # type: ignore[attr-defined]
