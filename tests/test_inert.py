@@ -393,3 +393,28 @@ def test_no_payload_runs_in_chromium(browser: object) -> None:
         assert foreign == []
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_rich_tables_show_markup_in_titles_as_text() -> None:
+    """A title like "[link=...]" is text in the triage table, never Rich markup."""
+    import io
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from brief.triage import TriageRow, print_table
+    from scrapers.candidate import Candidate
+
+    title = "[link=https://evil.test]Click[/link] [blink]now[/blink]"
+    moment = datetime(2026, 11, 10, tzinfo=UTC)
+    candidate = Candidate(
+        title=title, link="https://news.example/a", canonical_url="https://news.example/a",
+        source="[bold]Source[/bold]", published=moment, fetched=moment, summary_html="",
+        summary_text="", score=0.5, entities=(), about=(), guid="g", id=1,
+    )  # fmt: skip
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=200, color_system="truecolor")
+    print_table([TriageRow(candidate, "Platforms", "1d")], console)
+    shown = screen.getvalue()
+    assert "\x1b]8;" not in shown  # no terminal hyperlink was made
+    assert "[link=https://evil.test]Click[/link]" in shown and "[bold]Source[/bold]" in shown

@@ -128,13 +128,15 @@ def test_local_sources_get_the_same_limits(newsletter: Path, kind: str) -> None:
 
 def test_a_public_feed_cannot_redirect_to_an_internal_address(newsletter: Path) -> None:
     """In a network namespace of its own, where the test may own a public address."""
+    import shutil as shell
     import subprocess
     import sys
 
     from tests.conftest import REPO
 
+    ip = shell.which("ip") or next(p for p in ("/usr/sbin/ip", "/sbin/ip") if Path(p).exists())
     script = (
-        "ip link set lo up && ip addr add 93.184.216.34/32 dev lo"
+        f"{ip} link set lo up && {ip} addr add 93.184.216.34/32 dev lo"
         f" && exec {sys.executable} -m tests.netns_scrape {newsletter}"
     )
     done = subprocess.run(
@@ -196,3 +198,27 @@ def test_a_read_only_store_folder_is_named_with_what_is_needed(newsletter: Path)
     assert result.returncode == 1, result.stderr
     assert "data/brief.sqlite" in result.stderr and "Traceback" not in result.stderr
     assert "read-only file system" in result.stderr and "BRIEF_DB" in result.stderr
+
+
+@pytest.mark.parametrize("link", ["http://host:99999/x", "http://[::1/x", "javascript:alert(1)"])
+def test_a_bad_link_in_an_article_is_named_by_check_publish_and_send(
+    sample: Path, link: str
+) -> None:
+    article = (
+        sample / "content/articles/2026/amazon-live-puts-influencers-next-to-the-buy-button.md"
+    )
+    lines = article.read_text().splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("Link:"))
+    lines[number - 1] = f"Link: {link}"
+    article.write_text("\n".join(lines) + "\n")
+    where = f"content/articles/2026/{article.name}:{number}: error: Link must be an absolute"
+    check = run_brief(sample, "check")
+    assert check.code == 1 and where in check.stdout
+    issue = sample / "content/issues/2026-W47.md"
+    issue.write_text(issue.read_text().replace("Status: published", "Status: draft"))
+    before = issue.read_bytes()
+    publish = run_brief(sample, "issue", "publish", "2026-W47")
+    assert publish.code == 1 and where in publish.stderr and issue.read_bytes() == before
+    (sample / "subscribers.csv").write_text("email\nreader@example.org\n")
+    sent = run_brief(sample, "send", "2026-W47", "--to", "subscribers.csv", "--smtp", "127.0.0.1:9")
+    assert sent.code == 1 and where in sent.stderr and "nothing was sent" in sent.stderr
