@@ -100,6 +100,14 @@ def sample(tmp_path: Path) -> Path:
     return copy_sample(tmp_path / "sample")
 
 
+@pytest.fixture
+def sendable(sample: Path) -> Path:
+    """The sample newsletter, set to send to a plain local SMTP server with quick retries."""
+    conf = sample / "pelicanconf.py"
+    conf.write_text(conf.read_text() + '\nBRIEF_SMTP = {"security": "none", "backoff": 0.05}\n')
+    return sample
+
+
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample newsletter built once with `brief build`; tests only read it."""

@@ -17,10 +17,8 @@ WEEK = "2026-W46"
 
 
 @pytest.fixture
-def newsletter_to_send(sample: Path) -> Path:
-    conf = sample / "pelicanconf.py"
-    conf.write_text(conf.read_text() + '\nBRIEF_SMTP = {"security": "none", "backoff": 0.05}\n')
-    return sample
+def newsletter_to_send(sendable: Path) -> Path:
+    return sendable
 
 
 def send(

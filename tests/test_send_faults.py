@@ -17,10 +17,8 @@ WEEK = "2026-W46"
 
 
 @pytest.fixture
-def root(sample: Path) -> Path:
-    conf = sample / "pelicanconf.py"
-    conf.write_text(conf.read_text() + '\nBRIEF_SMTP = {"security": "none", "backoff": 0.05}\n')
-    return sample
+def root(sendable: Path) -> Path:
+    return sendable
 
 
 def csv_file(root: Path, rows: list[str], encoding: str = "utf-8") -> Path:
