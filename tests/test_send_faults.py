@@ -166,3 +166,18 @@ def test_a_dry_run_starts_from_an_empty_folder(root: Path) -> None:
     assert [p.name for p in written] == ["00001.eml"]
     assert "only@example.org" in written[0].read_text()
     assert recorder.messages == []
+
+
+def test_a_second_send_refuses_while_one_runs(root: Path) -> None:
+    from scrapers.store import open_store
+
+    csv = csv_file(root, ["R,r@example.org"])
+    recorder = Recorder()
+    with (
+        SmtpServer(recorder) as server,
+        open_store(root / "data" / "brief.sqlite") as store,
+        store.exclusive("send"),  # as a send running in another process holds it
+    ):
+        result = send(root, csv, server.address)
+    assert result.code == 1 and recorder.messages == []
+    assert re.search(r"another send has been running since \d\d:\d\d \(pid \d+\)", result.stderr)
