@@ -1,3 +1,5 @@
 """Live Commerce Brief: the editorial side of the newsletter (content, issues, digest, site)."""
 
-__version__ = "0.1.0"
+from scrapers import __version__
+
+__all__ = ["__version__"]

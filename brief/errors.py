@@ -1,51 +1,33 @@
-"""The project's one exception tree.
-
-Every error carries the data a user needs to act on it (a path and line, a URL) and
-its message says what happened, where, and what to do.
-"""
+"""The editorial layer's errors, extending the tree rooted in `scrapers.errors`."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from scrapers.errors import BriefError, ConfigError, LocatedError, SourceError, StoreError
 
-
-class BriefError(Exception):
-    """Base of every error this project raises on purpose."""
-
-
-class LocatedError(BriefError):
-    """An error about a place in a file: its message starts with `path:line:`."""
-
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
-        self.path = Path(path) if path is not None else None
-        self.line = line
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return f"{where}{self.args[0]}"
-
-
-class ConfigError(LocatedError):
-    """A settings or feeds file is wrong. The CLI exits 2, like a usage error."""
+__all__ = [
+    "BriefError",
+    "BuildError",
+    "ConfigError",
+    "ContentError",
+    "DeliveryError",
+    "LocatedError",
+    "SiteError",
+    "SourceError",
+    "StoreError",
+]
 
 
 class ContentError(LocatedError):
     """A file under content/ is malformed or may not be written."""
 
 
-class SourceError(BriefError):
-    """A feed could not be fetched or parsed."""
-
-    def __init__(self, message: str, url: str):
-        self.url = url
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return f"{self.url}: {self.args[0]}"
-
-
 class DeliveryError(BriefError):
     """A digest could not be built or delivered."""
+
+
+class BuildError(BriefError):
+    """The site could not be built."""
+
+
+class SiteError(BuildError):
+    """The content would make a broken or unsafe site: nothing was written."""

@@ -104,11 +104,11 @@ class Ledger:
         return int(row[0])
 
 
-class _NotStarted(Exception):
+class _NotStarted(DeliveryError):
     """The transaction never started: nothing was sent, the recipient stays unsent."""
 
 
-class _Refused(Exception):
+class _Refused(DeliveryError):
     """The server said no (a 4xx or 5xx reply): the message was not taken."""
 
     def __init__(self, code: int, text: bytes | str):
@@ -117,7 +117,7 @@ class _Refused(Exception):
         super().__init__(f"{code} {inert_text(self.text)}")
 
 
-class _Ambiguous(Exception):
+class _Ambiguous(DeliveryError):
     """The body was sent but no final reply came: the server may have delivered it."""
 
 
@@ -319,9 +319,6 @@ def _serve(
                 data, sender, person.address, person.needs_smtputf8,
                 started=lambda: ledger.mark(week, person.email, "pending", message_id),
             )  # fmt: skip
-        except DeliveryError as err:  # no connection: nothing started for this recipient
-            report.stopped = str(err)
-            return ""
         except _NotStarted:
             ledger.forget(week, person.email)
             if attempt == smtp.retries:
@@ -344,6 +341,9 @@ def _serve(
             ledger.mark(week, person.email, "failed", error=str(refusal))
             report.failed.append((person.email, str(refusal)))
             return "failed"
+        except DeliveryError as err:  # no connection: nothing started for this recipient
+            report.stopped = str(err)
+            return ""
         ledger.mark(week, person.email, "sent", message_id)
         report.sent += 1
         return "sent"

@@ -29,7 +29,7 @@ from brief.articles import Outlet, parse_also
 from brief.content import load_newsletter
 from brief.digest import build_digests
 from brief.document import read_document
-from brief.errors import BriefError
+from brief.errors import BriefError, SiteError
 from brief.issues import Issue
 from brief.links import issue_save_as, issue_url
 from brief.markup import MarkdownRenderer
@@ -355,10 +355,6 @@ def search_index_problems(folder: Path) -> list[str]:
         except (OSError, ValueError, EOFError, zlib.error) as err:
             problems.append(f"{path} is damaged ({err or 'cut short'}); is the disk full?")
     return problems
-
-
-class SiteError(BriefError):
-    """The content would make a broken or unsafe site: nothing was written."""
 
 
 _CONTENT_LISTS = (

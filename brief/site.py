@@ -5,14 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
-from brief.errors import BriefError
+from brief.errors import BuildError
 from brief.settings import Settings
 
 PLUGIN = "brief.plugin"
-
-
-class BuildError(BriefError):
-    pass
 
 
 class _Collector(logging.Handler):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brief.errors import ConfigError
+from scrapers.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from brief.errors import ConfigError
 from scrapers.clean import slug_problem, slugify
 from scrapers.config import read_toml
+from scrapers.errors import ConfigError
 from scrapers.phrases import PhraseIndex, Words
 
 _KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description"}

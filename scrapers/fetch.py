@@ -25,8 +25,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from brief import __version__
+from scrapers import __version__
 from scrapers.clean import inert_text, web_url
+from scrapers.errors import BriefError
 from scrapers.sources import Source
 
 USER_AGENT = (
@@ -71,7 +72,7 @@ class FetchResult:
     retry_after: float | None = None  # seconds, from a 429/503's Retry-After
 
 
-class _TooLarge(Exception):
+class _TooLarge(BriefError):
     pass
 
 
@@ -159,7 +160,7 @@ async def _fetch_one(
     return FetchResult(source, "failed", started, url=source.url, error=inert_text(error))
 
 
-class _Refused(Exception):
+class _Refused(BriefError):
     """The server sent us somewhere we will not go (an invalid or an internal address)."""
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from brief.errors import SourceError
+from scrapers.errors import SourceError
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brief.errors import ConfigError
 from scrapers.config import finite_number, read_toml
 from scrapers.entities import Mention
+from scrapers.errors import ConfigError
 from scrapers.phrases import PhraseIndex, Words
 
 

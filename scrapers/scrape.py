@@ -10,16 +10,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from brief.errors import SourceError
 from scrapers.candidate import Candidate, build_candidate
 from scrapers.clean import clean_title, inert_text
 from scrapers.entities import EntityTagger
+from scrapers.errors import SourceError, StoreError
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
 from scrapers.parse import parse_feed
 from scrapers.relevance import Rules
 from scrapers.schedule import SourceState, decide, due
 from scrapers.sources import Source
-from scrapers.store import Store, StoreError
+from scrapers.store import Store
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from brief.errors import ConfigError
 from scrapers.clean import clean_name, urlsplit_scheme, web_url
 from scrapers.config import read_toml
+from scrapers.errors import ConfigError
 from scrapers.relevance import Filters, compile_patterns
 
 _KEYS = {

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from brief.errors import BriefError
 from scrapers.candidate import Candidate, SourceLink
 from scrapers.cluster import band_keys, same_story, title_key, words
+from scrapers.errors import StoreError
 from scrapers.fetch import Validators
 from scrapers.schedule import SourceState
 
@@ -147,10 +147,6 @@ def _index(
         "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
         (candidate_id, title, text),
     )
-
-
-class StoreError(BriefError):
-    pass
 
 
 @dataclass(frozen=True)
