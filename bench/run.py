@@ -31,7 +31,7 @@ from scrapers.fetch import FetchLimits, FetchResult
 from scrapers.relevance import load_rules
 from scrapers.scrape import ScrapeReport, scrape, store_result
 from scrapers.sources import Source
-from scrapers.store import open_store
+from scrapers.storage import open_store
 
 TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
 RULES = load_rules(REPO / "relevance.toml")

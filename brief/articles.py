@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from brief.document import Document, format_header, optional_date, split_list
 from brief.markup import html_text, markdown_quote, metadata_text
-from scrapers.candidate import Candidate
 from scrapers.clean import slugify, web_url
+from scrapers.records import Story
 
 ANNOTATION_HEADING = "## Why it matters"
 _ANNOTATION = re.compile(r"^##\s+why it matters\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
@@ -147,7 +147,7 @@ def article_slug(title: str, max_words: int = 10) -> str:
     return slugify(title, max_words)
 
 
-def render_article(candidate: Candidate, section: str, slug: str, timezone: ZoneInfo) -> str:
+def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo) -> str:
     """A new draft for an accepted candidate, ready for the editor's annotation."""
     local = candidate.published.astimezone(timezone)
     fields = [

@@ -17,9 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from brief.triage import TriageStatus
+    from scrapers.records import Action
 
 from brief.errors import BriefError, ConfigError, DeliveryError
 from brief.settings import Settings, SmtpSettings, load_settings
@@ -138,7 +142,7 @@ def scrape(
     from scrapers.relevance import load_rules
     from scrapers.scrape import scrape as run_scrape
     from scrapers.sources import load_sources
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     settings = _settings(ctx)
     sources = load_sources(feeds or settings.feeds)
@@ -169,19 +173,19 @@ def scrape(
 def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
     """How each source fared: last status, last success, items, failures, next attempt."""
     from brief.triage import iso_utc
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     settings = _settings(ctx)
     with open_store(db or settings.db) as store:
         if resume is not None:
-            state = store.source_state(resume)
+            state = store.sources.state(resume)
             if state is None:
                 raise BriefError(f"no source named {resume!r} has been scraped yet")
             with store.transaction():
-                store.reset_source(state.name, state.url)
+                store.sources.reset(state.name, state.url)
             echo(f"{resume}: resumed; it will be fetched on the next scrape")
             return
-        states = store.sources()
+        states = store.sources.all()
     rows = [
         {
             "source": s.name,
@@ -248,13 +252,13 @@ def triage(
     source: str | None,
     since: str | None,
     min_score: float | None,
-    status: str,
+    status: TriageStatus,
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
-    from brief.triage import TriageRow, print_table, run_interactive
+    from brief.triage import find_rows, print_table, run_interactive, story_query
     from scrapers.entities import load_entities
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     settings = _settings(ctx)
     if section is not None and section not in settings.sections:
@@ -264,32 +268,18 @@ def triage(
     entities = load_entities(settings.entities)
     with open_store(db or settings.db) as store:
         if explain is not None:
-            candidate = store.get(explain)
+            candidate = store.stories.get(explain)
             if candidate is None:
                 raise BriefError(f"no candidate #{explain} in {store.path}")
             echo(f"#{candidate.id} {candidate.title}\nscore {candidate.score:.2f}")
             for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
                 echo(f"  {signal}")
             return
-        statuses = {
-            "new": ("new",),
-            "shortlisted": ("new",),
-            "all": ("new", "accepted", "rejected"),
-        }.get(status, (status,))
-        found = store.candidates(
-            statuses,
-            None if section else limit,
-            search,
-            shortlisted=True if status == "shortlisted" else None,
-            source=source,
-            entity=entity,
-            since=_since(since),
+        query = story_query(
+            status, search=search, source=source, entity=entity, since=_since(since),
             min_score=min_score,
-        )
-        rows = [TriageRow.of(c, settings, entities, _now()) for c in found]
-        if section:
-            rows = [row for row in rows if row.section == section]
-        rows = rows[:limit]
+        )  # fmt: skip
+        rows = find_rows(store, query, settings, entities, _now(), section=section, limit=limit)
         if interactive:
             run_interactive(store, rows, settings, entities, _who(), _now)
             return
@@ -348,7 +338,7 @@ def accept(ctx: click.Context, ids: tuple[int, ...], section: str | None, db: Pa
     """Write each candidate as a draft article under content/articles/ and print its path."""
     from brief.desk import accept as accept_candidates
     from scrapers.entities import load_entities
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     settings = _settings(ctx)
     if section is not None and section not in settings.sections:
@@ -376,14 +366,14 @@ def _report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
         sys.exit(1)
 
 
-def _decision_command(name: str, action: str, summary: str) -> None:
+def _decision_command(name: str, action: Action, summary: str) -> None:
     @cli.command(name=name, help=summary)
     @click.argument("ids", nargs=-1, required=True, type=ID)
     @_db_option
     @click.pass_context
     def command(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
         from brief.desk import decide
-        from scrapers.store import open_store
+        from scrapers.storage import open_store
 
         settings = _settings(ctx)
         with open_store(db or settings.db) as store:
@@ -404,7 +394,7 @@ _decision_command(
 def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
     """Undo an accept: delete the draft, only if nobody edited it, and requeue the story."""
     from brief.desk import unaccept as unaccept_candidates
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     settings = _settings(ctx)
     with open_store(db or settings.db) as store:

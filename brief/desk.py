@@ -15,10 +15,10 @@ from brief.document import set_fields
 from brief.errors import BriefError, ContentError
 from brief.issues import render_issue, week_bounds
 from brief.settings import Settings
-from scrapers.candidate import Candidate
 from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity
-from scrapers.store import Store, store_error
+from scrapers.records import Action, Story
+from scrapers.storage import Store, store_error
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Outcome:
     note: str = ""
 
 
-def guess_section(candidate: Candidate, entities: Sequence[Entity], settings: Settings) -> str:
+def guess_section(candidate: Story, entities: Sequence[Entity], settings: Settings) -> str:
     """The source's section, else one suggested by the main entity's kind or region."""
     if candidate.section in settings.sections:
         return candidate.section
@@ -65,7 +65,7 @@ def accept(
     by_link = {article.link: article.path for article in existing.values() if article.link}
     writer = settings.writer
     for candidate_id in ids:
-        candidate = store.get(candidate_id)
+        candidate = store.stories.get(candidate_id)
         if candidate is None:
             outcomes.append(
                 Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
@@ -79,7 +79,9 @@ def accept(
         known = next((by_link[link] for link in links if link in by_link), None)
         if known is not None:
             with store.transaction():
-                store.decide(candidate_id, "accepted", now, who, str(_relative(known, settings)))
+                store.decisions.record(
+                    candidate_id, "accepted", now, who, str(_relative(known, settings))
+                )
             note = "already has an article file; left as it is"
             outcomes.append(Outcome(candidate_id, path=_relative(known, settings), note=note))
             continue
@@ -95,7 +97,7 @@ def accept(
         relative = _relative(path, settings)
         try:
             with store.transaction():
-                store.decide(candidate_id, "accepted", now, who, str(relative))
+                store.decisions.record(candidate_id, "accepted", now, who, str(relative))
         except sqlite3.Error as err:
             # The store cannot record the decision: take the new draft back, so content/,
             # the ledger and the store still agree, and stop (the next ones would fail too).
@@ -106,13 +108,13 @@ def accept(
 
 
 def decide(
-    store: Store, ids: Sequence[int], action: str, now: datetime, who: str = ""
+    store: Store, ids: Sequence[int], action: Action, now: datetime, who: str = ""
 ) -> list[Outcome]:
     """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`."""
     outcomes = []
     with store.transaction():
         for candidate_id in ids:
-            candidate = store.get(candidate_id)
+            candidate = store.stories.get(candidate_id)
             if candidate is None:
                 outcomes.append(
                     Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
@@ -124,7 +126,7 @@ def decide(
                 )
                 outcomes.append(Outcome(candidate_id, error=error))
             else:
-                store.decide(candidate_id, action, now, who)
+                store.decisions.record(candidate_id, action, now, who)
                 outcomes.append(Outcome(candidate_id))
     return outcomes
 
@@ -136,7 +138,7 @@ def unaccept(
     outcomes = []
     writer = settings.writer
     for candidate_id in ids:
-        candidate = store.get(candidate_id)
+        candidate = store.stories.get(candidate_id)
         if candidate is None or candidate.status != "accepted" or not candidate.article_path:
             error = BriefError(f"candidate #{candidate_id} is not accepted")
             outcomes.append(Outcome(candidate_id, error=error))
@@ -151,7 +153,7 @@ def unaccept(
                 outcomes.append(Outcome(candidate_id, error=err))
                 continue
         with store.transaction():
-            store.decide(candidate_id, "new", now, who)
+            store.decisions.record(candidate_id, "new", now, who)
         outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path)))
     return outcomes
 

@@ -1,6 +1,6 @@
 """Sending an issue's digest over SMTP: the only module that talks SMTP.
 
-A ledger in the store records every recipient of every issue, so that nobody is skipped
+The store's delivery log records every recipient of every issue, so that nobody is skipped
 and nobody is mailed twice:
 
 - a recipient becomes *pending* (committed) only when their SMTP transaction starts
@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -40,7 +39,8 @@ from brief.issues import Issue
 from brief.settings import Settings, SmtpSettings
 from brief.subscribers import BadRow, Subscriber
 from scrapers.clean import inert_text
-from scrapers.store import Store, open_store
+from scrapers.storage import open_store
+from scrapers.storage.deliveries import Deliveries
 
 TOKEN = "subscriber@recipient.invalid"  # rendered once, replaced per recipient
 
@@ -60,48 +60,10 @@ class SendReport:
 
 
 @contextmanager
-def open_ledger(path: Path) -> Iterator[Ledger]:
-    """The delivery ledger in the store (busy, damaged or read-only stores say so)."""
+def open_deliveries(path: Path) -> Iterator[Deliveries]:
+    """The store's delivery log, held for this send alone (a second send is refused)."""
     with open_store(path) as store, store.exclusive("send"):
-        yield Ledger(store)
-
-
-class Ledger:
-    """Who received which issue: one row per (week, address) in the store's deliveries."""
-
-    def __init__(self, store: Store):
-        self._db = store.connection
-
-    def state(self, week: str, email: str) -> str | None:
-        row = self._db.execute(
-            "SELECT state FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
-        ).fetchone()
-        return str(row[0]) if row else None
-
-    def mark(
-        self, week: str, email: str, state: str, message_id: str = "", error: str = ""
-    ) -> None:
-        with self._db:
-            self._db.execute(
-                "INSERT INTO deliveries (week, email, state, message_id, at, error)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, email) DO UPDATE SET"
-                " state = excluded.state, message_id = excluded.message_id, at = excluded.at,"
-                " error = excluded.error",
-                (week, email.casefold(), state, message_id, datetime.now(UTC).isoformat(), error),
-            )
-
-    def forget(self, week: str, email: str) -> None:
-        """The recipient was never sent to after all: back to unsent."""
-        with self._db:
-            self._db.execute(
-                "DELETE FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
-            )
-
-    def count(self, week: str, state: str) -> int:
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM deliveries WHERE week = ? AND state = ?", (week, state)
-        ).fetchone()
-        return int(row[0])
+        yield store.deliveries
 
 
 class _NotStarted(DeliveryError):
@@ -256,11 +218,11 @@ def send_issue(
     mailer = _Mailer(smtp)
     interval = 1.0 / rate if rate else 0.0
     try:
-        with open_ledger(settings.db) as ledger:
+        with open_deliveries(settings.db) as deliveries:
             for person in subscribers:
                 started = time.monotonic()
                 outcome = _serve(
-                    ledger, mailer, renderer, issue, digest, person, sender, smtp, sleep,
+                    deliveries, mailer, renderer, issue, digest, person, sender, smtp, sleep,
                     report, retry_uncertain,
                 )  # fmt: skip
                 if report.stopped:
@@ -275,7 +237,7 @@ def send_issue(
 
 
 def _serve(
-    ledger: Ledger,
+    deliveries: Deliveries,
     mailer: _Mailer,
     renderer: DigestRenderer,
     issue: Issue,
@@ -289,7 +251,7 @@ def _serve(
 ) -> str:
     """Deliver to one subscriber (or say why not); records the outcome in `report`."""
     week = report.week
-    state = ledger.state(week, person.email)
+    state = deliveries.state(week, person.email)
     if state == "sent":
         report.skipped += 1
         return ""
@@ -317,16 +279,16 @@ def _serve(
         try:
             mailer.transact(
                 data, sender, person.address, person.needs_smtputf8,
-                started=lambda: ledger.mark(week, person.email, "pending", message_id),
+                started=lambda: deliveries.mark(week, person.email, "pending", message_id),
             )  # fmt: skip
         except _NotStarted:
-            ledger.forget(week, person.email)
+            deliveries.forget(week, person.email)
             if attempt == smtp.retries:
                 report.stopped = "the SMTP server keeps closing the connection"
                 return ""
             continue  # a stale connection: reconnect and start this transaction again
         except _Ambiguous as err:
-            ledger.mark(week, person.email, "uncertain", message_id, str(err))
+            deliveries.mark(week, person.email, "uncertain", message_id, str(err))
             report.uncertain.append(
                 (person.email, "the server did not answer after the message was sent"
                  " (it may have been delivered)")
@@ -334,17 +296,17 @@ def _serve(
             return "uncertain"
         except _Refused as refusal:
             if 400 <= refusal.code < 500 and attempt < smtp.retries:
-                ledger.forget(week, person.email)
+                deliveries.forget(week, person.email)
                 sleep(delay)
                 delay *= 2
                 continue
-            ledger.mark(week, person.email, "failed", error=str(refusal))
+            deliveries.mark(week, person.email, "failed", error=str(refusal))
             report.failed.append((person.email, str(refusal)))
             return "failed"
         except DeliveryError as err:  # no connection: nothing started for this recipient
             report.stopped = str(err)
             return ""
-        ledger.mark(week, person.email, "sent", message_id)
+        deliveries.mark(week, person.email, "sent", message_id)
         report.sent += 1
         return "sent"
     return ""

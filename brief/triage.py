@@ -8,6 +8,7 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 import click
 from rich.console import Console
@@ -15,23 +16,23 @@ from rich.table import Table
 
 from brief.settings import Settings
 from brief.terminal import echo, markup, shown
-from scrapers.candidate import Candidate
 from scrapers.clean import web_url
 from scrapers.entities import Entity
-from scrapers.store import Store
+from scrapers.records import STATUSES, Action, Status, Story
+from scrapers.storage import Store, StoryQuery
 
 KEYS = "[a]ccept  [r]eject  [s]hortlist  [n]ext  [o]pen link  [f]ull summary  [u]ndo  [q]uit"
 
 
 @dataclass(frozen=True)
 class TriageRow:
-    candidate: Candidate
+    candidate: Story
     section: str
     age: str
 
     @classmethod
     def of(
-        cls, candidate: Candidate, settings: Settings, entities: Sequence[Entity], now: datetime
+        cls, candidate: Story, settings: Settings, entities: Sequence[Entity], now: datetime
     ) -> TriageRow:
         from brief.desk import guess_section
 
@@ -59,6 +60,46 @@ class TriageRow:
             "article_path": c.article_path,
             "summary": c.summary_text,
         }
+
+
+TriageStatus = Literal["new", "shortlisted", "accepted", "rejected", "all"]
+
+
+def story_query(status: TriageStatus = "new", **filters: Any) -> StoryQuery:
+    """The store query for what `brief triage --status` lists (shortlisted ones first)."""
+    choices: dict[TriageStatus, tuple[Status, ...]] = {
+        "new": ("new",),
+        "shortlisted": ("new",),
+        "accepted": ("accepted",),
+        "rejected": ("rejected",),
+        "all": STATUSES,
+    }
+    statuses = choices[status]
+    return StoryQuery(statuses, shortlisted=True if status == "shortlisted" else None, **filters)
+
+
+def find_rows(
+    store: Store,
+    query: StoryQuery,
+    settings: Settings,
+    entities: Sequence[Entity],
+    now: datetime,
+    section: str | None = None,
+    limit: int | None = None,
+) -> list[TriageRow]:
+    """Triage rows, best first: the store's query, then the section each would go in.
+
+    The section is a guess made here (from the source, the entities and the settings),
+    so it is filtered while reading, stopping once `limit` rows match.
+    """
+    rows: list[TriageRow] = []
+    for story in store.stories.find(query, limit=None if section else limit):
+        row = TriageRow.of(story, settings, entities, now)
+        if section is None or row.section == section:
+            rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows
 
 
 def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> None:
@@ -144,7 +185,7 @@ def run_interactive(
             done.append(index)
             index += 1
         elif key in ("r", "s"):
-            action = "rejected" if key == "r" else "shortlisted"
+            action: Action = "rejected" if key == "r" else "shortlisted"
             (outcome,) = decide(store, [c.id], action, now(), who)
             echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
             done.append(index)
@@ -166,7 +207,7 @@ def run_interactive(
             on_screen = None
             undone = rows[index].candidate
             assert undone.id is not None
-            decision = store.last_decision(undone.id)
+            decision = store.decisions.last(undone.id)
             if decision is not None and decision.action == "accepted":
                 # Undoing an accept deletes the draft (unless edited) and requeues the story;
                 # the log keeps both decisions.
@@ -178,7 +219,7 @@ def run_interactive(
                     continue
             elif decision is not None:
                 with store.transaction():
-                    store.undo(decision)
+                    store.decisions.undo(decision)
             click.echo(f"  undone: #{undone.id} is back as it was")
         else:
             click.echo(f"  keys: {KEYS}")
@@ -211,7 +252,7 @@ def _key() -> str:
     return (line.strip()[:1] or "n").lower()
 
 
-def _age(candidate: Candidate, now: datetime) -> str:
+def _age(candidate: Story, now: datetime) -> str:
     seconds = max(0, (now - candidate.published).total_seconds())
     if seconds < 3600:
         return f"{int(seconds // 60)}m"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scrapers.clean import (
@@ -17,52 +16,11 @@ from scrapers.clean import (
 from scrapers.entities import EntityTagger
 from scrapers.parse import RawEntry
 from scrapers.phrases import Words
+from scrapers.records import Candidate
 from scrapers.relevance import Rules, score_item
 from scrapers.sources import Source
 
 FUTURE_TOLERANCE = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class SourceLink:
-    """One outlet's copy of a story."""
-
-    source: str
-    link: str
-    published: datetime
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A story waiting for an editor's decision. Datetimes are UTC."""
-
-    title: str
-    link: str
-    canonical_url: str
-    source: str
-    published: datetime
-    fetched: datetime
-    summary_html: str
-    summary_text: str
-    score: float
-    entities: tuple[str, ...]
-    about: tuple[str, ...]
-    guid: str
-    signals: tuple[str, ...] = ()
-    date_flag: str = ""
-    section: str | None = None
-    id: int | None = None
-    status: str = "new"
-    sources: tuple[SourceLink, ...] = field(default=())
-    article_path: str | None = None
-    filtered: str = ""  # why the rules drop it, if they do
-    shortlisted: bool = False
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-
-    @property
-    def first_reported_by(self) -> str:
-        return min(self.sources, key=lambda s: s.published).source if self.sources else self.source
 
 
 def build_candidate(

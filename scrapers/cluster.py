@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 # 6 bands of 4 rows: titles with Jaccard 0.7 share a band 4 times in 5, unrelated titles
 # that share half their words about 1 time in 3 (then the exact check rejects them).
 HASHES = 24
 ROWS = 4
+CLUSTER_WINDOW = timedelta(days=7)  # copies of a story appear within a week of each other
+TEXT_WORDS = 60  # words of a summary kept for the comparison
+MAX_COMPARED = 64  # stored stories compared with one new item, at most
 TITLE_SIMILAR = 0.7
 TITLE_RELATED = 0.4
 TEXT_SIMILAR = 0.5
@@ -69,3 +74,45 @@ def same_story(
     if titles >= TITLE_SIMILAR:
         return True
     return titles >= TITLE_RELATED and jaccard(text_a, frozenset(text_b.split())) >= TEXT_SIMILAR
+
+
+@dataclass
+class Neighbourhood:
+    """Stored stories that share a clustering key with a batch of new items.
+
+    `by_key` maps a key to the (story id, published ISO time) that have it; `words` holds
+    each story's title key and space-separated summary words, for the exact comparison.
+    Stories stored from the same batch are added as they are stored.
+    """
+
+    by_key: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    words: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    def add(
+        self, story_id: int, published: str, keys: Iterable[str], title: str, text: str
+    ) -> None:
+        for key in keys:
+            self.by_key.setdefault(key, []).append((story_id, published))
+        self.words.setdefault(story_id, (title, text))
+
+
+def find_copy(
+    title_words: frozenset[str],
+    text_words: frozenset[str],
+    keys: Iterable[str],
+    published: datetime,
+    near: Neighbourhood,
+) -> int | None:
+    """The stored story an item is a copy of (same story, another outlet), if any."""
+    if len(title_words) < 3:
+        return None
+    low = (published - CLUSTER_WINDOW).isoformat()
+    high = (published + CLUSTER_WINDOW).isoformat()
+    ids = sorted(
+        {sid for key in keys for sid, when in near.by_key.get(key, ()) if low <= when <= high}
+    )
+    for story_id in ids[:MAX_COMPARED]:
+        other_title, other_text = near.words[story_id]
+        if same_story(title_words, text_words, words(other_title), other_text):
+            return story_id
+    return None

@@ -47,7 +47,9 @@ def due(state: SourceState | None, now: datetime) -> str | None:
     return None
 
 
-def decide(state: SourceState, result: FetchResult, now: datetime, items: int = 0) -> SourceState:
+def next_state(
+    state: SourceState, result: FetchResult, now: datetime, items: int = 0
+) -> SourceState:
     """The source's state after this fetch."""
     if result.status != "failed":
         return SourceState(

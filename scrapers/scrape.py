@@ -10,20 +10,23 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from scrapers.candidate import Candidate, build_candidate
+from scrapers.candidate import build_candidate
 from scrapers.clean import clean_title, inert_text
 from scrapers.entities import EntityTagger
 from scrapers.errors import SourceError, StoreError
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
 from scrapers.parse import parse_feed
+from scrapers.records import Candidate
 from scrapers.relevance import Rules
-from scrapers.schedule import SourceState, decide, due
+from scrapers.schedule import SourceState, due, next_state
 from scrapers.sources import Source
-from scrapers.store import Store
+from scrapers.storage import Store
 
 
 @dataclass(frozen=True)
-class Failure:
+class Notice:
+    """A source's failure or warning: which source, at which URL, and what happened."""
+
     source: str
     url: str
     error: str
@@ -42,13 +45,13 @@ class ScrapeReport:
     sources: int = 0
     ok: int = 0
     not_modified: int = 0
-    failed: list[Failure] = field(default_factory=list)
+    failed: list[Notice] = field(default_factory=list)
     new: int = 0
     seen: int = 0
     clustered: int = 0
     filtered: int = 0
     skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[Failure] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -102,10 +105,10 @@ def _scrape(
     to_fetch: list[Source] = []
     with store.transaction():
         for source in active:
-            state = store.source_state(source.name)
+            state = store.sources.state(source.name)
             if state is not None and state.url != source.url:
-                store.reset_source(source.name, source.url)  # the editor changed its URL
-                state = store.source_state(source.name)
+                store.sources.reset(source.name, source.url)  # the editor changed its URL
+                state = store.sources.state(source.name)
             state = state or SourceState(source.name, source.url)
             states[source.name] = state
             reason = None if force else due(state, now)
@@ -114,7 +117,7 @@ def _scrape(
             else:
                 to_fetch.append(replace(source, url=state.fetch_url))
 
-    validators = {} if force else store.validators()
+    validators = {} if force else store.sources.validators()
     with _Preparer(tagger, rules, parallel=len(to_fetch) >= PARALLEL_FROM) as preparer:
         pending = []
 
@@ -283,22 +286,22 @@ def _save_source(
     if prepared.error is not None:
         result = replace(result, status="failed", error=prepared.error)
     if result.status == "failed":
-        report.failed.append(Failure(name, result.url or result.source.url, result.error or ""))
+        report.failed.append(Notice(name, result.url or result.source.url, result.error or ""))
         with store.transaction():
-            store.save_source(decide(state, result, now))
+            store.sources.save(next_state(state, result, now))
         return
     if result.status == "not_modified":
         report.not_modified += 1
         with store.transaction():
-            store.save_source(decide(state, result, now))
+            store.sources.save(next_state(state, result, now))
         return
     report.ok += 1
     report.filtered += prepared.filtered
-    report.warnings.extend(Failure(name, result.url, w) for w in prepared.warnings)
+    report.warnings.extend(Notice(name, result.url, w) for w in prepared.warnings)
     # Items and the new validators commit together: a scrape killed half way re-fetches.
     with store.transaction():
-        added = store.add_candidates(prepared.candidates)
-        store.save_source(decide(state, result, now, added.new), result.validators)
+        added = store.stories.add(prepared.candidates)
+        store.sources.save(next_state(state, result, now, added.new), result.validators)
     report.new += added.new
     report.seen += added.seen
     report.clustered += added.clustered

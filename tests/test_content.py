@@ -90,10 +90,11 @@ def test_text_that_looks_like_markup_stays_text_in_the_article(newsletter: Path)
     from zoneinfo import ZoneInfo
 
     from brief.articles import render_article
-    from scrapers.candidate import Candidate
+    from scrapers.records import Story
 
     moment = datetime(2026, 11, 10, tzinfo=UTC)
-    candidate = Candidate(
+    candidate = Story(
+        id=1,
         title="<script>alert(1)</script> & Q&A: TikTok *Shop*",
         link="https://example.com/a",
         canonical_url="https://example.com/a",

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.candidate import Candidate
 from scrapers.entities import EntityTagger, load_entities
 from scrapers.fetch import FetchLimits
+from scrapers.records import STATUSES, Story
 from scrapers.relevance import load_rules
 from scrapers.schedule import SourceState
 from scrapers.scrape import ScrapeReport, scrape
 from scrapers.sources import Source
-from scrapers.store import open_store
+from scrapers.storage import StoryQuery, open_store
 from tests.conftest import REPO
 from tests.fault_server import fault_server
 
@@ -30,7 +30,7 @@ LIMITS = FetchLimits(connect_timeout=2, deadline=1.5, max_bytes=1024 * 1024)
 class Outcome:
     report: ScrapeReport
     states: dict[str, SourceState]
-    candidates: list[Candidate]
+    candidates: list[Story]
     requests: list[str]
 
     def error(self, name: str) -> str:
@@ -48,8 +48,8 @@ def run(tmp_path: Path, faults: tuple[str, list[str]], *paths: str, **kwargs: ob
     sources = [Source(path.strip("/"), f"{base}{path}") for path in paths]
     with open_store(tmp_path / "store.sqlite") as store:
         report = scrape(sources, store, TAGGER, RULES, LIMITS, **kwargs)  # type: ignore[arg-type]
-        states = {s.name: s for s in store.sources()}
-        candidates = store.candidates(("new", "accepted", "rejected"))
+        states = {s.name: s for s in store.sources.all()}
+        candidates = list(store.stories.find(StoryQuery(STATUSES)))
     return Outcome(report, states, candidates, requests)
 
 
@@ -227,7 +227,7 @@ def test_include_and_exclude_rules(tmp_path: Path, faults: tuple[str, list[str]]
     )
     with open_store(tmp_path / "rules.sqlite") as store:
         report = scrape([only_whatnot, no_tv], store, TAGGER, RULES, LIMITS)
-        titles = sorted(c.title for c in store.candidates())
+        titles = sorted(c.title for c in store.stories.find(StoryQuery()))
     assert report.filtered == 2 + 1
     assert titles == [
         "TikTok Shop signs up more affiliate creators for livestream shopping",

@@ -403,11 +403,11 @@ def test_rich_tables_show_markup_in_titles_as_text() -> None:
     from rich.console import Console
 
     from brief.triage import TriageRow, print_table
-    from scrapers.candidate import Candidate
+    from scrapers.records import Story
 
     title = "[link=https://evil.test]Click[/link] [blink]now[/blink]"
     moment = datetime(2026, 11, 10, tzinfo=UTC)
-    candidate = Candidate(
+    candidate = Story(
         title=title, link="https://news.example/a", canonical_url="https://news.example/a",
         source="[bold]Source[/bold]", published=moment, fetched=moment, summary_html="",
         summary_text="", score=0.5, entities=(), about=(), guid="g", id=1,

@@ -169,7 +169,7 @@ def test_a_dry_run_starts_from_an_empty_folder(root: Path) -> None:
 
 
 def test_a_second_send_refuses_while_one_runs(root: Path) -> None:
-    from scrapers.store import open_store
+    from scrapers.storage import open_store
 
     csv = csv_file(root, ["R,r@example.org"])
     recorder = Recorder()

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import write_feeds as write_corpus
-from scrapers.candidate import Candidate
-from scrapers.store import MIGRATIONS, SCHEMA_VERSION, open_store
+from scrapers.records import Candidate
+from scrapers.storage import StoryQuery, open_store
+from scrapers.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import brief, serve, write_feeds
 
 T0 = datetime(2026, 11, 10, 8, tzinfo=UTC)
@@ -52,9 +53,9 @@ def test_five_outlets_one_candidate(tmp_path: Path) -> None:
         story("Other", "Whatnot adds sneaker auctions for collectors in Europe", 10),
     ]
     with open_store(tmp_path / "s.sqlite") as store, store.transaction():
-        added = store.add_candidates(copies)
+        added = store.stories.add(copies)
         assert (added.new, added.seen, added.clustered) == (2, 4, 4)
-        (main,) = [c for c in store.candidates() if "TikTok" in c.title]
+        (main,) = [c for c in list(store.stories.find(StoryQuery())) if "TikTok" in c.title]
     assert len(main.sources) == 5
     assert main.first_reported_by == "Trade Daily"
     assert main.title == TITLE  # the first report speaks for the story, whatever arrived first
@@ -69,35 +70,35 @@ def test_different_stories_with_similar_words_stay_apart(tmp_path: Path) -> None
         story("D", "TikTok Shop raises fees for sellers in the US", 15),
     ]
     with open_store(tmp_path / "s.sqlite") as store, store.transaction():
-        assert store.add_candidates(items).new == 4
+        assert store.stories.add(items).new == 4
 
 
 def test_rejected_story_stays_rejected_when_it_reappears(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.sqlite") as store:
         with store.transaction():
-            store.add_candidates([story("Trade Daily", TITLE, 0)])
-            (candidate,) = store.candidates()
-            store.decide(candidate.id, "rejected", T0)
+            store.stories.add([story("Trade Daily", TITLE, 0)])
+            (candidate,) = list(store.stories.find(StoryQuery()))
+            store.decisions.record(candidate.id, "rejected", T0)
         with store.transaction():
-            added = store.add_candidates([story("Late Outlet", f"{TITLE} - Late Outlet", 300)])
+            added = store.stories.add([story("Late Outlet", f"{TITLE} - Late Outlet", 300)])
         assert added.new == 0 and added.clustered == 1
-        assert store.candidates() == []
-        (rejected,) = store.candidates(("rejected",))
+        assert list(store.stories.find(StoryQuery())) == []
+        (rejected,) = list(store.stories.find(StoryQuery(("rejected",))))
         assert rejected.title == TITLE and len(rejected.sources) == 2
 
 
 def test_full_text_search(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.sqlite") as store, store.transaction():
-        store.add_candidates(
+        store.stories.add(
             [
                 story("A", TITLE, 0, text="Commission rates rise"),
                 story("B", "Whatnot adds sneaker auctions", 10, text="Collectors bid live"),
             ]
         )
-        assert [c.source for c in store.candidates(search="sneaker")] == ["B"]
-        assert [c.source for c in store.candidates(search="commission")] == ["A"]
-        assert [c.source for c in store.candidates(search="collect")] == ["B"]  # prefix
-        assert store.candidates(search='"; DROP TABLE candidates; --') == []
+        assert [c.source for c in list(store.stories.find(StoryQuery(search="sneaker")))] == ["B"]
+        assert [c.source for c in list(store.stories.find(StoryQuery(search="commission")))] == ["A"]
+        assert [c.source for c in list(store.stories.find(StoryQuery(search="collect")))] == ["B"]  # prefix
+        assert list(store.stories.find(StoryQuery(search='"; DROP TABLE candidates; --'))) == []
 
 
 def test_migrates_a_version_1_store(tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with open_store(path) as store:
-        assert [c.title for c in store.candidates(search="old")] == ["Old live shopping story"]
+        assert [c.title for c in list(store.stories.find(StoryQuery(search="old")))] == ["Old live shopping story"]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 

@@ -1,0 +1,97 @@
+"""The records the layers share: what a feed offers, what the store keeps, what an editor
+decided. Frozen dataclasses; datetimes are UTC-aware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+Status = Literal["new", "accepted", "rejected"]  # where a story stands
+Action = Literal["accepted", "rejected", "shortlisted", "new"]  # what an editor can decide
+STATUSES: tuple[Status, ...] = get_args(Status)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One outlet's copy of a story: its name, its link, when it published."""
+
+    source: str
+    link: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An item a feed offers, cleaned, dated, scored and tagged; not stored yet."""
+
+    title: str
+    link: str
+    canonical_url: str
+    source: str
+    published: datetime
+    fetched: datetime
+    summary_html: str
+    summary_text: str
+    score: float
+    entities: tuple[str, ...]
+    about: tuple[str, ...]
+    guid: str
+    signals: tuple[str, ...] = ()
+    date_flag: str = ""  # "undated", "future" or ""
+    section: str | None = None  # the source's suggested section
+    filtered: str = ""  # why the rules drop it, if they do
+
+
+@dataclass(frozen=True)
+class Story:
+    """A stored story: the candidate that speaks for it, its copies and the editor's say."""
+
+    id: int
+    title: str
+    link: str
+    canonical_url: str
+    source: str
+    published: datetime
+    fetched: datetime
+    summary_html: str
+    summary_text: str
+    score: float
+    entities: tuple[str, ...]
+    about: tuple[str, ...]
+    guid: str
+    signals: tuple[str, ...] = ()
+    date_flag: str = ""
+    section: str | None = None
+    status: Status = "new"
+    shortlisted: bool = False
+    sources: tuple[Copy, ...] = field(default=())
+    article_path: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def first_reported_by(self) -> str:
+        return min(self.sources, key=lambda s: s.published).source if self.sources else self.source
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision in the log, with what it replaced (for undo)."""
+
+    id: int
+    candidate_id: int
+    action: Action
+    status_before: Status
+    shortlisted_before: bool
+    who: str
+    at: datetime
+    article_path: str | None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    new: int
+    seen: int  # already stored: the same URL or GUID, or a copy of a stored story
+    clustered: int  # of those, new outlets' copies that joined a story's cluster

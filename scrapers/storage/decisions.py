@@ -1,0 +1,71 @@
+"""The editor's decisions: who decided what and when, kept as a log so any can be undone."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from scrapers.errors import StoreError
+from scrapers.records import ACTIONS, Action, Decision, Status
+from scrapers.storage.rows import date
+
+
+class Decisions:
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def record(
+        self,
+        story_id: int,
+        action: Action,
+        when: datetime,
+        who: str = "",
+        article_path: str | None = None,
+    ) -> None:
+        """Set a story's status (`shortlisted` keeps it undecided, listed first) and log it."""
+        row = self._db.execute(
+            "SELECT status, shortlisted FROM candidates WHERE id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no candidate #{story_id}")
+        if action not in ACTIONS:
+            raise StoreError(f"unknown decision {action!r}")
+        status: Status = "new" if action == "shortlisted" else action
+        shortlisted = 1 if action == "shortlisted" else 0
+        self._db.execute(
+            "INSERT INTO decisions (candidate_id, action, status_before, shortlisted_before,"
+            " who, at, article_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (story_id, action, row[0], row[1], who, when.isoformat(), article_path),
+        )
+        self._db.execute(
+            "UPDATE candidates SET status = ?, shortlisted = ?, decided_at = ?, decided_by = ?,"
+            " article_path = CASE WHEN ? = 'new' THEN NULL ELSE COALESCE(?, article_path) END"
+            " WHERE id = ?",
+            (status, shortlisted, when.isoformat(), who, status, article_path, story_id),
+        )
+
+    def last(self, story_id: int | None = None) -> Decision | None:
+        """The latest decision (about one story, or any)."""
+        sql = "SELECT * FROM decisions"
+        params: tuple[object, ...] = ()
+        if story_id is not None:
+            sql += " WHERE candidate_id = ?"
+            params = (story_id,)
+        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            return None
+        return Decision(
+            row["id"], row["candidate_id"], row["action"], row["status_before"],
+            bool(row["shortlisted_before"]), row["who"], date(row["at"]), row["article_path"],
+        )  # fmt: skip
+
+    def undo(self, decision: Decision) -> None:
+        """Put a story back as it was before `decision`, and forget the decision."""
+        self._db.execute(
+            "UPDATE candidates SET status = ?, shortlisted = ?,"
+            " article_path = CASE WHEN ? = 'accepted' THEN article_path ELSE NULL END"
+            " WHERE id = ?",
+            (decision.status_before, int(decision.shortlisted_before), decision.status_before,
+             decision.candidate_id),
+        )  # fmt: skip
+        self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))

@@ -1,0 +1,46 @@
+"""Who received which issue (`brief send`): one row per (week, address), never two sends."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Literal
+
+DeliveryState = Literal["pending", "sent", "failed", "uncertain"]
+
+
+class Deliveries:
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def state(self, week: str, email: str) -> DeliveryState | None:
+        row = self._db.execute(
+            "SELECT state FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
+        ).fetchone()
+        return row[0] if row else None
+
+    def mark(
+        self, week: str, email: str, state: DeliveryState, message_id: str = "", error: str = ""
+    ) -> None:
+        """Record a state at once (committed): a crash right after still knows it."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO deliveries (week, email, state, message_id, at, error)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, email) DO UPDATE SET"
+                " state = excluded.state, message_id = excluded.message_id, at = excluded.at,"
+                " error = excluded.error",
+                (week, email.casefold(), state, message_id, datetime.now(UTC).isoformat(), error),
+            )
+
+    def forget(self, week: str, email: str) -> None:
+        """The recipient was never sent to after all: back to unsent."""
+        with self._db:
+            self._db.execute(
+                "DELETE FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
+            )
+
+    def count(self, week: str, state: DeliveryState) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE week = ? AND state = ?", (week, state)
+        ).fetchone()
+        return int(row[0])

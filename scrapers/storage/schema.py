@@ -1,0 +1,130 @@
+"""Every table of the store, created and changed only here, by numbered migrations.
+
+A store records its version in SQLite's `user_version`; opening it runs the migrations it
+has not had yet, each in its own transaction with its version number. Tables of every layer
+live here (candidates and sources for the scrapers, decisions for the desk, deliveries for
+the sender): one schema, however many modules read it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from scrapers.cluster import TEXT_WORDS, band_keys, title_key, words
+from scrapers.errors import StoreError
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            name TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
+            last_status TEXT, last_attempt TEXT, last_success TEXT, last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0, items INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE candidates (
+            id INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,
+            canonical_url TEXT NOT NULL UNIQUE, title_key TEXT NOT NULL, title TEXT NOT NULL,
+            link TEXT NOT NULL, source TEXT NOT NULL, published TEXT NOT NULL,
+            fetched TEXT NOT NULL, summary_html TEXT NOT NULL, summary_text TEXT NOT NULL,
+            score REAL NOT NULL, entities TEXT NOT NULL, about TEXT NOT NULL,
+            signals TEXT NOT NULL, date_flag TEXT NOT NULL DEFAULT '', section TEXT,
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new', 'accepted', 'rejected')),
+            decided_at TEXT, article_path TEXT
+        );
+        CREATE INDEX candidates_triage ON candidates (status, score DESC, published DESC);
+        CREATE INDEX candidates_title_key ON candidates (title_key);
+        CREATE TABLE copies (
+            candidate_id INTEGER NOT NULL REFERENCES candidates (id), source TEXT NOT NULL,
+            link TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, published TEXT NOT NULL
+        );
+        CREATE INDEX copies_candidate ON copies (candidate_id);
+        """
+    )
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Source scheduling, near-duplicate clustering keys, full-text search."""
+    db.executescript(
+        """
+        ALTER TABLE sources ADD COLUMN current_url TEXT;
+        ALTER TABLE sources ADD COLUMN paused TEXT;
+        ALTER TABLE sources ADD COLUMN next_attempt TEXT;
+        ALTER TABLE candidates ADD COLUMN text_words TEXT NOT NULL DEFAULT '';
+        CREATE TABLE cluster_keys (
+            key TEXT NOT NULL, candidate_id INTEGER NOT NULL REFERENCES candidates (id),
+            published TEXT NOT NULL
+        );
+        CREATE INDEX cluster_keys_key ON cluster_keys (key, published);
+        CREATE VIRTUAL TABLE candidates_fts USING fts5(
+            title, summary_text, content='candidates', content_rowid='id'
+        );
+        """
+    )
+    rows = db.execute("SELECT id, title, summary_text, published FROM candidates").fetchall()
+    for candidate_id, title, text, published in rows:
+        db.execute(
+            "UPDATE candidates SET text_words = ? WHERE id = ?",
+            (" ".join(sorted(words(text, TEXT_WORDS))), candidate_id),
+        )
+        db.executemany(
+            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
+            [(key, candidate_id, published) for key in band_keys(words(title_key(title)))],
+        )
+        db.execute(
+            "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
+            (candidate_id, title, text),
+        )
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """Editorial decisions: who decided what and when (an audit log, and undo), shortlists."""
+    db.executescript(
+        """
+        ALTER TABLE candidates ADD COLUMN shortlisted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE candidates ADD COLUMN decided_by TEXT;
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            candidate_id INTEGER NOT NULL REFERENCES candidates (id),
+            action TEXT NOT NULL,
+            status_before TEXT NOT NULL,
+            shortlisted_before INTEGER NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            article_path TEXT
+        );
+        CREATE INDEX decisions_candidate ON decisions (candidate_id);
+        """
+    )
+
+
+def _v4(db: sqlite3.Connection) -> None:
+    """Deliveries of each issue to each recipient (`brief send`); stores from before this
+    version may already have the table, made by the sender itself."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS deliveries (
+            week TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,
+            message_id TEXT, at TEXT NOT NULL, error TEXT,
+            PRIMARY KEY (week, email)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store at `path` to SCHEMA_VERSION (a newer store is refused)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by a newer brief (schema {version}); upgrade brief")
+    for number, migration in enumerate(MIGRATIONS[version:], version + 1):
+        with db:  # each migration and its version number commit together
+            migration(db)
+            db.execute(f"PRAGMA user_version = {number}")

@@ -1,0 +1,281 @@
+"""Stories: new candidates stored (copies of a known story joining its cluster), and the
+queries triage asks, best first."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from scrapers.cluster import (
+    CLUSTER_WINDOW,
+    TEXT_WORDS,
+    Neighbourhood,
+    band_keys,
+    find_copy,
+    title_key,
+    words,
+)
+from scrapers.records import AddResult, Candidate, Copy, Status, Story
+from scrapers.storage.rows import chunks, date, marks, optional_date
+
+
+@dataclass(frozen=True)
+class StoryQuery:
+    """What triage asks for; every filter given must hold."""
+
+    statuses: Sequence[Status] = ("new",)
+    search: str | None = None
+    shortlisted: bool | None = None
+    source: str | None = None
+    entity: str | None = None
+    since: datetime | None = None
+    min_score: float | None = None
+
+
+class Stories:
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    def add(self, candidates: Iterable[Candidate]) -> AddResult:
+        """Store new stories; a copy of a known story joins that story's cluster.
+
+        Works on the batch as a whole (one source's items, typically): a handful of
+        queries per batch rather than several per item.
+        """
+        batch = list(candidates)
+        known = self._known(batch)
+        title_words = [words(title_key(c.title)) for c in batch]
+        all_keys = [band_keys(w) for w in title_words]
+        near = self._neighbourhood(batch, all_keys)
+        new = seen = clustered = 0
+        key_rows: list[tuple[str, int, str]] = []
+        copies: list[tuple[int, Candidate]] = []
+        # Full-text rows are written at the end; a story promoted before then is updated here.
+        search_rows: dict[int, tuple[str, str]] = {}
+        for candidate, its_words, keys in zip(batch, title_words, all_keys, strict=True):
+            if candidate.canonical_url in known or candidate.guid in known:
+                seen += 1
+                continue
+            known |= {candidate.canonical_url, candidate.guid}
+            text_words = words(candidate.summary_text, TEXT_WORDS)
+            story = find_copy(its_words, text_words, keys, candidate.published, near)
+            if story is not None:
+                copies.append((story, candidate))
+                if self._promote_if_first(story, candidate, indexed=story not in search_rows):
+                    search_rows[story] = (candidate.title, candidate.summary_text)
+                clustered += 1
+                seen += 1
+                continue
+            published = candidate.published.isoformat()
+            text = " ".join(sorted(text_words))
+            story_id = self._insert(candidate, text)
+            near.add(story_id, published, keys, title_key(candidate.title), text)
+            key_rows += [(key, story_id, published) for key in keys]
+            copies.append((story_id, candidate))
+            search_rows[story_id] = (candidate.title, candidate.summary_text)
+            new += 1
+        self._db.executemany(
+            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)", key_rows
+        )
+        self._db.executemany(
+            "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
+            [(sid, title, text) for sid, (title, text) in search_rows.items()],
+        )
+        self._db.executemany(
+            "INSERT INTO copies (candidate_id, source, link, canonical_url, published)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (sid, c.source, c.link, c.canonical_url, c.published.isoformat())
+                for sid, c in copies
+            ],
+        )
+        return AddResult(new, seen, clustered)
+
+    def _insert(self, candidate: Candidate, text_words: str) -> int:
+        columns = _story_columns(candidate)
+        cursor = self._db.execute(
+            f"""INSERT INTO candidates ({", ".join(columns)}, fetched, date_flag, section,
+                   text_words) VALUES ({marks(len(columns) + 4)})""",
+            (
+                *columns.values(),
+                candidate.fetched.isoformat(),
+                candidate.date_flag,
+                candidate.section,
+                text_words,
+            ),
+        )
+        assert cursor.lastrowid is not None  # always set after an INSERT
+        return cursor.lastrowid
+
+    def _known(self, batch: list[Candidate]) -> set[str]:
+        """The batch's canonical URLs and GUIDs that the store already has."""
+        found: set[str] = set()
+        for chunk in chunks(batch):
+            found |= {
+                row[0]
+                for row in self._db.execute(
+                    "SELECT canonical_url FROM copies"
+                    f" WHERE canonical_url IN ({marks(len(chunk))})",
+                    [c.canonical_url for c in chunk],
+                )
+            }
+            found |= {
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT guid FROM candidates WHERE guid IN ({marks(len(chunk))})",
+                    [c.guid for c in chunk],
+                )
+            }
+        return found
+
+    def _neighbourhood(self, batch: list[Candidate], batch_keys: list[list[str]]) -> Neighbourhood:
+        """Stored stories sharing a clustering key with the batch, within the window."""
+        near = Neighbourhood()
+        keys = sorted({k for ks in batch_keys for k in ks})
+        if not keys:
+            return near
+        low = (min(c.published for c in batch) - CLUSTER_WINDOW).isoformat()
+        high = (max(c.published for c in batch) + CLUSTER_WINDOW).isoformat()
+        for chunk in chunks(keys):
+            rows = self._db.execute(
+                f"""SELECT k.candidate_id, group_concat(k.key, ' '), k.published,
+                           c.title_key, c.text_words
+                    FROM cluster_keys k JOIN candidates c ON c.id = k.candidate_id
+                    WHERE k.key IN ({marks(len(chunk))}) AND k.published BETWEEN ? AND ?
+                    GROUP BY k.candidate_id""",
+                (*chunk, low, high),
+            )
+            for story_id, found, published, title, text in rows:
+                near.add(story_id, published, found.split(), title, text)
+        return near
+
+    def _promote_if_first(self, story_id: int, candidate: Candidate, indexed: bool) -> bool:
+        """The copy published first speaks for an undecided story, whatever the fetch order.
+
+        True when the story was promoted; its full-text entry is rewritten here when it
+        is `indexed` already, else the caller writes the new one.
+        """
+        row = self._db.execute(
+            "SELECT title, summary_text, published, status FROM candidates WHERE id = ?",
+            (story_id,),
+        ).fetchone()
+        if row["status"] != "new" or date(row["published"]) <= candidate.published:
+            return False
+        if indexed:
+            self._db.execute(
+                "INSERT INTO candidates_fts (candidates_fts, rowid, title, summary_text)"
+                " VALUES ('delete', ?, ?, ?)",
+                (story_id, row["title"], row["summary_text"]),
+            )
+            self._db.execute(
+                "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
+                (story_id, candidate.title, candidate.summary_text),
+            )
+        columns = _story_columns(candidate)
+        assignments = ", ".join(
+            "score = MAX(score, ?)" if column == "score" else f"{column} = ?" for column in columns
+        )
+        self._db.execute(
+            f"UPDATE candidates SET {assignments} WHERE id = ?", (*columns.values(), story_id)
+        )
+        return True
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def find(self, query: StoryQuery, limit: int | None = None) -> Iterator[Story]:
+        """Stories matching the query, best first (shortlist, score, newest), read lazily."""
+        params: list[object] = list(query.statuses)
+        sql = f"SELECT * FROM candidates WHERE status IN ({marks(len(query.statuses))})"
+        if query.search:
+            sql += " AND id IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
+            params.append(fts_query(query.search))
+        if query.shortlisted is not None:
+            sql += " AND shortlisted = ?"
+            params.append(int(query.shortlisted))
+        if query.source:
+            sql += " AND id IN (SELECT candidate_id FROM copies WHERE source = ? COLLATE NOCASE)"
+            params.append(query.source)
+        if query.entity:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(entities) WHERE value = ? COLLATE NOCASE)"
+            params.append(query.entity)
+        if query.since is not None:
+            sql += " AND published >= ?"
+            params.append(query.since.astimezone(UTC).isoformat())
+        if query.min_score is not None:
+            sql += " AND score >= ?"
+            params.append(query.min_score)
+        sql += " ORDER BY shortlisted DESC, score DESC, published DESC, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self._db.execute(sql, params).fetchall():
+            yield self._story(row)
+
+    def get(self, story_id: int) -> Story | None:
+        row = self._db.execute("SELECT * FROM candidates WHERE id = ?", (story_id,)).fetchone()
+        return self._story(row) if row else None
+
+    def _story(self, row: sqlite3.Row) -> Story:
+        copies = self._db.execute(
+            "SELECT source, link, published FROM copies WHERE candidate_id = ?"
+            " ORDER BY published, rowid",
+            (row["id"],),
+        )
+        return Story(
+            id=row["id"],
+            title=row["title"],
+            link=row["link"],
+            canonical_url=row["canonical_url"],
+            source=row["source"],
+            published=date(row["published"]),
+            fetched=date(row["fetched"]),
+            summary_html=row["summary_html"],
+            summary_text=row["summary_text"],
+            score=row["score"],
+            entities=tuple(json.loads(row["entities"])),
+            about=tuple(json.loads(row["about"])),
+            guid=row["guid"],
+            signals=tuple(json.loads(row["signals"])),
+            date_flag=row["date_flag"],
+            section=row["section"],
+            status=row["status"],
+            article_path=row["article_path"],
+            shortlisted=bool(row["shortlisted"]),
+            decided_by=row["decided_by"],
+            decided_at=optional_date(row["decided_at"]),
+            sources=tuple(Copy(s, link, date(p)) for s, link, p in copies),
+        )
+
+
+def _story_columns(candidate: Candidate) -> dict[str, object]:
+    """The columns that say what a story is (the first copy's, for a cluster)."""
+    return {
+        "guid": candidate.guid,
+        "canonical_url": candidate.canonical_url,
+        "title_key": title_key(candidate.title),
+        "title": candidate.title,
+        "link": candidate.link,
+        "source": candidate.source,
+        "published": candidate.published.isoformat(),
+        "summary_html": candidate.summary_html,
+        "summary_text": candidate.summary_text,
+        "score": candidate.score,
+        "entities": json.dumps(candidate.entities, ensure_ascii=False),
+        "about": json.dumps(candidate.about, ensure_ascii=False),
+        "signals": json.dumps(candidate.signals, ensure_ascii=False),
+    }
+
+
+def fts_query(text: str) -> str:
+    """User text as an FTS5 query: every word must appear (prefix match on the last)."""
+    terms = [t.replace('"', '""') for t in text.split() if t.strip()]
+    if not terms:
+        return '""'
+    quoted = [f'"{t}"' for t in terms]
+    quoted[-1] += "*"
+    return " AND ".join(quoted)
