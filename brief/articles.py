@@ -15,7 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from brief.document import Document, format_header, optional_date, split_list
-from brief.markup import html_text, markdown_quote, metadata_text
+from brief.markup import MarkdownRenderer, html_text, markdown_quote, metadata_text
 from scrapers.clean import slugify, web_url
 from scrapers.records import Story
 
@@ -43,10 +43,19 @@ class Article:
     annotation_line: int | None
     also: tuple[Outlet, ...] = ()
     document: Document | None = field(default=None, repr=False, compare=False)
+    # Rendered once by the reader during a build; empty when read for a command.
+    quote_html: str = ""
+    annotation_html: str = ""
 
     @property
     def has_annotation(self) -> bool:
         return bool(_COMMENT.sub("", self.annotation_md).strip())
+
+    @property
+    def outlets(self) -> tuple[Outlet, ...]:
+        """Every outlet that ran the story: the source first (if its link is usable)."""
+        link = web_url(self.link)
+        return ((Outlet(self.source, link),) if link else ()) + self.also
 
 
 def article_from(document: Document, timezone: ZoneInfo) -> Article:
@@ -127,6 +136,30 @@ def read_also(value: str) -> tuple[tuple[Outlet, ...], list[str]]:
             continue
         outlets.append(Outlet(metadata_text(source), url))
     return tuple(outlets), problems
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """An article body as HTML: whole, and its two parts (split once, in the Markdown)."""
+
+    html: str
+    quote_html: str
+    annotation_html: str
+    quote_md: str
+    annotation_md: str
+    annotation_line: int | None
+
+
+def render_body(body: str, first_line: int, renderer: MarkdownRenderer) -> RenderedBody:
+    """Split an article body at `## Why it matters` and render each part once."""
+    quote, annotation, line = split_annotation(body, first_line)
+    if line is None:
+        html = renderer.render(body)
+        return RenderedBody(html, html, "", body, "", None)
+    quote_html = renderer.render(quote)
+    annotation_html = renderer.render(annotation)
+    html = f"{quote_html}\n<h2>Why it matters</h2>\n{annotation_html}"
+    return RenderedBody(html, quote_html, annotation_html, quote, annotation, line)
 
 
 def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:

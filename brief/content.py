@@ -43,6 +43,8 @@ class Newsletter:
 
 
 def load_newsletter(settings: Settings) -> Newsletter:
+    """Every article and issue file, read once with our parser (for commands; a build reads
+    articles through Pelican, see `brief.model`)."""
     articles: dict[str, Article] = {}
     duplicates: list[tuple[Article, Article]] = []
     unreadable: list[ContentError] = []
@@ -56,7 +58,14 @@ def load_newsletter(settings: Settings) -> Newsletter:
             duplicates.append((articles[article.slug], article))
         else:
             articles[article.slug] = article
+    issues, unreadable_issues = load_issues(settings)
+    return Newsletter(articles, issues, unreadable + unreadable_issues, duplicates)
+
+
+def load_issues(settings: Settings) -> tuple[dict[str, Issue], list[ContentError]]:
+    """Every issue file, by week; and the files that could not be read."""
     issues: dict[str, Issue] = {}
+    unreadable: list[ContentError] = []
     for path in sorted((settings.content / "issues").glob("*.md")):
         try:
             issue = issue_from(read_document(path), settings.timezone)
@@ -64,7 +73,7 @@ def load_newsletter(settings: Settings) -> Newsletter:
             unreadable.append(err)
             continue
         issues[issue.week or path.stem] = issue
-    return Newsletter(articles, issues, unreadable, duplicates)
+    return issues, unreadable
 
 
 def write_new_file(path: Path, text: str) -> None:
@@ -127,6 +136,11 @@ def new_file_mode() -> int:
 def digest(text: str | bytes) -> str:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
+
+
+def content_writer(settings: Settings) -> ContentWriter:
+    """The one way commands write under content/ (with the ledger the settings name)."""
+    return ContentWriter(settings.root, settings.ledger)
 
 
 class ContentWriter:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from brief.articles import Article, article_path, article_slug, render_article
 from brief.check import Finding, check_newsletter, has_errors
-from brief.content import Newsletter, load_newsletter
+from brief.content import Newsletter, content_writer, load_newsletter
 from brief.document import set_fields
 from brief.errors import BriefError, ContentError
 from brief.issues import render_issue, week_bounds
@@ -63,7 +63,7 @@ def accept(
     existing = load_newsletter(settings).articles
     taken = set(existing)
     by_link = {article.link: article.path for article in existing.values() if article.link}
-    writer = settings.writer
+    writer = content_writer(settings)
     for candidate_id in ids:
         candidate = store.stories.get(candidate_id)
         if candidate is None:
@@ -136,7 +136,7 @@ def unaccept(
 ) -> list[Outcome]:
     """Delete the drafts of accepted candidates, but only drafts nobody edited."""
     outcomes = []
-    writer = settings.writer
+    writer = content_writer(settings)
     for candidate_id in ids:
         candidate = store.stories.get(candidate_id)
         if candidate is None or candidate.status != "accepted" or not candidate.article_path:
@@ -167,7 +167,9 @@ def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
         )
     newsletter = load_newsletter(settings)
     articles = _articles_for_week(newsletter, week, settings)
-    settings.writer.create(path, render_issue(week, articles, settings.sections, settings.timezone))
+    content_writer(settings).create(
+        path, render_issue(week, articles, settings.sections, settings.timezone)
+    )
     return path, len(articles)
 
 
@@ -189,7 +191,7 @@ def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
     if has_errors(findings):
         raise PublishRefused(week, findings)
     today = now.astimezone(settings.timezone)
-    writer = settings.writer
+    writer = content_writer(settings)
     # The issue first: a publish stopped half way (even by kill -9) leaves a published
     # issue listing draft articles, which `brief check` reports and which running publish
     # again completes, keeping the issue's date.

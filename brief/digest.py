@@ -25,10 +25,11 @@ import jinja2
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
+from brief.articles import Article
 from brief.content import Newsletter
 from brief.errors import DeliveryError
 from brief.issues import Issue
-from brief.links import add_utm, article_url, issue_url
+from brief.links import add_utm
 from brief.markup import MarkdownRenderer, plain_text
 from brief.settings import Settings
 from scrapers.clean import web_url
@@ -105,7 +106,7 @@ class DigestRenderer:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        theme = Path(settings.pelican["THEME"]) / "templates" / "email"
+        theme = settings.theme / "templates" / "email"
         self.templates = theme
         if not theme.is_dir():
             raise DeliveryError(f"{theme}: the theme has no email templates")
@@ -141,7 +142,10 @@ class DigestRenderer:
                 article = newsletter.articles.get(entry.slug)
                 if article is None:
                     continue  # `brief check` reports it; the digest shows what exists
-                annotation_html = self._markdown.render(article.annotation_md)
+                # A build hands over what its reader rendered; a command renders it here.
+                annotation_html = article.annotation_html or self._markdown.render(
+                    article.annotation_md
+                )
                 articles.append(
                     DigestArticle(
                         slug=article.slug,
@@ -149,9 +153,7 @@ class DigestRenderer:
                         title=plain_text(article.title),
                         url=add_utm(
                             base
-                            + article_url(
-                                settings.pelican, article.slug, article.date, article.status
-                            ),
+                            + settings.urls.article_url(article.slug, article.date, article.status),
                             utm,
                         ),
                         link=web_url(article.link) or "",
@@ -177,7 +179,7 @@ class DigestRenderer:
             "intro_text": intro_text,
             "sections": sections,
             "preheader": preheader,
-            "view_url": add_utm(base + issue_url(settings.pelican, issue.slug), utm),
+            "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
             "unsubscribe_url": self.unsubscribe_url(recipient),
             "css": self._css,
         }
@@ -261,17 +263,26 @@ def _shared_inputs(settings: Settings, renderer: DigestRenderer) -> str:
         if template.is_file():
             digest.update(template.read_bytes())
     shown = (settings.digest, settings.sitename, settings.public_url, settings.markdown)
-    digest.update(repr((shown, settings.pelican.get("ARTICLE_URL"))).encode())
+    digest.update(repr((shown, settings.urls)).encode())
     return digest.hexdigest()
 
 
 def _inputs(issue: Issue, newsletter: Newsletter, shared: str) -> str:
+    """A fingerprint of everything the issue's digest shows, from the records in memory
+    (a build has just read every file; nothing is read again)."""
     digest = hashlib.sha256(shared.encode())
-    digest.update(issue.path.read_bytes())
+    digest.update(repr(issue).encode())
     for slug in issue.slugs:
         article = newsletter.articles.get(slug)
-        digest.update(article.path.read_bytes() if article else f"missing {slug}".encode())
+        digest.update(repr(_shown(article) if article else f"missing {slug}").encode())
     return digest.hexdigest()
+
+
+def _shown(article: Article) -> tuple[object, ...]:
+    return (
+        article.slug, article.title, article.date, article.status, article.source,
+        article.link, article.also, article.annotation_md, article.annotation_html,
+    )  # fmt: skip
 
 
 def html_to_plain(fragment: str, width: int = 72) -> str:

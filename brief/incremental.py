@@ -44,12 +44,14 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
         return result
 
     def _article_digest(self, article: Any, context: dict[str, Any]) -> str:
-        parts = [self._site(context), _file_digest(article.source_path), article.url]
-        for issue in getattr(article, "in_issues", []):
+        """Everything the article's page shows, from the site model (`brief.model`)."""
+        view = context["site"].view(article)
+        parts = [self._site(context), _file_digest(article.source_path), view.href]
+        for issue in view.issues:
             parts.append(f"issue {issue.title} {issue.url}")
-        for other in getattr(article, "related", []):
+        for other in view.related:
             parts.append(f"related {other.title} {other.href} {other.date} {other.source}")
-        for page in getattr(article, "entity_pages", []):
+        for page in view.entity_pages:
             parts.append(f"entity {page.name} {page.url}")
         parts.append(f"category {article.category} {article.category.url}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()

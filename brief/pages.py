@@ -7,13 +7,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from scrapers.clean import slugify
 from scrapers.entities import Entity
 
+if TYPE_CHECKING:
+    from brief.links import Urls
+    from brief.model import ArticleView
 
-@dataclass
+
+@dataclass(eq=False)
 class Listing:
     """A page listing articles: one entity's, or one source's."""
 
@@ -21,25 +27,25 @@ class Listing:
     slug: str
     url: str
     save_as: str
-    articles: list[Any] = field(default_factory=list)  # Pelican articles, newest first
+    articles: list[ArticleView] = field(default_factory=list)  # newest first
     entity: Entity | None = None
     feed: str | None = None
 
     @property
-    def months(self) -> list[tuple[str, list[Any]]]:
+    def months(self) -> list[tuple[str, list[ArticleView]]]:
         """Articles grouped by month, newest month first."""
-        groups: dict[str, list[Any]] = {}
+        groups: dict[str, list[ArticleView]] = {}
         for article in self.articles:
             groups.setdefault(article.date.strftime("%B %Y"), []).append(article)
         return list(groups.items())
 
     @property
-    def chart(self) -> str:
-        return mention_chart([a.date.date() for a in self.articles], self.name)
+    def chart(self) -> Markup:
+        return Markup(mention_chart([a.date.date() for a in self.articles], self.name))
 
 
 def entity_listings(
-    articles: Iterable[Any], entities: Sequence[Entity], pattern: str, feed_pattern: str
+    articles: Iterable[ArticleView], entities: Sequence[Entity], urls: Urls
 ) -> list[Listing]:
     """One listing per watchlist entity named by at least one article, by name."""
     by_name = {e.name.casefold(): e for e in entities}
@@ -48,53 +54,50 @@ def entity_listings(
             by_name.setdefault(alias.casefold(), entity)
     listings: dict[str, Listing] = {}
     for article in sorted(articles, key=lambda a: a.date, reverse=True):
-        names = [n.strip() for n in str(getattr(article, "entities", "")).split(",") if n.strip()]
-        for entity in {
+        named = {
             by_name[n.casefold()].slug: by_name[n.casefold()]
-            for n in names
+            for n in article.record.entities
             if n.casefold() in by_name
-        }.values():
+        }
+        for entity in named.values():
             listing = listings.get(entity.slug)
             if listing is None:
+                url = urls.entity.format(slug=entity.slug)
                 listing = listings[entity.slug] = Listing(
-                    entity.name,
-                    entity.slug,
-                    pattern.format(slug=entity.slug),
-                    pattern.format(slug=entity.slug) + "index.html",
-                    entity=entity,
-                    feed=feed_pattern.format(slug=entity.slug),
-                )
+                    entity.name, entity.slug, url, url + "index.html", entity=entity,
+                    feed=urls.entity_feed.format(slug=entity.slug),
+                )  # fmt: skip
             listing.articles.append(article)
     return sorted(listings.values(), key=lambda item: item.name.casefold())
 
 
-def related_articles(article: Any, listings: Sequence[Listing], limit: int = 5) -> list[Any]:
+def related_articles(article: ArticleView, limit: int = 5) -> list[ArticleView]:
     """Other recent articles naming the same companies: most shared names first, then newest.
 
     Only the newest few of each company's list are considered, so this stays cheap on a
     site with thousands of articles.
     """
-    mine = {listing.slug for listing in listings}
-    pool: dict[int, tuple[int, Any]] = {}
-    for listing in listings:
+    mine = {listing.slug for listing in article.entity_pages}
+    pool: dict[int, tuple[int, ArticleView]] = {}
+    for listing in article.entity_pages:
         for other in listing.articles[: limit * 4]:  # listings are newest first
             if other is not article and id(other) not in pool:
-                theirs = {page.slug for page in getattr(other, "entity_pages", ())}
+                theirs = {page.slug for page in other.entity_pages}
                 pool[id(other)] = (len(mine & theirs), other)
     ranked = sorted(pool.values(), key=lambda item: (-item[0], -item[1].date.timestamp()))
     return [other for _, other in ranked[:limit]]
 
 
-def source_listings(articles: Iterable[Any], pattern: str) -> list[Listing]:
+def source_listings(articles: Iterable[ArticleView], urls: Urls) -> list[Listing]:
     listings: dict[str, Listing] = {}
     for article in sorted(articles, key=lambda a: a.date, reverse=True):
-        name = str(getattr(article, "source", "")).strip()
+        name = article.source.strip()
         if not name:
             continue
         slug = slugify(name)
         listing = listings.get(slug)
         if listing is None:
-            url = pattern.format(slug=slug)
+            url = urls.source.format(slug=slug)
             listing = listings[slug] = Listing(name, slug, url, url + "index.html")
         listing.articles.append(article)
     return sorted(listings.values(), key=lambda item: item.name.casefold())

@@ -15,15 +15,13 @@ import string
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brief.errors import ConfigError
+from brief.links import Urls
 from scrapers.clean import inert_text, web_url
 from scrapers.fetch import FetchLimits
-
-if TYPE_CHECKING:
-    from brief.content import ContentWriter
 
 DEFAULT_SECTIONS = ("Platforms", "Retail & brands", "Creators & hosts", "China & Asia", "Deals")
 PREVIEW_URL = "http://127.0.0.1:8000"
@@ -74,18 +72,13 @@ class Settings:
     fetch: FetchLimits
     digest: DigestSettings
     markdown: dict[str, Any]
-    pelican: dict[str, Any] = field(repr=False)
+    pelican: dict[str, Any] = field(repr=False)  # for Pelican itself (building), nothing else
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    urls: Urls = field(default_factory=Urls)
+    theme: Path = Path("themes/brief")
     min_articles: int = 3
     digest_budget: int = DIGEST_BUDGET
     digests: bool = True
-
-    @property
-    def writer(self) -> ContentWriter:
-        """The one way commands write under content/."""
-        from brief.content import ContentWriter
-
-        return ContentWriter(self.root, self.ledger)
 
     @property
     def public_url(self) -> str:
@@ -173,6 +166,8 @@ def settings_from_dict(
         digest_budget=check.integer("BRIEF_DIGEST_BUDGET", DIGEST_BUDGET, 1000, 10_000_000),
         markdown=dict(raw.get("MARKDOWN", {})),
         pelican=raw,
+        urls=check.urls(),
+        theme=Path(str(raw.get("THEME", "themes/brief"))),
     )
 
 
@@ -314,6 +309,29 @@ class _Checker:
         return text
 
     # -- settings ------------------------------------------------------------------------
+
+    def urls(self) -> Urls:
+        """Pelican's article URL patterns and ours, as one record."""
+        defaults = Urls()
+
+        def text(key: str, default: str) -> str:
+            return str(self.raw.get(key) or default)
+
+        feed = self.raw.get("BRIEF_ISSUES_FEED", defaults.issues_feed)
+        if feed is not None and (not isinstance(feed, str) or not feed.strip()):
+            raise self.fail(
+                "BRIEF_ISSUES_FEED", "must be a path like feeds/issues.atom.xml, or None"
+            )
+        return Urls(
+            article=text("ARTICLE_URL", defaults.article),
+            draft=text("DRAFT_URL", defaults.draft),
+            issue=text("BRIEF_ISSUE_URL", defaults.issue),
+            issue_save_as=text("BRIEF_ISSUE_SAVE_AS", defaults.issue_save_as),
+            entity=text("BRIEF_ENTITY_URL", defaults.entity),
+            entity_feed=text("BRIEF_ENTITY_FEED", defaults.entity_feed),
+            source=text("BRIEF_SOURCE_URL", defaults.source),
+            issues_feed=feed,
+        )
 
     def sections(self) -> tuple[str, ...]:
         key = "BRIEF_SECTIONS"
