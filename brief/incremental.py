@@ -1,11 +1,13 @@
-"""Rebuilding only what changed: Pelican's writer, told to skip article pages whose inputs
-did not change since they were written.
+"""Rebuilding only what changed: Pelican's writer, told to skip pages whose inputs did not
+change since they were written.
 
-An article page shows its own file, the issues it appeared in, its related articles, its
-companies, the site's navigation and settings, through the theme's templates. A digest of
-all of that is written into the page as a final comment; the next build compares it before
-rendering, and leaves an identical page alone. (Pelican's content cache, on in
-pelicanconf.py, already spares the re-reading of unchanged Markdown.)
+A page's inputs are the site's templates, settings and navigation, and what the page shows,
+read from the site model (`brief.model`): an article page shows its record, the issues it
+appeared in, its related articles and companies; an issue page its articles in full; an
+entity, source, tag or section page the title, date and source of each of its articles. A
+fingerprint of those inputs is written into the page as a final comment; the next build
+compares it before rendering and leaves an identical page alone. No content file is read
+for this (Pelican's content cache spares the re-reading of unchanged Markdown).
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
     def write_file(
         self, name: str, template: Any, context: dict[str, Any], *args: Any, **kwargs: Any
     ) -> Any:
-        article = kwargs.get("article")
-        if not name or article is None or kwargs.get("paginated"):
+        shown = self._shown(context, kwargs) if name and not kwargs.get("paginated") else None
+        if shown is None:
             return super().write_file(name, template, context, *args, **kwargs)
-        digest = self._article_digest(article, context)
+        digest = hashlib.sha256(
+            f"{self._site(context)}\n{template.name}\n{name}\n{shown}".encode()
+        ).hexdigest()
         path = Path(self.output_path) / name
         if _stored_digest(path) == digest:
             self.skipped += 1
@@ -43,18 +47,27 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
             handle.write(MARK + digest.encode() + b" -->\n")
         return result
 
-    def _article_digest(self, article: Any, context: dict[str, Any]) -> str:
-        """Everything the article's page shows, from the site model (`brief.model`)."""
-        view = context["site"].view(article)
-        parts = [self._site(context), _file_digest(article.source_path), view.href]
-        for issue in view.issues:
-            parts.append(f"issue {issue.title} {issue.url}")
-        for other in view.related:
-            parts.append(f"related {other.title} {other.href} {other.date} {other.source}")
-        for page in view.entity_pages:
-            parts.append(f"entity {page.name} {page.url}")
-        parts.append(f"category {article.category} {article.category.url}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    def _shown(self, context: dict[str, Any], kwargs: dict[str, Any]) -> str | None:
+        """What a page shows, or None for a page we do not know how to fingerprint."""
+        site = context.get("site")
+        if site is None:
+            return None
+        if (article := kwargs.get("article")) is not None:
+            view = site.view(article)
+            parts = [view.shown]
+            parts += [f"issue {issue.title} {issue.url}" for issue in view.issues]
+            parts += [f"related {other.listed}" for other in view.related]
+            parts += [f"entity {page.name} {page.url}" for page in view.entity_pages]
+            parts.append(f"category {article.category.url}")
+            return "\n".join(parts)
+        for key in ("issue", "entity", "source"):  # our pages: IssuePage and Listing
+            if (page := kwargs.get(key)) is not None:
+                return str(page.shown)
+        if kwargs.get("template_name") in ("tag", "category") and "articles" in kwargs:
+            # Our tag and section templates show only the articles of that tag or section.
+            listed = "\n".join(site.view(a).listed for a in kwargs["articles"])
+            return f"{kwargs.get('url')}\n{listed}"
+        return None
 
     def _site(self, context: dict[str, Any]) -> str:
         """What every page shares: templates, settings, navigation."""
@@ -71,10 +84,6 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
             digest.update(str(context.get("CANONICAL_BASE", "")).encode())
             self._site_digest = digest.hexdigest()
         return self._site_digest
-
-
-def _file_digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _stored_digest(path: Path) -> str | None:

@@ -68,6 +68,17 @@ class ArticleView:
         """The source (its link when usable) and then every other outlet."""
         return (Outlet(self.record.source, web_url(self.record.link) or ""), *self.record.also)
 
+    @property
+    def listed(self) -> str:
+        """What a list of articles shows of this one (for the incremental writer)."""
+        return f"{self.record.title}|{self.href}|{self.date.isoformat()}|{self.record.source}"
+
+    @property
+    def shown(self) -> str:
+        """Everything a page shows of this article: its record, tags and section."""
+        tags = ",".join(self.record.tags)
+        return f"{self.record!r}|{tags}|{self.content.category}|{self.href}"
+
 
 @dataclass(eq=False)
 class IssuePage:
@@ -112,6 +123,14 @@ class IssuePage:
     @property
     def summary(self) -> str:
         return str(self.intro_html)
+
+    @property
+    def shown(self) -> str:
+        """Everything the issue's page shows (for the incremental writer)."""
+        parts = [repr(self.issue), self.url]
+        parts += [f"{other.title}|{other.url}" for other in (self.previous, self.next) if other]
+        parts += [view.shown for view in self.articles]
+        return "\n".join(parts)
 
     def get_content(self, siteurl: str) -> str:
         """Full issue as HTML, for the issues Atom feed (feed readers, RSS-to-email)."""

@@ -40,6 +40,13 @@ class Listing:
         return list(groups.items())
 
     @property
+    def shown(self) -> str:
+        """Everything the listing's page shows (for the incremental writer)."""
+        return "\n".join(
+            [self.name, self.url, repr(self.entity), *(a.listed for a in self.articles)]
+        )
+
+    @property
     def chart(self) -> Markup:
         return Markup(mention_chart([a.date.date() for a in self.articles], self.name))
 

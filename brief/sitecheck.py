@@ -69,8 +69,8 @@ def check_site(generators: list[Any]) -> None:
 
 
 def _where(source: str) -> Callable[[int], str]:
-    shown = display_path(Path(source)) if source else "(generated page)"
-    return lambda line: f"{shown}:{line}"
+    """`path:line` for a problem in `source` (the path is worked out only when needed)."""
+    return lambda line: f"{display_path(Path(source)) if source else '(generated page)'}:{line}"
 
 
 def _slug_line(source: str) -> int:

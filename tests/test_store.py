@@ -96,8 +96,12 @@ def test_full_text_search(tmp_path: Path) -> None:
             ]
         )
         assert [c.source for c in list(store.stories.find(StoryQuery(search="sneaker")))] == ["B"]
-        assert [c.source for c in list(store.stories.find(StoryQuery(search="commission")))] == ["A"]
-        assert [c.source for c in list(store.stories.find(StoryQuery(search="collect")))] == ["B"]  # prefix
+        assert [c.source for c in list(store.stories.find(StoryQuery(search="commission")))] == [
+            "A"
+        ]
+        assert [c.source for c in list(store.stories.find(StoryQuery(search="collect")))] == [
+            "B"
+        ]  # prefix
         assert list(store.stories.find(StoryQuery(search='"; DROP TABLE candidates; --'))) == []
 
 
@@ -116,7 +120,9 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with open_store(path) as store:
-        assert [c.title for c in list(store.stories.find(StoryQuery(search="old")))] == ["Old live shopping story"]
+        assert [c.title for c in list(store.stories.find(StoryQuery(search="old")))] == [
+            "Old live shopping story"
+        ]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
