@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from brief.articles import Article, read_also
 from brief.content import Newsletter
-from brief.digest import DigestRenderer
 from brief.document import Document, read_document
 from brief.issues import Issue
+from brief.paths import display_path
 from brief.settings import Settings
-from brief.terminal import display_path
 from scrapers.clean import canonical_url, inert_text, slug_problem, web_url
 
-STATUSES = ("draft", "published", "hidden")
+PAGE_STATUSES = ("draft", "published", "hidden")  # of an article or issue file
 
 
 @dataclass(frozen=True, order=True)
@@ -26,18 +25,26 @@ class Finding:
     level: str  # "error" or "warning"
     message: str
 
-    def format(self, root: Path) -> str:
-        shown = self.path.relative_to(root) if self.path.is_relative_to(root) else self.path
-        return f"{shown}:{self.line}: {self.level}: {self.message}"
+    def format(self) -> str:
+        """`path:line: level: message`, the path as the editor would type it."""
+        return f"{display_path(self.path)}:{self.line}: {self.level}: {self.message}"
+
+
+DigestSize = Callable[[Issue, Newsletter], int]  # bytes of an issue's digest, as sent
 
 
 def check_newsletter(
-    newsletter: Newsletter, settings: Settings, week: str | None = None, publishing: bool = False
+    newsletter: Newsletter,
+    settings: Settings,
+    week: str | None = None,
+    publishing: bool = False,
+    digest_size: DigestSize | None = None,
 ) -> list[Finding]:
     """All findings, or only those about one issue and its articles.
 
     `publishing`: the check `brief issue publish` runs, where draft articles are expected
-    (publishing flips them) but every one of them needs its annotation.
+    (publishing flips them) but every one of them needs its annotation. `digest_size`
+    measures a digest against the budget; without it (say, for accept) no digest is made.
     """
     findings = [
         Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
@@ -57,19 +64,18 @@ def check_newsletter(
         articles = [newsletter.articles[s] for s in issue.slugs if s in newsletter.articles]
     for article in articles:
         findings += _check_article(article, settings)
-    renderer = DigestRenderer(settings) if issues else None
     for issue in issues:
         findings += _check_issue(issue, newsletter, settings, publishing)
-        if renderer is not None and issue.slugs:
-            findings += _check_digest(issue, newsletter, settings, renderer)
+        if digest_size is not None and issue.slugs:
+            findings += _check_digest(issue, newsletter, settings, digest_size)
     return sorted(findings)
 
 
 def _check_digest(
-    issue: Issue, newsletter: Newsletter, settings: Settings, renderer: DigestRenderer
+    issue: Issue, newsletter: Newsletter, settings: Settings, digest_size: DigestSize
 ) -> list[Finding]:
     budget = settings.digest_budget
-    size = len(renderer.render(issue, newsletter).html.encode("utf-8"))
+    size = digest_size(issue, newsletter)
     if size <= budget:
         return []
     message = (
@@ -98,8 +104,8 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
         add("category", f"section {article.section!r} is not one of: {known}", "warning")
     if problem := slug_problem(article.slug):
         add("slug", problem)
-    if article.status not in STATUSES:
-        add("status", f"Status must be one of {', '.join(STATUSES)}, not {article.status!r}")
+    if article.status not in PAGE_STATUSES:
+        add("status", f"Status must be one of {', '.join(PAGE_STATUSES)}, not {article.status!r}")
     if article.link and web_url(article.link) != article.link:
         add("link", f"Link must be an absolute http(s) URL with a valid host, not {article.link!r}")
     for problem in read_also(document.meta.get("also", ""))[1]:
@@ -133,8 +139,8 @@ def _check_issue(
             add(1, f"missing '{key.capitalize()}:' in the metadata header")
     if document.meta.get("date") and issue.date is None:
         add(document.line_of("date"), "Date is not YYYY-MM-DD [HH:MM]")
-    if issue.status not in STATUSES:
-        add(document.line_of("status"), f"Status must be one of {', '.join(STATUSES)}")
+    if issue.status not in PAGE_STATUSES:
+        add(document.line_of("status"), f"Status must be one of {', '.join(PAGE_STATUSES)}")
     for problem in issue.problems:
         add(problem.line, problem.message)
     if not issue.slugs:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from scrapers.records import Action
 
 from brief.errors import BriefError, ConfigError, DeliveryError
+from brief.paths import display_path
 from brief.settings import Settings, SmtpSettings, load_settings
 from brief.terminal import echo, shown
 
@@ -172,7 +173,6 @@ def scrape(
 @click.pass_context
 def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
     """How each source fared: last status, last success, items, failures, next attempt."""
-    from brief.triage import iso_utc
     from scrapers.storage import open_store
 
     settings = _settings(ctx)
@@ -186,29 +186,12 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
             echo(f"{resume}: resumed; it will be fetched on the next scrape")
             return
         states = store.sources.all()
-    rows = [
-        {
-            "source": s.name,
-            "url": s.url,
-            "current_url": s.fetch_url,
-            "last_status": s.last_status,
-            "last_attempt": iso_utc(s.last_attempt),
-            "last_success": iso_utc(s.last_success),
-            "last_error": s.last_error,
-            "items": s.items,
-            "consecutive_failures": s.failures,
-            "paused": bool(s.paused),
-            "paused_reason": s.paused,
-            "next_attempt": iso_utc(s.next_attempt),
-        }
-        for s in states
-    ]
     if as_json:
-        echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(json.dumps([s.as_json() for s in states], ensure_ascii=False, indent=2))
         return
     from brief.progress import print_sources
 
-    print_sources(rows)
+    print_sources(states)
 
 
 # -- triage ------------------------------------------------------------------------------------
@@ -419,14 +402,14 @@ def _week_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_context
 def issue_new(ctx: click.Context, week: str | None) -> None:
     """Start an issue with the week's accepted articles, grouped by section."""
-    from brief.desk import new_issue
     from brief.issues import parse_week, week_of
+    from brief.publishing import new_issue
 
     settings = _settings(ctx)
     week = week or week_of(_now().astimezone(settings.timezone))
     parse_week(week)
     path, count = new_issue(settings, week)
-    echo(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path))
+    echo(display_path(path))
     if count == 0:
         echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
 
@@ -439,8 +422,8 @@ def issue_publish(ctx: click.Context, week: str) -> None:
 
     When the check fails nothing is changed, and every problem is listed.
     """
-    from brief.desk import PublishRefused, publish_issue
     from brief.issues import parse_week
+    from brief.publishing import PublishRefused, publish_issue
     from brief.site import build_site
 
     parse_week(week)
@@ -449,18 +432,12 @@ def issue_publish(ctx: click.Context, week: str) -> None:
         publication = publish_issue(settings, week, _now())
     except PublishRefused as refused:
         for finding in refused.findings:
-            echo(finding.format(Path.cwd()), err=True)
+            echo(finding.format(), err=True)
         raise
     for finding in publication.findings:
-        echo(finding.format(Path.cwd()), err=True)
-    echo(
-        f"published {_shown(publication.issue, settings)} and {len(publication.articles)} articles"
-    )
+        echo(finding.format(), err=True)
+    echo(f"published {display_path(publication.issue)} and {len(publication.articles)} articles")
     echo(build_site(settings))
-
-
-def _shown(path: Path, settings: Settings) -> str:
-    return str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path)
 
 
 # -- build, digest, check ----------------------------------------------------------------------
@@ -505,11 +482,13 @@ def check(ctx: click.Context, week: str | None) -> None:
     """Validate content/: print `path:line: level: message`; exit 1 on any error."""
     from brief.check import check_newsletter, has_errors
     from brief.content import load_newsletter
+    from brief.digest import digest_size
 
     settings = _settings(ctx)
-    findings = check_newsletter(load_newsletter(settings), settings, week)
+    newsletter = load_newsletter(settings)
+    findings = check_newsletter(newsletter, settings, week, digest_size=digest_size(settings))
     for finding in findings:
-        echo(finding.format(Path.cwd()))
+        echo(finding.format())
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     echo(f"{errors} errors, {warnings} warnings", err=True)
@@ -553,33 +532,30 @@ def send(
     Nothing is sent when the issue fails `brief check`. The SMTP password comes only from
     the environment variable named in BRIEF_SMTP (default BRIEF_SMTP_PASSWORD).
     """
-    from brief.check import check_newsletter, has_errors
     from brief.content import load_newsletter
     from brief.issues import parse_week
-    from brief.mail import send_issue
+    from brief.mail import SendRefused, send_issue
     from brief.subscribers import read_subscribers
 
     parse_week(week)
     settings = _settings(ctx)
     smtp = _smtp_override(settings, smtp_override)
     newsletter = load_newsletter(settings)
-    issue = newsletter.issue(week)
-    findings = check_newsletter(newsletter, settings, week)
-    for finding in findings:
-        echo(finding.format(Path.cwd()), err=True)
-    if has_errors(findings):
-        raise BriefError(f"issue {week} fails `brief check`: nothing was sent")
-    if issue.status != "published" and not dry_run:
-        raise BriefError(
-            f"issue {week} is a {issue.status}: publish it first (brief issue publish {week})"
-        )
+    newsletter.issue(week)  # a missing issue is said before the CSV is read
     subscribers, bad = read_subscribers(csv_path)
     for row in bad:
         echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
-    report = send_issue(
-        settings, newsletter, week, subscribers, smtp,
-        dry_run=dry_run, rate=rate, retry_uncertain=retry_uncertain,
-    )  # fmt: skip
+    try:
+        report = send_issue(
+            settings, newsletter, week, subscribers, smtp,
+            dry_run=dry_run, rate=rate, retry_uncertain=retry_uncertain,
+        )  # fmt: skip
+    except SendRefused as refused:
+        for finding in refused.findings:
+            echo(finding.format(), err=True)
+        raise
+    for finding in report.findings:
+        echo(finding.format(), err=True)
     if dry_run:
         folder = report.written[0].parent if report.written else settings.output / "send" / week
         echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")

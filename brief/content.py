@@ -20,6 +20,7 @@ from brief.articles import Article, article_from
 from brief.document import read_document
 from brief.errors import ContentError
 from brief.issues import Issue, issue_from
+from brief.paths import under
 from brief.settings import Settings
 
 
@@ -133,7 +134,7 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def digest(text: str | bytes) -> str:
+def fingerprint(text: str | bytes) -> str:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
 
@@ -181,15 +182,14 @@ class ContentWriter:
             raise ContentError(f"cannot write: {err.strerror}", self.ledger) from err
 
     def _key(self, path: Path) -> str:
-        path = path.resolve()
-        return str(path.relative_to(self.root) if path.is_relative_to(self.root) else path)
+        return str(under(path, self.root))
 
     def _remember(self, path: Path, text: str | None) -> None:
         entries = self._load()
         if text is None:
             entries.pop(self._key(path), None)
         else:
-            entries[self._key(path)] = digest(text)
+            entries[self._key(path)] = fingerprint(text)
         self._save(entries)
 
     def create(self, path: Path, text: str) -> None:
@@ -206,7 +206,7 @@ class ContentWriter:
         """True if `path` is exactly as a command wrote it (no editor changed it since)."""
         known = self._load().get(self._key(path))
         try:
-            return known is not None and known == digest(path.read_bytes())
+            return known is not None and known == fingerprint(path.read_bytes())
         except FileNotFoundError:
             return False
 

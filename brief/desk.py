@@ -1,4 +1,7 @@
-"""The editor's desk: deciding on candidates, starting and publishing an issue."""
+"""The editor's desk: deciding on stories (accept, reject, shortlist, unaccept).
+
+Accepting writes a draft; nothing here renders a digest or checks an issue
+(see `brief.publishing`)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from brief.articles import Article, article_path, article_slug, render_article
-from brief.check import Finding, check_newsletter, has_errors
-from brief.content import Newsletter, content_writer, load_newsletter
-from brief.document import set_fields
+from brief.articles import article_path, article_slug, render_article
+from brief.content import content_writer, load_newsletter
 from brief.errors import BriefError, ContentError
-from brief.issues import render_issue, week_bounds
+from brief.paths import under
 from brief.settings import Settings
 from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity
@@ -80,10 +81,10 @@ def accept(
         if known is not None:
             with store.transaction():
                 store.decisions.record(
-                    candidate_id, "accepted", now, who, str(_relative(known, settings))
+                    candidate_id, "accepted", now, who, str(under(known, settings.root))
                 )
             note = "already has an article file; left as it is"
-            outcomes.append(Outcome(candidate_id, path=_relative(known, settings), note=note))
+            outcomes.append(Outcome(candidate_id, path=under(known, settings.root), note=note))
             continue
         slug = _free_slug(article_slug(candidate.title), taken)
         path = article_path(settings.content, candidate.published, slug)
@@ -94,7 +95,7 @@ def accept(
             outcomes.append(Outcome(candidate_id, error=err))
             continue
         taken.add(slug)
-        relative = _relative(path, settings)
+        relative = under(path, settings.root)
         try:
             with store.transaction():
                 store.decisions.record(candidate_id, "accepted", now, who, str(relative))
@@ -158,91 +159,9 @@ def unaccept(
     return outcomes
 
 
-def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
-    """Write `content/issues/<week>.md` with the week's articles not already in an issue."""
-    path = settings.content / "issues" / f"{week}.md"
-    if path.exists():
-        raise ContentError(
-            f"issue {week} already exists; edit it, or delete it to start over", path
-        )
-    newsletter = load_newsletter(settings)
-    articles = _articles_for_week(newsletter, week, settings)
-    content_writer(settings).create(
-        path, render_issue(week, articles, settings.sections, settings.timezone)
-    )
-    return path, len(articles)
-
-
-@dataclass(frozen=True)
-class Publication:
-    issue: Path
-    articles: list[Path]
-    findings: list[Finding]
-
-
-def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
-    """Check an issue; if it passes, mark it and its articles published (dated today).
-
-    Raises PublishRefused, carrying every finding, when the check reports an error.
-    """
-    newsletter = load_newsletter(settings)
-    issue = newsletter.issue(week)
-    findings = check_newsletter(newsletter, settings, week, publishing=True)
-    if has_errors(findings):
-        raise PublishRefused(week, findings)
-    today = now.astimezone(settings.timezone)
-    writer = content_writer(settings)
-    # The issue first: a publish stopped half way (even by kill -9) leaves a published
-    # issue listing draft articles, which `brief check` reports and which running publish
-    # again completes, keeping the issue's date.
-    if issue.status != "published":
-        writer.update(
-            issue.path,
-            lambda text: set_fields(
-                text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}
-            ),
-        )
-    changed = []
-    for slug in dict.fromkeys(issue.slugs):
-        article = newsletter.articles[slug]
-        if writer.update(
-            article.path,
-            lambda text: set_fields(
-                text,
-                {"Status": "published", "Published": f"{today:%Y-%m-%d}"},
-                only_if_missing=("Published",),
-            ),
-        ):
-            changed.append(article.path)
-    return Publication(issue.path, changed, findings)
-
-
-class PublishRefused(BriefError):
-    def __init__(self, week: str, findings: list[Finding]):
-        self.findings = findings
-        errors = sum(f.level == "error" for f in findings)
-        super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
-
-
-def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) -> list[Article]:
-    start, end = week_bounds(week, settings.timezone)
-    in_issues = {slug for issue in newsletter.issues.values() for slug in issue.slugs}
-    return [
-        article
-        for article in newsletter.articles.values()
-        if article.date is not None
-        and start <= article.date < end
-        and article.slug not in in_issues
-    ]
-
-
 def _free_slug(slug: str, taken: set[str]) -> str:
     candidate, number = slug, 2
     while candidate in taken:
         suffix = f"-{number}"
         candidate, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
     return candidate
-
-
-def _relative(path: Path, settings: Settings) -> Path:
-    return path.relative_to(settings.root) if path.is_relative_to(settings.root) else path

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -222,6 +222,12 @@ class DigestRenderer:
         message.set_content(text, charset="utf-8")
         message.add_alternative(html, subtype="html", charset="utf-8")
         return message
+
+
+def digest_size(settings: Settings) -> Callable[[Issue, Newsletter], int]:
+    """A measure of an issue's digest (inlined HTML bytes), for `brief check`."""
+    renderer = DigestRenderer(settings)
+    return lambda issue, newsletter: len(renderer.render(issue, newsletter).html.encode())
 
 
 def build_digests(

@@ -32,6 +32,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
+from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter
 from brief.digest import MAIL_POLICY, Digest, DigestRenderer
 from brief.errors import ConfigError, DeliveryError
@@ -57,6 +58,7 @@ class SendReport:
     bad_rows: list[BadRow] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)  # dry run
     stopped: str | None = None  # why the run stopped before the end, if it did
+    findings: list[Finding] = field(default_factory=list)  # the check's warnings
 
 
 @contextmanager
@@ -64,6 +66,14 @@ def open_deliveries(path: Path) -> Iterator[Deliveries]:
     """The store's delivery log, held for this send alone (a second send is refused)."""
     with open_store(path) as store, store.exclusive("send"):
         yield store.deliveries
+
+
+class SendRefused(DeliveryError):
+    """The issue may not be sent (it fails the check, or is not published); nothing was."""
+
+    def __init__(self, message: str, findings: list[Finding]):
+        self.findings = findings
+        super().__init__(message)
 
 
 class _NotStarted(DeliveryError):
@@ -200,12 +210,27 @@ def send_issue(
     sleep: Callable[[float], None] = time.sleep,
     on_progress: Callable[[str, str], None] | None = None,
 ) -> SendReport:
-    """Send the issue's digest to every subscriber not yet served (see the module doc)."""
+    """Send the issue's digest to every subscriber not yet served (see the module doc).
+
+    Nothing is sent (SendRefused) when the issue fails `brief check`, or, unless this is
+    a dry run, when it is not published.
+    """
     issue = newsletter.issue(week)
     renderer = DigestRenderer(settings)
+    findings = check_newsletter(
+        newsletter, settings, week,
+        digest_size=lambda i, n: len(renderer.render(i, n).html.encode()),
+    )  # fmt: skip
+    if has_errors(findings):
+        raise SendRefused(f"issue {week} fails `brief check`: nothing was sent", findings)
+    if issue.status != "published" and not dry_run:
+        raise SendRefused(
+            f"issue {week} is a {issue.status}: publish it first (brief issue publish {week})",
+            findings,
+        )
     digest = renderer.render(issue, newsletter, recipient=TOKEN)
     sender = parseaddr(settings.digest.sender)[1] or settings.digest.sender
-    report = SendReport(week)
+    report = SendReport(week, findings=findings)
     if dry_run:
         report.written = _write_dry_run(settings.output / "send" / week, renderer, issue, digest,
                                         subscribers)  # fmt: skip

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from brief.terminal import markup
 from scrapers.fetch import FetchResult
+from scrapers.schedule import SourceState
 from scrapers.scrape import ScrapeReport
 
 _err = Console(stderr=True)
@@ -92,18 +93,22 @@ def print_scrape_summary(report: ScrapeReport) -> None:
         )
 
 
-def print_sources(rows: Sequence[dict[str, Any]]) -> None:
+def print_sources(states: Sequence[SourceState]) -> None:
     table = Table(title="Sources")
     for column in ("source", "last status", "last success", "items", "failures", "next attempt"):
         table.add_column(column, overflow="fold")
-    for row in rows:
-        status = "paused: " + row["paused_reason"] if row["paused"] else (row["last_status"] or "")
+    for state in states:
+        status = f"paused: {state.paused}" if state.paused else (state.last_status or "")
         table.add_row(
-            markup(row["source"]),
+            markup(state.name),
             markup(status),
-            row["last_success"] or "never",
-            str(row["items"]),
-            str(row["consecutive_failures"]),
-            row["next_attempt"] or "next scrape",
+            _when(state.last_success) or "never",
+            str(state.items),
+            str(state.failures),
+            _when(state.next_attempt) or "next scrape",
         )
     _out.print(table)
+
+
+def _when(moment: datetime | None) -> str | None:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else None

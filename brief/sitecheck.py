@@ -14,7 +14,7 @@ from typing import Any
 
 from brief.document import read_document
 from brief.errors import BriefError, SiteError
-from brief.terminal import display_path
+from brief.paths import display_path
 from scrapers.clean import inert_text, slug_problem
 
 _CONTENT_LISTS = (

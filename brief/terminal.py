@@ -8,8 +8,6 @@ titles), a carriage return that hides what came before it, or Rich markup such a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.markup import escape
 
@@ -25,14 +23,6 @@ def shown(text: object, one_line: bool = False) -> str:
 def markup(text: object) -> str:
     """`text` for a Rich renderable: inert, and its square brackets are not markup."""
     return escape(shown(text, one_line=True))
-
-
-def display_path(path: Path) -> str:
-    """A path as the editor would type it: relative to the current folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
 
 
 def echo(text: object, err: bool = False) -> None:

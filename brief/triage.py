@@ -7,7 +7,7 @@ import textwrap
 import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import click
@@ -18,7 +18,7 @@ from brief.settings import Settings
 from brief.terminal import echo, markup, shown
 from scrapers.clean import web_url
 from scrapers.entities import Entity
-from scrapers.records import STATUSES, Action, Status, Story
+from scrapers.records import STATUSES, Action, Status, Story, iso_utc
 from scrapers.storage import Store, StoryQuery
 
 KEYS = "[a]ccept  [r]eject  [s]hortlist  [n]ext  [o]pen link  [f]ull summary  [u]ndo  [q]uit"
@@ -259,8 +259,3 @@ def _age(candidate: Story, now: datetime) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 86400)}d"
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """A UTC time as scripts expect it in JSON: ISO 8601 with a Z."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

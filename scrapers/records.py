@@ -4,13 +4,18 @@ decided. Frozen dataclasses; datetimes are UTC-aware."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, get_args
 
 Status = Literal["new", "accepted", "rejected"]  # where a story stands
 Action = Literal["accepted", "rejected", "shortlisted", "new"]  # what an editor can decide
 STATUSES: tuple[Status, ...] = get_args(Status)
 ACTIONS: tuple[Action, ...] = get_args(Action)
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A time as scripts expect it in JSON: UTC, ISO 8601, with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 @dataclass(frozen=True)

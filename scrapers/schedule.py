@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scrapers.fetch import FetchResult
+from scrapers.records import iso_utc
 
 BACKOFF_AFTER = 3  # consecutive failures before backing off
 BACKOFF_BASE = timedelta(minutes=30)
@@ -34,6 +35,23 @@ class SourceState:
     @property
     def fetch_url(self) -> str:
         return self.current_url or self.url
+
+    def as_json(self) -> dict[str, object]:
+        """The `brief sources --json` contract: one object per source."""
+        return {
+            "source": self.name,
+            "url": self.url,
+            "current_url": self.fetch_url,
+            "last_status": self.last_status,
+            "last_attempt": iso_utc(self.last_attempt),
+            "last_success": iso_utc(self.last_success),
+            "last_error": self.last_error,
+            "items": self.items,
+            "consecutive_failures": self.failures,
+            "paused": bool(self.paused),
+            "paused_reason": self.paused,
+            "next_attempt": iso_utc(self.next_attempt),
+        }
 
 
 def due(state: SourceState | None, now: datetime) -> str | None:

@@ -1,0 +1,96 @@
+"""Assembling and publishing an issue: `brief issue new` and `brief issue publish`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from brief.articles import Article
+from brief.check import Finding, check_newsletter, has_errors
+from brief.content import Newsletter, content_writer, load_newsletter
+from brief.digest import digest_size
+from brief.document import set_fields
+from brief.errors import ContentError
+from brief.issues import render_issue, week_bounds
+from brief.settings import Settings
+
+
+def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
+    """Write `content/issues/<week>.md` with the week's articles not already in an issue."""
+    path = settings.content / "issues" / f"{week}.md"
+    if path.exists():
+        raise ContentError(
+            f"issue {week} already exists; edit it, or delete it to start over", path
+        )
+    newsletter = load_newsletter(settings)
+    articles = _articles_for_week(newsletter, week, settings)
+    content_writer(settings).create(
+        path, render_issue(week, articles, settings.sections, settings.timezone)
+    )
+    return path, len(articles)
+
+
+@dataclass(frozen=True)
+class Publication:
+    issue: Path
+    articles: list[Path]
+    findings: list[Finding]
+
+
+def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
+    """Check an issue; if it passes, mark it and its articles published (dated today).
+
+    Raises PublishRefused, carrying every finding, when the check reports an error.
+    """
+    newsletter = load_newsletter(settings)
+    issue = newsletter.issue(week)
+    findings = check_newsletter(
+        newsletter, settings, week, publishing=True, digest_size=digest_size(settings)
+    )
+    if has_errors(findings):
+        raise PublishRefused(week, findings)
+    today = now.astimezone(settings.timezone)
+    writer = content_writer(settings)
+    # The issue first: a publish stopped half way (even by kill -9) leaves a published
+    # issue listing draft articles, which `brief check` reports and which running publish
+    # again completes, keeping the issue's date.
+    if issue.status != "published":
+        writer.update(
+            issue.path,
+            lambda text: set_fields(
+                text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}
+            ),
+        )
+    changed = []
+    for slug in dict.fromkeys(issue.slugs):
+        article = newsletter.articles[slug]
+        if writer.update(
+            article.path,
+            lambda text: set_fields(
+                text,
+                {"Status": "published", "Published": f"{today:%Y-%m-%d}"},
+                only_if_missing=("Published",),
+            ),
+        ):
+            changed.append(article.path)
+    return Publication(issue.path, changed, findings)
+
+
+class PublishRefused(ContentError):
+    def __init__(self, week: str, findings: list[Finding]):
+        self.findings = findings
+        errors = sum(f.level == "error" for f in findings)
+        super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
+
+
+def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) -> list[Article]:
+    start, end = week_bounds(week, settings.timezone)
+    in_issues = {slug for issue in newsletter.issues.values() for slug in issue.slugs}
+    return [
+        article
+        for article in newsletter.articles.values()
+        if article.date is not None
+        and start <= article.date < end
+        and article.slug not in in_issues
+    ]
