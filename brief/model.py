@@ -18,13 +18,14 @@ from typing import Any
 from markupsafe import Markup
 
 from brief.articles import Article, Outlet, parse_also
+from brief.chart import mention_chart
 from brief.content import Newsletter
 from brief.document import split_list
 from brief.issues import Issue
+from brief.links import Urls
 from brief.markup import MarkdownRenderer
-from brief.pages import Listing, entity_listings, related_articles, source_listings
 from brief.settings import Settings
-from scrapers.clean import web_url
+from scrapers.clean import slugify, web_url
 from scrapers.entities import Entity
 
 
@@ -152,6 +153,97 @@ class IssuePage:
                 else:
                     parts.append(Markup("<p>Source: {}</p>").format(view.source))
         return str(Markup("\n").join(parts))
+
+
+@dataclass(eq=False)
+class Listing:
+    """A page listing articles: one entity's, or one source's."""
+
+    name: str
+    slug: str
+    url: str
+    save_as: str
+    articles: list[ArticleView] = field(default_factory=list)  # newest first
+    entity: Entity | None = None
+    feed: str | None = None
+
+    @property
+    def months(self) -> list[tuple[str, list[ArticleView]]]:
+        """Articles grouped by month, newest month first."""
+        groups: dict[str, list[ArticleView]] = {}
+        for article in self.articles:
+            groups.setdefault(article.date.strftime("%B %Y"), []).append(article)
+        return list(groups.items())
+
+    @property
+    def shown(self) -> str:
+        """Everything the listing's page shows (for the incremental writer)."""
+        return "\n".join(
+            [self.name, self.url, repr(self.entity), *(a.listed for a in self.articles)]
+        )
+
+    @property
+    def chart(self) -> Markup:
+        return Markup(mention_chart([a.date.date() for a in self.articles], self.name))
+
+
+def entity_listings(
+    articles: Iterable[ArticleView], entities: Sequence[Entity], urls: Urls
+) -> list[Listing]:
+    """One listing per watchlist entity named by at least one article, by name."""
+    by_name = {e.name.casefold(): e for e in entities}
+    for entity in entities:
+        for alias in entity.aliases:
+            by_name.setdefault(alias.casefold(), entity)
+    listings: dict[str, Listing] = {}
+    for article in sorted(articles, key=lambda a: a.date, reverse=True):
+        named = {
+            by_name[n.casefold()].slug: by_name[n.casefold()]
+            for n in article.record.entities
+            if n.casefold() in by_name
+        }
+        for entity in named.values():
+            listing = listings.get(entity.slug)
+            if listing is None:
+                url = urls.entity.format(slug=entity.slug)
+                listing = listings[entity.slug] = Listing(
+                    entity.name, entity.slug, url, url + "index.html", entity=entity,
+                    feed=urls.entity_feed.format(slug=entity.slug),
+                )  # fmt: skip
+            listing.articles.append(article)
+    return sorted(listings.values(), key=lambda item: item.name.casefold())
+
+
+def related_articles(article: ArticleView, limit: int = 5) -> list[ArticleView]:
+    """Other recent articles naming the same companies: most shared names first, then newest.
+
+    Only the newest few of each company's list are considered, so this stays cheap on a
+    site with thousands of articles.
+    """
+    mine = {listing.slug for listing in article.entity_pages}
+    pool: dict[int, tuple[int, ArticleView]] = {}
+    for listing in article.entity_pages:
+        for other in listing.articles[: limit * 4]:  # listings are newest first
+            if other is not article and id(other) not in pool:
+                theirs = {page.slug for page in other.entity_pages}
+                pool[id(other)] = (len(mine & theirs), other)
+    ranked = sorted(pool.values(), key=lambda item: (-item[0], -item[1].date.timestamp()))
+    return [other for _, other in ranked[:limit]]
+
+
+def source_listings(articles: Iterable[ArticleView], urls: Urls) -> list[Listing]:
+    listings: dict[str, Listing] = {}
+    for article in sorted(articles, key=lambda a: a.date, reverse=True):
+        name = article.source.strip()
+        if not name:
+            continue
+        slug = slugify(name)
+        listing = listings.get(slug)
+        if listing is None:
+            url = urls.source.format(slug=slug)
+            listing = listings[slug] = Listing(name, slug, url, url + "index.html")
+        listing.articles.append(article)
+    return sorted(listings.values(), key=lambda item: item.name.casefold())
 
 
 @dataclass

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from brief.pages import mention_chart
+from brief.chart import mention_chart
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,55 @@
+"""The entity pages' chart: articles per month, drawn as inline SVG at build time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+
+def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int = 120) -> str:
+    """Articles per month as an inline SVG bar chart (no JavaScript), with a text fallback."""
+    if not days:
+        return ""
+    counts = Counter(date(d.year, d.month, 1) for d in days)
+    last = max(counts)
+    # At least a year on the axis, so one busy month reads as a spike, not a wall.
+    year_before = date(last.year - 1, last.month, 1)
+    first = min(min(counts), _next_month(year_before))
+    months = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = _next_month(current)
+    top = max(counts.values())
+    gap = 4
+    bar_width = min(36, max(4, (width - 40) // len(months) - gap))
+    plot_height = height - 30
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title">Articles naming {escape(name)} per month, '
+        f"{first:%B %Y} to {last:%B %Y}: {sum(counts.values())} in all</title>",
+    ]
+    for index, month in enumerate(months):
+        count = counts.get(month, 0)
+        bar_height = round(plot_height * count / top) if count else 0
+        x = 30 + index * (bar_width + gap)
+        y = plot_height - bar_height + 4
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{bar_width}" height="{max(bar_height, 1)}" '
+            f'class="bar"><title>{month:%B %Y}: {count}</title></rect>'
+        )
+        if (len(months) - 1 - index) % max(2, len(months) // 6) == 0:  # the last month always
+            parts.append(
+                f'<text x="{x + bar_width / 2}" y="{height - 8}" text-anchor="middle" '
+                f'class="label">{month:%b %Y}</text>'
+            )
+    parts.append(f'<text x="0" y="14" class="label">{top}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)

@@ -1,0 +1,93 @@
+"""Collecting: `brief scrape` and `brief sources`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from brief.commands.options import db_option, settings_of
+from brief.errors import BriefError
+from brief.terminal import echo
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.command()
+@click.option(
+    "--feeds",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Feeds file (default: feeds.toml).",
+)
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+@click.option("--force", is_flag=True, help="Fetch every source now: no back-off, no 304.")
+@click.pass_context
+def scrape(
+    ctx: click.Context, feeds: Path | None, db: Path | None, as_json: bool, force: bool
+) -> None:
+    """Fetch every source in feeds.toml and store new candidates.
+
+    One broken feed never stops the others: it is listed under "failed", every other
+    source is stored, and the exit code is 1. An entry that cannot be used is skipped with
+    a warning. Paused sources (HTTP 410) and sources backing off after failures are skipped
+    until they are due. Only one scrape runs at a time on a store.
+    """
+    from brief.progress import ScrapeProgress, print_scrape_summary
+    from scrapers.entities import EntityTagger, load_entities
+    from scrapers.relevance import load_rules
+    from scrapers.scrape import scrape as run_scrape
+    from scrapers.sources import load_sources
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    sources = load_sources(feeds or settings.feeds)
+    tagger = EntityTagger(load_entities(settings.entities))
+    rules = load_rules(settings.relevance)
+    limits = settings.fetch
+    active = len([s for s in sources if s.enabled])
+    with (
+        open_store(db or settings.db) as store,
+        ScrapeProgress(active, enabled=not as_json) as progress,
+    ):
+        report = run_scrape(
+            sources, store, tagger, rules, limits, force=force, on_result=progress.advance
+        )
+    if as_json:
+        echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        print_scrape_summary(report)
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--resume", metavar="NAME", help="Un-pause a source and forget its back-off.")
+@click.pass_context
+def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
+    """How each source fared: last status, last success, items, failures, next attempt."""
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    with open_store(db or settings.db) as store:
+        if resume is not None:
+            state = store.sources.state(resume)
+            if state is None:
+                raise BriefError(f"no source named {resume!r} has been scraped yet")
+            with store.transaction():
+                store.sources.reset(state.name, state.url)
+            echo(f"{resume}: resumed; it will be fetched on the next scrape")
+            return
+        states = store.sources.all()
+    if as_json:
+        echo(json.dumps([s.as_json() for s in states], ensure_ascii=False, indent=2))
+        return
+    from brief.progress import print_sources
+
+    print_sources(states)

@@ -1,0 +1,170 @@
+"""The desk: `brief triage`, `accept`, `reject`, `shortlist`, `unaccept`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from brief.commands.options import (
+    ID,
+    Number,
+    db_option,
+    now,
+    report,
+    settings_of,
+    since_moment,
+    who,
+)
+from brief.errors import BriefError
+from brief.terminal import echo
+
+if TYPE_CHECKING:
+    from brief.triage import TriageStatus
+    from scrapers.records import Action
+
+
+STATUS_CHOICES = ["new", "shortlisted", "accepted", "rejected", "all"]
+
+
+@click.command()
+@db_option
+@click.option("--limit", type=click.IntRange(1, 100_000), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
+@click.option(
+    "--explain", type=ID, metavar="ID", help="Show the signals behind one candidate's score."
+)
+@click.option("--search", metavar="TEXT", help="Only candidates whose title or summary match.")
+@click.option("--section", help="Only candidates whose guessed section is this one.")
+@click.option("--entity", help="Only candidates naming this company or platform.")
+@click.option("--source", help="Only candidates from this source (any outlet of a cluster).")
+@click.option(
+    "--since", metavar="DATE|Nd", help="Only stories published since a date or N days ago (7d)."
+)
+@click.option("--min-score", type=Number(0, 1), help="Only scores at least this.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_CHOICES),
+    default="new",
+    show_default=True,
+    help="Which decisions to list (shortlisted stories are undecided, listed first).",
+)
+@click.option("-i", "--interactive", is_flag=True, help="Decide one story at a time, by key.")
+@click.pass_context
+def triage(
+    ctx: click.Context,
+    db: Path | None,
+    limit: int,
+    as_json: bool,
+    explain: int | None,
+    search: str | None,
+    section: str | None,
+    entity: str | None,
+    source: str | None,
+    since: str | None,
+    min_score: float | None,
+    status: TriageStatus,
+    interactive: bool,
+) -> None:
+    """Candidates, best first: score, title, source, age, companies, sources, section guess."""
+    from brief.triage import find_rows, print_table, run_interactive, story_query
+    from scrapers.entities import load_entities
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    if section is not None and section not in settings.sections:
+        raise click.BadParameter(
+            f"choose one of: {', '.join(settings.sections)}", param_hint="--section"
+        )
+    entities = load_entities(settings.entities)
+    with open_store(db or settings.db) as store:
+        if explain is not None:
+            candidate = store.stories.get(explain)
+            if candidate is None:
+                raise BriefError(f"no candidate #{explain} in {store.path}")
+            echo(f"#{candidate.id} {candidate.title}\nscore {candidate.score:.2f}")
+            for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
+                echo(f"  {signal}")
+            return
+        query = story_query(
+            status, search=search, source=source, entity=entity, since=since_moment(since),
+            min_score=min_score,
+        )  # fmt: skip
+        rows = find_rows(store, query, settings, entities, now(), section=section, limit=limit)
+        if interactive:
+            run_interactive(store, rows, settings, entities, who(), now)
+            return
+    if as_json:
+        echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+    elif not rows:
+        echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
+    else:
+        print_table(rows)
+
+
+# -- decisions ---------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True, type=ID)
+@click.option("--section", help="Section of the new articles (default: guessed).")
+@db_option
+@click.pass_context
+def accept(ctx: click.Context, ids: tuple[int, ...], section: str | None, db: Path | None) -> None:
+    """Write each candidate as a draft article under content/articles/ and print its path."""
+    from brief.desk import accept as accept_candidates
+    from scrapers.entities import load_entities
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    if section is not None and section not in settings.sections:
+        raise click.BadParameter(
+            f"{section!r} is not a section; choose one of: {', '.join(settings.sections)}",
+            param_hint="--section",
+        )
+    entities = load_entities(settings.entities)
+    with open_store(db or settings.db) as store:
+        outcomes = accept_candidates(store, ids, settings, entities, now(), section, who())
+    report(outcomes, lambda o: str(o.path))
+
+
+def _decision_command(name: str, action: Action, summary: str) -> click.Command:
+    @click.command(name=name, help=summary)
+    @click.argument("ids", nargs=-1, required=True, type=ID)
+    @db_option
+    @click.pass_context
+    def command(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
+        from brief.desk import decide
+        from scrapers.storage import open_store
+
+        settings = settings_of(ctx)
+        with open_store(db or settings.db) as store:
+            outcomes = decide(store, ids, action, now(), who())
+        report(outcomes, lambda o: f"#{o.candidate_id} {action}")
+
+    return command
+
+
+reject = _decision_command(
+    "reject", "rejected", "Mark candidates rejected: they leave the triage queue."
+)
+shortlist = _decision_command(
+    "shortlist", "shortlisted", "Shortlist candidates: they stay undecided, listed first."
+)
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True, type=ID)
+@db_option
+@click.pass_context
+def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
+    """Undo an accept: delete the draft, only if nobody edited it, and requeue the story."""
+    from brief.desk import unaccept as unaccept_candidates
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    with open_store(db or settings.db) as store:
+        outcomes = unaccept_candidates(store, ids, settings, now(), who())
+    report(outcomes, lambda o: f"deleted {o.path}; #{o.candidate_id} is back in the queue")

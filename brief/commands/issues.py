@@ -1,0 +1,125 @@
+"""Issues and the site: `brief issue new|publish`, `build`, `digest`, `check`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from brief.commands.options import now, settings_of
+from brief.paths import display_path
+from brief.terminal import echo
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.group()
+def issue() -> None:
+    """Weekly issues: content/issues/YYYY-Www.md."""
+
+
+def _week_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--week", metavar="YYYY-Www", help="ISO week (default: this week).")(func)
+
+
+@issue.command("new")
+@_week_option
+@click.pass_context
+def issue_new(ctx: click.Context, week: str | None) -> None:
+    """Start an issue with the week's accepted articles, grouped by section."""
+    from brief.issues import parse_week, week_of
+    from brief.publishing import new_issue
+
+    settings = settings_of(ctx)
+    week = week or week_of(now().astimezone(settings.timezone))
+    parse_week(week)
+    path, count = new_issue(settings, week)
+    echo(display_path(path))
+    if count == 0:
+        echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
+
+
+@issue.command("publish")
+@click.argument("week", metavar="YYYY-Www")
+@click.pass_context
+def issue_publish(ctx: click.Context, week: str) -> None:
+    """Check the issue; if it passes, mark it and its articles published today, then build.
+
+    When the check fails nothing is changed, and every problem is listed.
+    """
+    from brief.issues import parse_week
+    from brief.publishing import PublishRefused, publish_issue
+    from brief.site import build_site
+
+    parse_week(week)
+    settings = settings_of(ctx)
+    try:
+        publication = publish_issue(settings, week, now())
+    except PublishRefused as refused:
+        for finding in refused.findings:
+            echo(finding.format(), err=True)
+        raise
+    for finding in publication.findings:
+        echo(finding.format(), err=True)
+    echo(f"published {display_path(publication.issue)} and {len(publication.articles)} articles")
+    echo(build_site(settings))
+
+
+# -- build, digest, check ----------------------------------------------------------------------
+
+
+@click.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: output/).",
+)
+@click.pass_context
+def build(ctx: click.Context, output: Path | None) -> None:
+    """Build the site with Pelican, then the search index, then every issue's digest."""
+    from brief.site import build_site
+
+    overrides = {"OUTPUT_PATH": str(output.resolve())} if output else {}
+    settings = settings_of(ctx, **overrides)
+    summary = build_site(settings)
+    echo(summary)
+
+
+@click.command()
+@click.argument("week", metavar="YYYY-Www")
+@click.pass_context
+def digest(ctx: click.Context, week: str) -> None:
+    """(Re)write output/digest/WEEK.html, .txt and .eml from the issue file."""
+    from brief.content import load_newsletter
+    from brief.digest import build_digests
+    from brief.issues import parse_week
+
+    parse_week(week)
+    settings = settings_of(ctx)
+    for path in build_digests(settings, load_newsletter(settings), [week]):
+        echo(str(path))
+
+
+@click.command()
+@click.option("--issue", "week", metavar="YYYY-Www", help="Only this issue and its articles.")
+@click.pass_context
+def check(ctx: click.Context, week: str | None) -> None:
+    """Validate content/: print `path:line: level: message`; exit 1 on any error."""
+    from brief.check import check_newsletter, has_errors
+    from brief.content import load_newsletter
+    from brief.digest import digest_size
+
+    settings = settings_of(ctx)
+    newsletter = load_newsletter(settings)
+    findings = check_newsletter(newsletter, settings, week, digest_size=digest_size(settings))
+    for finding in findings:
+        echo(finding.format())
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    echo(f"{errors} errors, {warnings} warnings", err=True)
+    if has_errors(findings):
+        sys.exit(1)

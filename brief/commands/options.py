@@ -1,0 +1,100 @@
+"""What the commands share: the settings, the store option, checked numbers, who decides."""
+
+from __future__ import annotations
+
+import getpass
+import math
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from brief.settings import Settings, load_settings
+from brief.terminal import echo
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+ID = click.IntRange(1, MAX_ID)
+MAX_DAYS = 36_500  # "--since 36500d": a century back is far enough
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
+    """The settings the `--settings` option names, read (and checked) once per command."""
+    obj = ctx.ensure_object(dict)
+    return load_settings(Path(obj["settings_file"]), overrides or None)
+
+
+class Number(click.FloatRange):
+    """A float in a range that is also finite: click's FloatRange lets "nan" through."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="SQLite store (default: BRIEF_DB in the settings, data/brief.sqlite).",
+    )(func)
+
+
+def since_moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    hint = "give a date (2026-11-01) or a number of days (7d)"
+    if match := re.fullmatch(r"([0-9]+)d", value.strip()):
+        days = int(match.group(1))
+        if days > MAX_DAYS:
+            raise click.BadParameter(
+                f"{value!r}: at most {MAX_DAYS}d (a century)", param_hint="--since"
+            )
+        return now() - timedelta(days=days)
+    if not value.isascii():
+        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since")
+    try:
+        moment = datetime.fromisoformat(value)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since") from None
+
+
+def who() -> str:
+    """Who is deciding: BRIEF_EDITOR, else git's user.name, else the login name."""
+    if name := os.environ.get("BRIEF_EDITOR"):
+        return name
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+        if result.stdout.strip():
+            return result.stdout.strip()
+    except OSError:
+        pass
+    return getpass.getuser()
+
+
+def report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
+    failed = False
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed = True
+            echo(f"brief: error: #{outcome.candidate_id}: {outcome.error}", err=True)
+        elif outcome.note:
+            echo(f"{outcome.path}  (#{outcome.candidate_id} {outcome.note})", err=True)
+        else:
+            echo(done(outcome))
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,116 @@
+"""Sending: `brief send`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from brief.commands.options import Number, settings_of
+from brief.errors import DeliveryError
+from brief.settings import Settings, SmtpSettings
+from brief.terminal import echo
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.command()
+@click.argument("week", metavar="YYYY-Www")
+@click.option(
+    "--to",
+    "csv_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of subscribers: a header row with an 'email' column ('name' optional).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write each message as .eml under output/send/; send nothing."
+)
+@click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second.")
+@click.option(
+    "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
+)
+@click.option(
+    "--retry-uncertain",
+    is_flag=True,
+    help="Also send to recipients an interrupted run left uncertain (they may get two copies).",
+)
+@click.pass_context
+def send(
+    ctx: click.Context,
+    week: str,
+    csv_path: Path,
+    dry_run: bool,
+    rate: float | None,
+    smtp_override: str | None,
+    retry_uncertain: bool,
+) -> None:
+    """Email the issue's digest to every subscriber, once (a ledger remembers who got it).
+
+    Nothing is sent when the issue fails `brief check`. The SMTP password comes only from
+    the environment variable named in BRIEF_SMTP (default BRIEF_SMTP_PASSWORD).
+    """
+    from brief.content import load_newsletter
+    from brief.issues import parse_week
+    from brief.mail import SendRefused, send_issue
+    from brief.subscribers import read_subscribers
+
+    parse_week(week)
+    settings = settings_of(ctx)
+    smtp = _smtp_override(settings, smtp_override)
+    newsletter = load_newsletter(settings)
+    newsletter.issue(week)  # a missing issue is said before the CSV is read
+    subscribers, bad = read_subscribers(csv_path)
+    for row in bad:
+        echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
+    try:
+        report = send_issue(
+            settings, newsletter, week, subscribers, smtp,
+            dry_run=dry_run, rate=rate, retry_uncertain=retry_uncertain,
+        )  # fmt: skip
+    except SendRefused as refused:
+        for finding in refused.findings:
+            echo(finding.format(), err=True)
+        raise
+    for finding in report.findings:
+        echo(finding.format(), err=True)
+    if dry_run:
+        folder = report.written[0].parent if report.written else settings.output / "send" / week
+        echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")
+        return
+    for email, reason in report.failed:
+        echo(f"failed: {email}: {reason}", err=True)
+    for email, reason in report.unsent:
+        echo(f"not sent: {email}: {reason}; it will be sent by a later run", err=True)
+    for email, why in report.uncertain:
+        echo(f"uncertain: {email}: {why}; not sent again (--retry-uncertain sends anyway)",
+             err=True)  # fmt: skip
+    echo(
+        f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
+        f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
+        f" bad rows {len(bad)}"
+    )
+    if report.stopped:
+        untried = len(subscribers) - report.sent - report.skipped - len(report.failed)
+        untried -= len(report.uncertain) + len(report.unsent)
+        raise DeliveryError(
+            f"{report.stopped}. Stopped after {report.sent} sent; the other {untried} were not"
+            f" tried: run `brief send {week}` again to send them (never twice)"
+        )
+    if report.failed or report.unsent:
+        sys.exit(1)
+
+
+def _smtp_override(settings: Settings, override: str | None) -> SmtpSettings:
+    """BRIEF_SMTP, with --smtp HOST:PORT instead of its host and port."""
+    if not override:
+        return settings.smtp
+    host, _, port = override.rpartition(":")
+    host = host.strip("[]")
+    if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{override!r}: write HOST:PORT", param_hint="--smtp")
+    return replace(settings.smtp, host=host, port=int(port))
