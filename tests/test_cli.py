@@ -41,10 +41,19 @@ def test_every_contract_command_exists() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    """Every command says what it does, and every option what it is for."""
+    found: click.Command = cli
+    for name in command:
+        assert isinstance(found, click.Group)
+        found = found.commands[name]
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
-    assert len(result.output.splitlines()) > 3
+    assert result.output.startswith(f"Usage: cli {' '.join(command)} ")
+    summary = (found.help or "").strip().splitlines()[0]
+    assert summary and " ".join(summary.split()) in " ".join(result.output.split())
+    for param in found.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert param.help, f"{' '.join(command)} {param.opts[0]} has no help"
 
 
 def test_outside_a_newsletter_is_a_config_error(tmp_path: Path) -> None:

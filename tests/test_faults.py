@@ -18,11 +18,11 @@ from scrapers.schedule import SourceState
 from scrapers.scrape import ScrapeReport, scrape
 from scrapers.sources import Source
 from scrapers.storage import StoryQuery, open_store
-from tests.conftest import REPO
+from tests.conftest import RULES_FILE, WATCHLIST
 from tests.fault_server import fault_server
 
-TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
-RULES = load_rules(REPO / "relevance.toml")
+TAGGER = EntityTagger(load_entities(WATCHLIST))
+RULES = load_rules(RULES_FILE)
 LIMITS = FetchLimits(connect_timeout=2, deadline=1.5, max_bytes=1024 * 1024)
 
 

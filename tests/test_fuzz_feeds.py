@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FEEDS, REPO, run_brief, write_feeds
+from tests.conftest import FEEDS, REPO, RULES_FILE, WATCHLIST, run_brief, write_feeds
 
 GOOD = (FEEDS / "retail-news.rss").read_bytes()  # three stories
 
@@ -155,11 +155,11 @@ def _serving(documents: dict[str, bytes]) -> Iterator[str]:
 
 def _root() -> Path:
     root = Path(tempfile.mkdtemp(prefix="brief-fuzz-"))
-    for name in ("pelicanconf.py", "relevance.toml"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "pelicanconf.py", root / "pelicanconf.py")
+    shutil.copy(RULES_FILE, root / "relevance.toml")
     (root / "themes").symlink_to(REPO / "themes")  # Pelican checks the theme exists
     (root / "content").mkdir()
-    shutil.copy(REPO / "content" / "entities.toml", root / "content" / "entities.toml")
+    shutil.copy(WATCHLIST, root / "content" / "entities.toml")
     return root
 
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from brief.markup import MarkdownRenderer, markdown_quote
 from scrapers.clean import inert_text
-from tests.conftest import REPO, run_brief
+from tests.conftest import REPO, RULES_FILE, WATCHLIST, run_brief
 
 # What no output may hold: C0 and C1 controls (but tab, newline, carriage return) and the
 # bidi embeddings, overrides and isolates that make text display other than it reads.
@@ -159,11 +159,11 @@ FORMATS = {"rss": _rss, "atom": _atom, "json": _json}
 def _template() -> Path:
     """An empty newsletter: the project's settings and theme, no search index (speed)."""
     root = Path(tempfile.mkdtemp(prefix="brief-inert-"))
-    for name in ("pelicanconf.py", "relevance.toml"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "pelicanconf.py", root / "pelicanconf.py")
+    shutil.copy(RULES_FILE, root / "relevance.toml")
     shutil.copytree(REPO / "themes", root / "themes")
     shutil.copytree(REPO / "content" / "pages", root / "content" / "pages")
-    shutil.copy(REPO / "content" / "entities.toml", root / "content" / "entities.toml")
+    shutil.copy(WATCHLIST, root / "content" / "entities.toml")
     (root / "content" / "articles").mkdir()
     (root / "content" / "issues").mkdir()
     conf = root / "pelicanconf.py"

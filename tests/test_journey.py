@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import Server, brief, serve, write_feeds
+from tests.conftest import Server, serve, write_feeds
+from tests.conftest import brief_process as brief  # the journey runs the real command
 
 ANNOTATION = (
     "Sneaker resellers are the next collectors Whatnot can win over, and quicklime matters."

@@ -8,11 +8,11 @@ import pytest
 
 from scrapers.entities import EntityTagger, load_entities
 from scrapers.relevance import load_rules, score_item
-from tests.conftest import DATA, REPO
+from tests.conftest import DATA, RULES_FILE, WATCHLIST
 
 ITEMS = tomllib.loads((DATA / "labelled.toml").read_text(encoding="utf-8"))["item"]
-TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
-RULES = load_rules(REPO / "relevance.toml")
+TAGGER = EntityTagger(load_entities(WATCHLIST))
+RULES = load_rules(RULES_FILE)
 THRESHOLD = 0.4  # what triage treats as worth reading first
 
 

@@ -17,10 +17,10 @@ from scrapers.entities import EntityTagger, load_entities
 from scrapers.parse import parse_feed
 from scrapers.relevance import load_rules
 from scrapers.sources import Source
-from tests.conftest import REPO
+from tests.conftest import RULES_FILE, WATCHLIST
 
-TAGGER = EntityTagger(load_entities(REPO / "content" / "entities.toml"))
-RULES = load_rules(REPO / "relevance.toml")
+TAGGER = EntityTagger(load_entities(WATCHLIST))
+RULES = load_rules(RULES_FILE)
 SOURCE = Source("Prop", "https://prop.example/feed")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 

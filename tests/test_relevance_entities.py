@@ -6,11 +6,11 @@ import pytest
 
 from scrapers.entities import EntityTagger, load_entities
 from scrapers.relevance import load_rules, score_item
-from tests.conftest import REPO
+from tests.conftest import RULES_FILE, WATCHLIST
 
-ENTITIES = load_entities(REPO / "content" / "entities.toml")
+ENTITIES = load_entities(WATCHLIST)
 TAGGER = EntityTagger(ENTITIES)
-RULES = load_rules(REPO / "relevance.toml")
+RULES = load_rules(RULES_FILE)
 
 
 def score(title: str, text: str = "") -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import sqlite3
 from pathlib import Path
 
@@ -102,5 +104,13 @@ def test_explain_shows_signals(newsletter: Path, feed_server: Server) -> None:
     write_feeds(newsletter, {"Retail": f"{feed_server.url}/retail-news.rss"})
     scrape_json(newsletter)
     rows = json.loads(brief(newsletter, "triage", "--json").stdout)
-    explained = brief(newsletter, "triage", "--explain", str(rows[0]["id"])).stdout
-    assert "live" in explained and "score" in explained
+    top = rows[0]
+    explained = brief(newsletter, "triage", "--explain", str(top["id"])).stdout.splitlines()
+    assert explained[0] == f"#{top['id']} {top['title']}"
+    assert explained[1] == f"score {top['score']:.2f}"
+    signals = [re.fullmatch(r"  ([+-]\d+\.\d\d) (.+)", line) for line in explained[2:]]
+    assert signals and all(signals), explained
+    assert any(s.group(2).startswith("title has '") for s in signals if s), explained
+    # The signals are the whole score: 1 - exp(-sum / scale), with the fixture's scale of 4.
+    total = sum(float(s.group(1)) for s in signals if s)
+    assert round(1 - math.exp(-max(total, 0) / 4), 2) == round(top["score"], 2)

@@ -31,7 +31,13 @@ STATUS_CHOICES = ["new", "shortlisted", "accepted", "rejected", "all"]
 
 @click.command()
 @db_option
-@click.option("--limit", type=click.IntRange(1, 100_000), default=30, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=30,
+    show_default=True,
+    help="Show at most this many stories.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
 @click.option(
     "--explain", type=ID, metavar="ID", help="Show the signals behind one candidate's score."
