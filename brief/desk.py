@@ -15,10 +15,11 @@ from brief.articles import article_path, article_slug, render_article
 from brief.content import content_writer, load_newsletter
 from brief.errors import BriefError, ContentError
 from brief.paths import under
+from brief.queue import guess_section
 from brief.settings import Settings
 from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity
-from scrapers.records import Action, Story
+from scrapers.records import Action
 from scrapers.storage import Store, store_error
 
 
@@ -30,24 +31,6 @@ class Outcome:
     path: Path | None = None
     error: BriefError | None = None
     note: str = ""
-
-
-def guess_section(candidate: Story, entities: Sequence[Entity], settings: Settings) -> str:
-    """The source's section, else one suggested by the main entity's kind or region."""
-    if candidate.section in settings.sections:
-        return candidate.section
-    by_name = {entity.name: entity for entity in entities}
-    for name in candidate.about or candidate.entities:
-        entity = by_name.get(name)
-        if entity is None:
-            continue
-        for guess in (
-            settings.section_by_region.get(entity.region),
-            settings.section_by_kind.get(entity.kind),
-        ):
-            if guess in settings.sections:
-                return guess
-    return settings.sections[0]
 
 
 def accept(

@@ -1,4 +1,4 @@
-"""What `brief triage` shows: a table, JSON, or one story at a time with single keys."""
+"""What `brief triage` shows: a table, or one story at a time with single keys."""
 
 from __future__ import annotations
 
@@ -6,100 +6,21 @@ import sys
 import textwrap
 import webbrowser
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from brief.queue import TriageRow
 from brief.settings import Settings
 from brief.terminal import echo, markup, shown
 from scrapers.clean import web_url
 from scrapers.entities import Entity
-from scrapers.records import STATUSES, Action, Status, Story, iso_utc
-from scrapers.storage import Store, StoryQuery
+from scrapers.records import Action
+from scrapers.storage import Store
 
 KEYS = "[a]ccept  [r]eject  [s]hortlist  [n]ext  [o]pen link  [f]ull summary  [u]ndo  [q]uit"
-
-
-@dataclass(frozen=True)
-class TriageRow:
-    candidate: Story
-    section: str
-    age: str
-
-    @classmethod
-    def of(
-        cls, candidate: Story, settings: Settings, entities: Sequence[Entity], now: datetime
-    ) -> TriageRow:
-        from brief.desk import guess_section
-
-        return cls(candidate, guess_section(candidate, entities, settings), _age(candidate, now))
-
-    def as_json(self) -> dict[str, object]:
-        c = self.candidate
-        return {
-            "id": c.id,
-            "title": c.title,
-            "link": c.link,
-            "source": c.source,
-            "published": iso_utc(c.published),
-            "score": c.score,
-            "entities": list(c.entities),
-            "about": list(c.about),
-            "status": c.status,
-            "shortlisted": c.shortlisted,
-            "section": self.section,
-            "sources": [{"source": s.source, "link": s.link} for s in c.sources],
-            "first_reported_by": c.first_reported_by,
-            "date_flag": c.date_flag,
-            "decided_by": c.decided_by,
-            "decided_at": iso_utc(c.decided_at),
-            "article_path": c.article_path,
-            "summary": c.summary_text,
-        }
-
-
-TriageStatus = Literal["new", "shortlisted", "accepted", "rejected", "all"]
-
-
-def story_query(status: TriageStatus = "new", **filters: Any) -> StoryQuery:
-    """The store query for what `brief triage --status` lists (shortlisted ones first)."""
-    choices: dict[TriageStatus, tuple[Status, ...]] = {
-        "new": ("new",),
-        "shortlisted": ("new",),
-        "accepted": ("accepted",),
-        "rejected": ("rejected",),
-        "all": STATUSES,
-    }
-    statuses = choices[status]
-    return StoryQuery(statuses, shortlisted=True if status == "shortlisted" else None, **filters)
-
-
-def find_rows(
-    store: Store,
-    query: StoryQuery,
-    settings: Settings,
-    entities: Sequence[Entity],
-    now: datetime,
-    section: str | None = None,
-    limit: int | None = None,
-) -> list[TriageRow]:
-    """Triage rows, best first: the store's query, then the section each would go in.
-
-    The section is a guess made here (from the source, the entities and the settings),
-    so it is filtered while reading, stopping once `limit` rows match.
-    """
-    rows: list[TriageRow] = []
-    for story in store.stories.find(query, limit=None if section else limit):
-        row = TriageRow.of(story, settings, entities, now)
-        if section is None or row.section == section:
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
 
 
 def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> None:
@@ -250,12 +171,3 @@ def _key() -> str:
     if not line:
         return "q"  # end of input
     return (line.strip()[:1] or "n").lower()
-
-
-def _age(candidate: Story, now: datetime) -> str:
-    seconds = max(0, (now - candidate.published).total_seconds())
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"

@@ -402,7 +402,8 @@ def test_rich_tables_show_markup_in_titles_as_text() -> None:
 
     from rich.console import Console
 
-    from brief.triage import TriageRow, print_table
+    from brief.queue import TriageRow
+    from brief.triage import print_table
     from scrapers.records import Story
 
     title = "[link=https://evil.test]Click[/link] [blink]now[/blink]"

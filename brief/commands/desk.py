@@ -22,7 +22,7 @@ from brief.errors import BriefError
 from brief.terminal import echo
 
 if TYPE_CHECKING:
-    from brief.triage import TriageStatus
+    from brief.queue import TriageStatus
     from scrapers.records import Action
 
 
@@ -75,7 +75,8 @@ def triage(
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
-    from brief.triage import find_rows, print_table, run_interactive, story_query
+    from brief.queue import find_rows, story_query
+    from brief.triage import print_table, run_interactive
     from scrapers.entities import load_entities
     from scrapers.storage import open_store
 
