@@ -49,26 +49,11 @@ class Candidate:
     filtered: str = ""  # why the rules drop it, if they do
 
 
-@dataclass(frozen=True)
-class Story:
+@dataclass(frozen=True, kw_only=True)
+class Story(Candidate):
     """A stored story: the candidate that speaks for it, its copies and the editor's say."""
 
     id: int
-    title: str
-    link: str
-    canonical_url: str
-    source: str
-    published: datetime
-    fetched: datetime
-    summary_html: str
-    summary_text: str
-    score: float
-    entities: tuple[str, ...]
-    about: tuple[str, ...]
-    guid: str
-    signals: tuple[str, ...] = ()
-    date_flag: str = ""
-    section: str | None = None
     status: Status = "new"
     shortlisted: bool = False
     sources: tuple[Copy, ...] = field(default=())
