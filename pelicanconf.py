@@ -105,7 +105,18 @@ BRIEF_SMTP = {
 
 BRIEF_DIGEST = {
     "sender": "Live Commerce Brief <brief@example.com>",
-    "unsubscribe_url": "https://brief.example.com/unsubscribe?email={email}",
     "unsubscribe_mailto": "unsubscribe@example.com",
+    # CAN-SPAM wants a postal address in commercial email; `brief send` refuses without one.
+    "postal_address": "Live Commerce Brief, 1 Example Street, Springfield 00000 (a sample address)",
     "utm": {},  # e.g. {"source": "newsletter", "medium": "email"}; off by default
+}
+
+# The subscription service (`brief subscriptions serve`): sign-up with double opt-in,
+# confirmation and true one-click unsubscribe. Its public address; it signs its links with
+# the secret in the environment variable BRIEF_SECRET. Locally it also serves the site:
+# `brief subscriptions serve --site output`, then http://127.0.0.1:8080/.
+BRIEF_SUBSCRIPTIONS = {
+    "url": "http://127.0.0.1:8080/subscriptions/",
+    "per_address": 3,  # confirmation emails to one address per day
+    "per_client": 20,  # sign-ups from one client per hour
 }

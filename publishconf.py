@@ -8,4 +8,6 @@ from pelicanconf import *  # noqa: F403
 
 SITEURL = "https://brief.example.com"
 FEED_DOMAIN = SITEURL
+# Behind the same host as the site (see the README for a Caddy or nginx snippet).
+BRIEF_SUBSCRIPTIONS = {**BRIEF_SUBSCRIPTIONS, "url": f"{SITEURL}/subscriptions/"}  # noqa: F405
 DELETE_OUTPUT_DIRECTORY = True

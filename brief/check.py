@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
 
 from brief.articles import Article, read_also
 from brief.content import Newsletter
@@ -13,7 +17,11 @@ from brief.document import Document, read_document
 from brief.issues import Issue
 from brief.paths import display_path
 from brief.settings import Settings
-from scrapers.clean import canonical_url, inert_text, slug_problem, web_url
+from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
+from scrapers.fetch import internal_address
+
+if TYPE_CHECKING:
+    from brief.digest import Digest
 
 PAGE_STATUSES = ("draft", "published", "hidden")  # of an article or issue file
 
@@ -30,7 +38,7 @@ class Finding:
         return f"{display_path(self.path)}:{self.line}: {self.level}: {self.message}"
 
 
-DigestSize = Callable[[Issue, Newsletter], int]  # bytes of an issue's digest, as sent
+DigestProbe = Callable[[Issue, Newsletter], "Digest"]  # an issue's digest, as it would leave
 
 
 def check_newsletter(
@@ -38,13 +46,15 @@ def check_newsletter(
     settings: Settings,
     week: str | None = None,
     publishing: bool = False,
-    digest_size: DigestSize | None = None,
+    digest: DigestProbe | None = None,
 ) -> list[Finding]:
     """All findings, or only those about one issue and its articles.
 
     `publishing`: the check `brief issue publish` runs, where draft articles are expected
     (publishing flips them) but every one of them needs its annotation. `digest_size`
-    measures a digest against the budget; without it (say, for accept) no digest is made.
+        checks that done
+    measures each issue's digest (its size, its links, its Message-ID); without it (say, for
+    accept) no digest is made.
     """
     findings = [
         Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
@@ -66,23 +76,81 @@ def check_newsletter(
         findings += _check_article(article, settings)
     for issue in issues:
         findings += _check_issue(issue, newsletter, settings, publishing)
-        if digest_size is not None and issue.slugs:
-            findings += _check_digest(issue, newsletter, settings, digest_size)
+        if digest is not None and issue.slugs:
+            findings += _check_digest(issue, digest(issue, newsletter), settings)
     return sorted(findings)
 
 
-def _check_digest(
-    issue: Issue, newsletter: Newsletter, settings: Settings, digest_size: DigestSize
-) -> list[Finding]:
+def _check_digest(issue: Issue, digest: Digest, settings: Settings) -> list[Finding]:
+    """The digest as it would leave: its size, its links, its Message-ID."""
+    found: list[Finding] = []
+
+    def add(message: str) -> None:
+        found.append(Finding(issue.path, 1, "error", message))
+
     budget = settings.digest_budget
-    size = digest_size(issue, newsletter)
-    if size <= budget:
-        return []
-    message = (
-        f"the digest is {size:,} bytes, over the {budget:,} budget (Gmail clips long emails):"
-        " cut articles or shorten annotations"
-    )
-    return [Finding(issue.path, 1, "error", message)]
+    size = len(digest.html.encode())
+    if size > budget:
+        add(
+            f"the digest is {size:,} bytes, over the {budget:,} budget (Gmail clips long"
+            " emails): cut articles or shorten annotations"
+        )
+    own_hosts = {urlsplit(settings.public_url).hostname}
+    if settings.subscriptions:
+        own_hosts.add(urlsplit(settings.subscriptions.url).hostname)
+    for href in dict.fromkeys(digest_links(digest.html)):
+        if problem := link_problem(href, own_hosts):
+            add(f"the digest links to {href!r}: {problem}{_HINT}")
+    message_id = str(digest.message["Message-ID"] or "")
+    domain = message_id.strip("<>").rpartition("@")[2].lower()
+    allowed = {settings.digest.sender_address.rpartition("@")[2].lower(), *own_hosts}
+    if domain not in allowed:
+        theirs = "not the sender's or the site's domain"
+        add(f"the digest's Message-ID ends in @{domain}, {theirs}{_HINT}")
+    return found
+
+
+_HINT = " (publish with the public settings: publishconf.py sets SITEURL and BRIEF_SUBSCRIPTIONS)"
+
+
+def digest_links(html: str) -> list[str]:
+    """Every href and src in a digest, in order."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        str(element.get(attribute))
+        for element in soup.find_all(True)
+        for attribute in ("href", "src")
+        if element.get(attribute)
+    ]
+
+
+def link_problem(href: str, own_hosts: set[str | None]) -> str | None:
+    """Why a digest may not carry this link, or None.
+
+    No link may reach a loopback, private or link-local address (or localhost); a link to
+    the newsletter's own site or service must be absolute and https. Sources may be http.
+    """
+    if urlsplit_scheme(href) == "mailto":
+        return None
+    try:
+        parts = urlsplit(href)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "not a valid URL"
+    if not parts.scheme or not host:
+        return "a relative link, which no mail client can follow"
+    if host == "localhost" or host.endswith(".localhost") or _is_internal(host):
+        return "a loopback, private or link-local address no reader can reach"
+    if host in own_hosts and parts.scheme != "https":
+        return "the newsletter's own links must use https"
+    return None
+
+
+def _is_internal(host: str) -> bool:
+    try:
+        return internal_address(ipaddress.ip_address(host))
+    except ValueError:
+        return False
 
 
 def _check_article(article: Article, settings: Settings) -> list[Finding]:

@@ -65,7 +65,8 @@ def _fail(message: str, code: int) -> NoReturn:
 @click.pass_context
 def cli(ctx: click.Context, settings_file: Path) -> None:
     """Live Commerce Brief: scrape, triage, accept, assemble, build and check the newsletter."""
-    ctx.obj = {"settings_file": settings_file}
+    given = ctx.get_parameter_source("settings_file") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = {"settings_file": settings_file, "settings_given": given}
 
 
 from brief.commands.collect import scrape, sources  # noqa: E402

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import css_inline
 import jinja2
@@ -34,7 +34,34 @@ from brief.markup import MarkdownRenderer, plain_text
 from brief.settings import Settings
 from scrapers.clean import web_url
 
-PLACEHOLDER_RECIPIENT = "reader@example.com"
+PLACEHOLDER_RECIPIENT = "reader@example.com"  # the To of a digest no one is sent
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a digest is written for, and so how it lets its reader leave.
+
+    `unsubscribe` is the link: a subscriber's own signed URL (a personal send), an email
+    service's merge tag, or None (a generic digest: no personal link at all). `greeting`,
+    when there is one, opens the digest with the reader's name (a service's merge tags).
+    """
+
+    name: str
+    unsubscribe: str | None = None
+    greeting: str | None = None
+
+
+GENERIC = Audience("generic")
+SERVICES = {  # `brief digest WEEK --for SERVICE`
+    "listmonk": Audience(
+        "listmonk",
+        "{{ UnsubscribeURL }}",
+        "{{ if .Subscriber.FirstName }}Hello {{ .Subscriber.FirstName }},{{ end }}",
+    ),
+    "mailchimp": Audience("mailchimp", "*|UNSUB|*", "*|IF:FNAME|*Hello *|FNAME|*,*|END:IF|*"),
+    "buttondown": Audience("buttondown", "{{ unsubscribe_url }}"),  # no name field of its own
+    "generic": GENERIC,
+}
 
 
 class MailPolicy(EmailPolicy):
@@ -92,12 +119,15 @@ class Digest:
     text: str
     message: EmailMessage
 
-    def write(self, folder: Path) -> list[Path]:
+    def write(self, folder: Path, name: str | None = None, eml: bool = True) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
-        paths = [folder / f"{self.week}.{ext}" for ext in ("html", "txt", "eml")]
+        stem = name or self.week
+        paths = [folder / f"{stem}.html", folder / f"{stem}.txt"]
         paths[0].write_text(self.html, encoding="utf-8")
         paths[1].write_text(self.text, encoding="utf-8")
-        paths[2].write_bytes(self.message.as_bytes(policy=MAIL_POLICY))
+        if eml:
+            paths.append(folder / f"{stem}.eml")
+            paths[2].write_bytes(self.message.as_bytes(policy=MAIL_POLICY))
         return paths
 
 
@@ -128,8 +158,9 @@ class DigestRenderer:
         newsletter: Newsletter,
         now: datetime | None = None,
         recipient: str = PLACEHOLDER_RECIPIENT,
+        audience: Audience = GENERIC,
     ) -> Digest:
-        """The digest of an issue, addressed to `recipient` (a placeholder by default)."""
+        """The digest of an issue for `audience`, addressed to `recipient`."""
         settings = self.settings
         base = settings.public_url + "/"
         utm = dict(settings.digest.utm)
@@ -180,16 +211,23 @@ class DigestRenderer:
             "sections": sections,
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
-            "unsubscribe_url": self.unsubscribe_url(recipient),
+            "unsubscribe_url": audience.unsubscribe,
+            "greeting": audience.greeting,
+            "subscribe_url": base + "subscribe/",
+            "postal_address": settings.digest.postal_address,
             "css": self._css,
         }
         html = self._inliner.inline(self._env.get_template("digest.html").render(context))
         text = self._env.get_template("digest.txt").render(context).strip() + "\n"
-        message = self.message(issue, subject, html, text, recipient, now)
+        personal = audience.unsubscribe if audience.name == "personal" else None
+        message = self.message(issue, subject, html, text, recipient, now, unsubscribe=personal)
         return Digest(issue.week, subject, preheader, html, text, message)
 
-    def unsubscribe_url(self, email: str) -> str:
-        return self.settings.digest.unsubscribe_url.format(email=quote(email, safe="@"))
+    def sample_unsubscribe_url(self) -> str:
+        """An unsubscribe link as long as a real one, to measure a digest against its budget."""
+        service = self.settings.subscriptions
+        base = service.url if service else self.settings.public_url + "/subscriptions/"
+        return f"{base}unsubscribe?token={'x' * 40}.{'x' * 6}.{'x' * 27}"
 
     def message(
         self,
@@ -200,8 +238,10 @@ class DigestRenderer:
         recipient: str,
         now: datetime | None = None,
         name: str | None = None,
+        unsubscribe: str | None = None,
     ) -> EmailMessage:
-        """A complete message (its own Message-ID, the recipient's unsubscribe link)."""
+        """A complete message: its own Message-ID and, for a personal send, the recipient's
+        one-click unsubscribe link (RFC 8058) in the headers."""
         digest = self.settings.digest
         message = EmailMessage(policy=MAIL_POLICY)
         message["Subject"] = subject
@@ -214,31 +254,53 @@ class DigestRenderer:
         message["Date"] = format_datetime(sent)
         domain = urlsplit(self.settings.public_url).hostname or "localhost"
         message["Message-ID"] = make_msgid(idstring=issue.week.lower(), domain=domain)
-        targets = [f"<{self.unsubscribe_url(recipient)}>"]
+        targets = [f"<{unsubscribe}>"] if unsubscribe else []
         if digest.unsubscribe_mailto:
             targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
-        message["List-Unsubscribe"] = ", ".join(targets)
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if targets:
+            message["List-Unsubscribe"] = ", ".join(targets)
+        if unsubscribe:
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text, charset="utf-8")
         message.add_alternative(html, subtype="html", charset="utf-8")
         return message
 
 
-def digest_size(settings: Settings) -> Callable[[Issue, Newsletter], int]:
-    """A measure of an issue's digest (inlined HTML bytes), for `brief check`."""
+def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:
+    """An issue's digest as `brief check` examines it (see `sample_digest`)."""
     renderer = DigestRenderer(settings)
-    return lambda issue, newsletter: len(renderer.render(issue, newsletter).html.encode())
+    return lambda issue, newsletter: sample_digest(renderer, issue, newsletter)
+
+
+def sample_digest(renderer: DigestRenderer, issue: Issue, newsletter: Newsletter) -> Digest:
+    """A personal digest with a sample unsubscribe link: its heaviest form, every link in."""
+    sample = Audience("personal", unsubscribe=renderer.sample_unsubscribe_url())
+    return renderer.render(issue, newsletter, audience=sample)
 
 
 def build_digests(
-    settings: Settings, newsletter: Newsletter, weeks: Sequence[str] | None = None
+    settings: Settings,
+    newsletter: Newsletter,
+    weeks: Sequence[str] | None = None,
+    audience: Audience = GENERIC,
 ) -> list[Path]:
-    """Write `output/digest/<week>.html|.txt|.eml` for these issues.
+    """Write `output/digest/<week>.html|.txt|.eml` for these issues: generic digests, with no
+    personal link (for any email service: its own unsubscribe link goes with it).
 
+    For an email service's `audience`, `<week>.<service>.html|.txt` carry its merge tags.
     Named weeks are always rewritten. Without names, every issue is considered and those
     whose inputs (the issue file, its articles, the templates, the settings) did not change
     since the last build are left as they are.
     """
+    if audience is not GENERIC:
+        assert weeks is not None, "a service's digest is written for named weeks"
+        return [
+            path
+            for week in weeks
+            for path in DigestRenderer(settings)
+            .render(newsletter.issue(week), newsletter, audience=audience)
+            .write(settings.output / "digest", f"{week}.{audience.name}", eml=False)
+        ]
     renderer = DigestRenderer(settings)
     folder = settings.output / "digest"
     manifest = folder / ".inputs.json"

@@ -28,22 +28,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import parseaddr
+from html import escape as html_escape
 from pathlib import Path
-from urllib.parse import quote
 
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter
-from brief.digest import MAIL_POLICY, Digest, DigestRenderer
+from brief.digest import MAIL_POLICY, Audience, Digest, DigestRenderer, sample_digest
 from brief.errors import ConfigError, DeliveryError
 from brief.issues import Issue
-from brief.settings import Settings, SmtpSettings
-from brief.subscribers import BadRow, Subscriber
+from brief.settings import Settings, SmtpSettings, SubscriptionSettings
+from brief.subscribers import BadRow, Subscriber, envelope_of
+from brief.tokens import Tokens, read_secret
 from scrapers.clean import inert_text
-from scrapers.storage import open_store
+from scrapers.storage import Store, open_store
 from scrapers.storage.deliveries import Deliveries
-
-TOKEN = "subscriber@recipient.invalid"  # rendered once, replaced per recipient
 
 
 @dataclass
@@ -52,6 +50,8 @@ class SendReport:
     sent: int = 0
     skipped: int = 0  # already delivered in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)
+    suppressed: list[tuple[str, str]] = field(default_factory=list)  # (address, status)
+    recipients: int = 0  # to be served in this run
     # May have been delivered, so not sent again: (address, why).
     uncertain: list[tuple[str, str]] = field(default_factory=list)
     unsent: list[tuple[str, str]] = field(default_factory=list)  # not tried: sent next run
@@ -201,7 +201,7 @@ def send_issue(
     settings: Settings,
     newsletter: Newsletter,
     week: str,
-    subscribers: Sequence[Subscriber],
+    subscribers: Sequence[Subscriber] | None,
     smtp: SmtpSettings,
     *,
     dry_run: bool = False,
@@ -212,15 +212,20 @@ def send_issue(
 ) -> SendReport:
     """Send the issue's digest to every subscriber not yet served (see the module doc).
 
-    Nothing is sent (SendRefused) when the issue fails `brief check`, or, unless this is
-    a dry run, when it is not published.
+    `subscribers` is a CSV's list, or None for every confirmed subscriber in the store. An
+    address the store knows as unsubscribed, bounced or complained is never mailed. Each
+    message carries the subscriber's own signed one-click unsubscribe link.
+
+    Nothing is sent (SendRefused) when the issue fails `brief check`, or, unless this is a
+    dry run, when it is not published; nor (ConfigError) without the subscription service,
+    its secret and a postal address.
     """
+    service, tokens = _requirements(settings)
     issue = newsletter.issue(week)
     renderer = DigestRenderer(settings)
     findings = check_newsletter(
-        newsletter, settings, week,
-        digest_size=lambda i, n: len(renderer.render(i, n).html.encode()),
-    )  # fmt: skip
+        newsletter, settings, week, digest=lambda i, n: sample_digest(renderer, i, n)
+    )
     if has_errors(findings):
         raise SendRefused(f"issue {week} fails `brief check`: nothing was sent", findings)
     if issue.status != "published" and not dry_run:
@@ -228,27 +233,30 @@ def send_issue(
             f"issue {week} is a {issue.status}: publish it first (brief issue publish {week})",
             findings,
         )
-    digest = renderer.render(issue, newsletter, recipient=TOKEN)
-    sender = parseaddr(settings.digest.sender)[1] or settings.digest.sender
+    personal = Audience("personal", unsubscribe=PLACEHOLDER_UNSUBSCRIBE)
+    digest = renderer.render(issue, newsletter, audience=personal)
+    sender = settings.digest.sender_address
     report = SendReport(week, findings=findings)
-    if dry_run:
-        report.written = _write_dry_run(settings.output / "send" / week, renderer, issue, digest,
-                                        subscribers)  # fmt: skip
-        return report
-    if smtp.user and os.environ.get(smtp.password_env) is None:
+    if smtp.user and os.environ.get(smtp.password_env) is None and not dry_run:
         raise ConfigError(
             f"BRIEF_SMTP has user {smtp.user!r}: set {smtp.password_env} to its password"
             " (nothing was sent)"
         )
-    mailer = _Mailer(smtp)
-    interval = 1.0 / rate if rate else 0.0
-    try:
-        with open_deliveries(settings.db) as deliveries:
-            for person in subscribers:
+    with open_store(settings.db) as store, store.exclusive("send"):
+        recipients = _recipients(store, subscribers, service, tokens, report, dry_run)
+        report.recipients = len(recipients)
+        if dry_run:
+            folder = settings.output / "send" / week
+            report.written = _write_dry_run(folder, renderer, issue, digest, recipients)
+            return report
+        mailer = _Mailer(smtp)
+        interval = 1.0 / rate if rate else 0.0
+        try:
+            for person, unsubscribe in recipients:
                 started = time.monotonic()
                 outcome = _serve(
-                    deliveries, mailer, renderer, issue, digest, person, sender, smtp, sleep,
-                    report, retry_uncertain,
+                    store.deliveries, mailer, renderer, issue, digest, person, unsubscribe,
+                    sender, smtp, sleep, report, retry_uncertain,
                 )  # fmt: skip
                 if report.stopped:
                     break
@@ -256,9 +264,64 @@ def send_issue(
                     on_progress(person.email, outcome)
                 if interval and outcome in ("sent", "failed", "uncertain"):
                     sleep(max(0.0, interval - (time.monotonic() - started)))
-    finally:
-        mailer.close()
+        finally:
+            mailer.close()
     return report
+
+
+PLACEHOLDER_UNSUBSCRIBE = "https://unsubscribe.invalid/link"  # replaced per recipient
+NOT_TO_MAIL = ("unsubscribed", "bounced", "complained")
+
+
+def _requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:
+    """What a real send needs besides the issue: a working unsubscribe, and a postal address."""
+    service = settings.subscriptions
+    if service is None:
+        raise ConfigError(
+            "set BRIEF_SUBSCRIPTIONS (the subscription service's public URL): every message"
+            " carries its one-click unsubscribe link (nothing was sent)",
+            settings.config_file,
+        )
+    if not settings.digest.postal_address:
+        raise ConfigError(
+            'set BRIEF_DIGEST["postal_address"]: commercial email must give a postal address'
+            " (CAN-SPAM); nothing was sent",
+            settings.config_file,
+        )
+    return service, Tokens(read_secret(service.secret_env))
+
+
+def _recipients(
+    store: Store,
+    subscribers: Sequence[Subscriber] | None,
+    service: SubscriptionSettings,
+    tokens: Tokens,
+    report: SendReport,
+    dry_run: bool,
+) -> list[tuple[Subscriber, str]]:
+    """Each recipient with their unsubscribe link; a CSV's new addresses join the store."""
+
+    def link(subscriber_id: int) -> str:
+        return f"{service.url}unsubscribe?token={tokens.make(subscriber_id, 'unsubscribe')}"
+
+    if subscribers is None:
+        return [
+            (Subscriber(s.email, s.name, 0, envelope_of(s.email)), link(s.id))
+            for s in store.subscribers.all("confirmed")
+        ]
+    found = []
+    for person in subscribers:
+        known = store.subscribers.get(person.email)
+        if known is not None and known.status in NOT_TO_MAIL:
+            report.suppressed.append((person.email, known.status))
+            continue
+        if known is None and not dry_run:
+            with store.transaction():
+                known = store.subscribers.add(
+                    person.email, person.name, "confirmed", how="listed in the CSV of brief send"
+                )
+        found.append((person, link(known.id) if known else f"{service.url}unsubscribe"))
+    return found
 
 
 def _serve(
@@ -268,6 +331,7 @@ def _serve(
     issue: Issue,
     digest: Digest,
     person: Subscriber,
+    unsubscribe: str,
     sender: str,
     smtp: SmtpSettings,
     sleep: Callable[[float], None],
@@ -296,7 +360,7 @@ def _serve(
     except DeliveryError as err:
         report.stopped = str(err)
         return ""
-    message = _personal(renderer, issue, digest, person)
+    message = _personal(renderer, issue, digest, person, unsubscribe)
     data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
     message_id = str(message["Message-ID"])
     delay = smtp.backoff
@@ -342,14 +406,14 @@ def _write_dry_run(
     renderer: DigestRenderer,
     issue: Issue,
     digest: Digest,
-    subscribers: Sequence[Subscriber],
+    recipients: Sequence[tuple[Subscriber, str]],
 ) -> list[Path]:
     """Every message as .eml in `folder`, which holds exactly these and nothing older."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
-        for number, person in enumerate(subscribers, 1):
-            message = _personal(renderer, issue, digest, person)
+        for number, (person, unsubscribe) in enumerate(recipients, 1):
+            message = _personal(renderer, issue, digest, person, unsubscribe)
             data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
             (temp / f"{number:05d}.eml").write_bytes(data)
         if folder.exists():
@@ -362,10 +426,12 @@ def _write_dry_run(
 
 
 def _personal(
-    renderer: DigestRenderer, issue: Issue, digest: Digest, person: Subscriber
+    renderer: DigestRenderer, issue: Issue, digest: Digest, person: Subscriber, unsubscribe: str
 ) -> EmailMessage:
-    token = quote(TOKEN, safe="@")
-    mine = quote(person.address, safe="@")
-    html = digest.html.replace(token, mine)
-    text = digest.text.replace(token, mine)
-    return renderer.message(issue, digest.subject, html, text, person.address, name=person.name)
+    """The digest made this subscriber's: their unsubscribe link, their address."""
+    html = digest.html.replace(PLACEHOLDER_UNSUBSCRIBE, html_escape(unsubscribe))
+    text = digest.text.replace(PLACEHOLDER_UNSUBSCRIBE, unsubscribe)
+    return renderer.message(
+        issue, digest.subject, html, text, person.address, name=person.name,
+        unsubscribe=unsubscribe,
+    )  # fmt: skip

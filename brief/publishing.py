@@ -9,7 +9,7 @@ from pathlib import Path
 from brief.articles import Article
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter, content_writer, load_newsletter
-from brief.digest import digest_size
+from brief.digest import digest_probe
 from brief.document import set_fields
 from brief.errors import ContentError
 from brief.issues import render_issue, week_bounds
@@ -46,7 +46,7 @@ def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
     newsletter = load_newsletter(settings)
     issue = newsletter.issue(week)
     findings = check_newsletter(
-        newsletter, settings, week, publishing=True, digest_size=digest_size(settings)
+        newsletter, settings, week, publishing=True, digest=digest_probe(settings)
     )
     if has_errors(findings):
         raise PublishRefused(week, findings)

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brief.errors import ConfigError
@@ -32,9 +33,31 @@ DIGEST_BUDGET = 100_000  # bytes of inlined HTML; Gmail clips messages at about 
 class DigestSettings:
     sender: str = "Live Commerce Brief <brief@example.com>"
     reply_to: str | None = None
-    unsubscribe_url: str = "https://brief.example.com/unsubscribe?email={email}"
     unsubscribe_mailto: str | None = None
+    postal_address: str | None = None  # required by CAN-SPAM in commercial email
     utm: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sender_address(self) -> str:
+        from email.utils import parseaddr
+
+        return parseaddr(self.sender)[1] or self.sender
+
+
+@dataclass(frozen=True)
+class SubscriptionSettings:
+    """The subscription service (`brief subscriptions serve`): where readers reach it, and
+    how much one address or one client may ask of it."""
+
+    url: str  # its public base URL, ending with /
+    per_address: int = 3  # confirmation emails to one address per day
+    per_client: int = 20  # subscribe requests from one client per hour
+    secret_env: str = "BRIEF_SECRET"  # the environment variable holding the signing secret
+
+    @property
+    def path(self) -> str:
+        """The path the service answers under (its URL's path)."""
+        return urlsplit(self.url).path
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     urls: Urls = field(default_factory=Urls)
     theme: Path = Path("themes/brief")
+    subscriptions: SubscriptionSettings | None = None
     min_articles: int = 3
     digest_budget: int = DIGEST_BUDGET
     digests: bool = True
@@ -167,6 +191,7 @@ def settings_from_dict(
         markdown=dict(raw.get("MARKDOWN", {})),
         pelican=raw,
         urls=check.urls(),
+        subscriptions=check.subscriptions(),
         theme=Path(str(raw.get("THEME", "themes/brief"))),
     )
 
@@ -176,7 +201,7 @@ KNOWN = {
     "BRIEF_FEEDS", "BRIEF_DB", "BRIEF_LEDGER", "BRIEF_ENTITIES", "BRIEF_RELEVANCE",
     "BRIEF_SEARCH", "BRIEF_DIGESTS", "BRIEF_FETCH", "BRIEF_SMTP", "BRIEF_DIGEST",
     "BRIEF_DIGEST_BUDGET", "BRIEF_ISSUES_FEED", "BRIEF_ISSUE_URL", "BRIEF_ISSUE_SAVE_AS",
-    "BRIEF_ENTITY_URL", "BRIEF_ENTITY_FEED", "BRIEF_SOURCE_URL",
+    "BRIEF_ENTITY_URL", "BRIEF_ENTITY_FEED", "BRIEF_SOURCE_URL", "BRIEF_SUBSCRIPTIONS",
 }  # fmt: skip
 URL_PATTERNS = (
     "BRIEF_ISSUE_URL", "BRIEF_ISSUE_SAVE_AS", "BRIEF_ENTITY_URL", "BRIEF_ENTITY_FEED",
@@ -408,17 +433,9 @@ class _Checker:
         mailto = value.get("unsubscribe_mailto")
         if mailto is not None:
             mailto = self.address(key, mailto, "unsubscribe_mailto", named=False)
-        url = self.text(key, "", value.get("unsubscribe_url", defaults.unsubscribe_url),
-                        "unsubscribe_url")  # fmt: skip
-        used = _placeholders(url)
-        if used is None or used - {"email"}:
-            raise self.fail(
-                key, "may only use the placeholder {email} (write {{ or }} for a brace)",
-                "unsubscribe_url",
-            )  # fmt: skip
-        sample = url.format(email="reader@example.com")
-        if web_url(sample) != sample or not sample.isascii():
-            raise self.fail(key, f"must be an absolute http(s) URL, not {url!r}", "unsubscribe_url")
+        postal = value.get("postal_address")
+        if postal is not None:
+            postal = self.text(key, "", postal, "postal_address")
         utm = value.get("utm") or {}
         if not isinstance(utm, dict) or not all(
             isinstance(k, str) and re.fullmatch(r"[a-z_]+", k) and isinstance(v, str)
@@ -426,7 +443,29 @@ class _Checker:
         ):
             raise self.fail(key, 'must be a dict of words to text, like {"source": "newsletter"}',
                             "utm")  # fmt: skip
-        return DigestSettings(sender, reply_to, url, mailto, dict(utm))
+        return DigestSettings(sender, reply_to, mailto, postal, dict(utm))
+
+    def subscriptions(self) -> SubscriptionSettings | None:
+        key = "BRIEF_SUBSCRIPTIONS"
+        if self.raw.get(key) is None:
+            return None
+        value = self.mapping(key, list(SubscriptionSettings.__dataclass_fields__))
+        url = self.text(key, "", value.get("url"), "url")
+        if web_url(url) != url or not url.endswith("/") or urlsplit(url).query:
+            raise self.fail(
+                key, f"must be the service's base URL, http(s) and ending with /, not {url!r}",
+                "url",
+            )  # fmt: skip
+        defaults = SubscriptionSettings(url)
+        secret_env = self.text(key, "", value.get("secret_env", defaults.secret_env), "secret_env")
+        return SubscriptionSettings(
+            url=url,
+            per_address=int(self.number(key, value.get("per_address", defaults.per_address),
+                                        int, 1, 100, "per_address")),
+            per_client=int(self.number(key, value.get("per_client", defaults.per_client),
+                                       int, 1, 10_000, "per_client")),
+            secret_env=secret_env,
+        )  # fmt: skip
 
 
 def _placeholders(pattern: str) -> set[str] | None:

@@ -57,6 +57,14 @@ def subscriber(email: str, name: str | None = None, line: int = 0) -> Subscriber
     return Subscriber(checked.normalized, name, line, envelope)
 
 
+def envelope_of(email: str) -> str:
+    """The address as it goes on the wire (an IDN domain in punycode)."""
+    try:
+        return subscriber(email).envelope
+    except ValueError:
+        return email
+
+
 def read_subscribers(path: Path) -> tuple[list[Subscriber], list[BadRow]]:
     """Subscribers from a CSV with a header row and an `email` column (`name` optional).
 

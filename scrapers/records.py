@@ -10,6 +10,9 @@ from typing import Literal, get_args
 Status = Literal["new", "accepted", "rejected"]  # where a story stands
 Action = Literal["accepted", "rejected", "shortlisted", "new"]  # what an editor can decide
 STATUSES: tuple[Status, ...] = get_args(Status)
+# Where a subscriber stands: asked and not confirmed yet; receiving; or not to be mailed.
+SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced", "complained"]
+SUBSCRIBER_STATUSES: tuple[SubscriberStatus, ...] = get_args(SubscriberStatus)
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 
@@ -85,3 +88,25 @@ class AddResult:
     new: int
     seen: int  # already stored: the same URL or GUID, or a copy of a stored story
     clustered: int  # of those, new outlets' copies that joined a story's cluster
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscriber as the store keeps them."""
+
+    id: int
+    email: str
+    name: str | None
+    status: SubscriberStatus
+    created_at: datetime
+    changed_at: datetime
+
+    def as_json(self) -> dict[str, object]:
+        """The `brief subscribers list --json` contract: one object per subscriber."""
+        return {
+            "email": self.email,
+            "name": self.name,
+            "status": self.status,
+            "changed_at": iso_utc(self.changed_at),
+            "created_at": iso_utc(self.created_at),
+        }

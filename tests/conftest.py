@@ -62,6 +62,16 @@ def serve(root: Path, delay: float = 0.0) -> Iterator[Server]:
         server.server_close()
 
 
+TEST_SECRET = "a-test-secret-long-enough-to-sign-with"
+
+
+@pytest.fixture(autouse=True)
+def signing_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with a signing secret, as a real deployment would (one test removes it)."""
+    monkeypatch.setenv("BRIEF_SECRET", TEST_SECRET)
+    return TEST_SECRET
+
+
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[Server]:
     """The fixture feeds, copied so a test may change them, served from 127.0.0.1."""

@@ -160,6 +160,7 @@ def _template() -> Path:
     """An empty newsletter: the project's settings and theme, no search index (speed)."""
     root = Path(tempfile.mkdtemp(prefix="brief-inert-"))
     shutil.copy(REPO / "pelicanconf.py", root / "pelicanconf.py")
+    shutil.copy(REPO / "publishconf.py", root / "publishconf.py")  # publish uses it
     shutil.copy(RULES_FILE, root / "relevance.toml")
     shutil.copytree(REPO / "themes", root / "themes")
     shutil.copytree(REPO / "content" / "pages", root / "content" / "pages")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_two_hundred_recipients_once_each(newsletter_to_send: Path) -> None:
     with SmtpServer(recorder) as server:
         first = send(newsletter_to_send, csv, server)
         again = send(newsletter_to_send, csv, server)
-    assert "sent 200, skipped 0 already sent, failed 0" in first.stdout
+    assert "sent 200, skipped 0 already sent, failed 0" in first.stdout, first.output
     assert "subscribers.csv:202: skipped: not an email address: 'not-an-address'" in first.stderr
     assert "subscribers.csv:203: skipped: READER7@example.org is already on line 9" in first.stderr
     assert "sent 0, skipped 200 already sent" in again.stdout
@@ -52,11 +53,16 @@ def test_two_hundred_recipients_once_each(newsletter_to_send: Path) -> None:
     assert len(ids) == 200  # each message its own Message-ID
     one = next(m for m in recorder.messages if "reader42@example.org" in m["To"])
     assert one["To"] == "Reader 42 <reader42@example.org>"
-    assert "email=reader42@example.org" in one["List-Unsubscribe"]
+    # Each message carries its subscriber's own signed link, with no address in it.
+    (link,) = re.findall(r"<(https://[^>]+)>", one["List-Unsubscribe"])
+    assert link.startswith("https://brief.example.com/subscriptions/unsubscribe?token=")
+    assert "reader42" not in link and "%40" not in link and "@" not in link
     assert one["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "email=reader42@example.org" in one.get_body(("plain",)).get_content()
-    assert "email=reader42@example.org" in one.get_body(("html",)).get_content()
-    assert "subscriber@recipient.invalid" not in one.as_string()
+    assert link in one.get_body(("plain",)).get_content()
+    assert link.replace("&", "&amp;") in one.get_body(("html",)).get_content()
+    links = {re.findall(r"<(https://[^>]+)>", m["List-Unsubscribe"])[0] for m in recorder.messages}
+    assert len(links) == 200  # one per subscriber
+    assert "unsubscribe.invalid" not in one.as_string()
 
 
 def test_temporary_error_is_retried_and_permanent_one_reported(newsletter_to_send: Path) -> None:

@@ -30,11 +30,13 @@ def _append(root: Path, name: str, text: str) -> int:
         ('BRIEF_FETCH = {"timeout": 3}', 0, "unknown key (known: connect_timeout, deadline"),
         (
             'BRIEF_DIGEST = {\n    "sender": "x@example.org",\n'
-            '    "unsubscribe_url": "https://a.example/u?t={token}",\n}',
+            '    "unsubscribe_url": "https://a.example/u?e={email}",\n}',
             2,
-            "may only use the placeholder {email}",
+            "unknown key (known: sender, reply_to",
         ),
-        ('BRIEF_DIGEST = {"unsubscribe_url": "javascript:alert({email})"}', 0, "absolute http(s)"),
+        ('BRIEF_SUBSCRIPTIONS = {"url": "javascript:alert(1)//"}', 0, "the service's base URL"),
+        ('BRIEF_SUBSCRIPTIONS = {"url": "https://a.example/subs"}', 0, "ending with /"),
+        ('BRIEF_SUBSCRIPTIONS = {"url": "https://a.example/", "per_client": 0}', 0, "from 1"),
         (
             'BRIEF_DIGEST = {"sender": "Brief <brief@example.com>\\r\\nBcc: all@example.org"}',
             0,
@@ -52,7 +54,7 @@ def test_a_bad_setting_is_named_with_its_line(
     sample: Path, setting: str, offset: int, words: str
 ) -> None:
     line = _append(sample, "pelicanconf.py", setting + "\n") + offset
-    result = run_brief(sample, "check")
+    result = run_brief(sample, "--settings", "pelicanconf.py", "check")
     assert result.code == 2, result.output
     assert f"pelicanconf.py:{line}: " in result.stderr, result.stderr
     assert words in result.stderr

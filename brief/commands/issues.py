@@ -56,7 +56,7 @@ def issue_publish(ctx: click.Context, week: str) -> None:
     from brief.site import build_site
 
     parse_week(week)
-    settings = settings_of(ctx)
+    settings = settings_of(ctx, production=True)
     try:
         publication = publish_issue(settings, week, now())
     except PublishRefused as refused:
@@ -84,23 +84,37 @@ def build(ctx: click.Context, output: Path | None) -> None:
     from brief.site import build_site
 
     overrides = {"OUTPUT_PATH": str(output.resolve())} if output else {}
-    settings = settings_of(ctx, **overrides)
+    settings = settings_of(ctx, False, **overrides)
     summary = build_site(settings)
     echo(summary)
 
 
+SERVICE_CHOICES = ["listmonk", "buttondown", "mailchimp", "generic"]
+
+
 @click.command()
 @click.argument("week", metavar="YYYY-Www")
+@click.option(
+    "--for",
+    "service",
+    type=click.Choice(SERVICE_CHOICES),
+    help="Write WEEK.SERVICE.html and .txt with that email service's merge tags for the"
+    " unsubscribe link (and the reader's name where it has one); generic has no personal link.",
+)
 @click.pass_context
-def digest(ctx: click.Context, week: str) -> None:
-    """(Re)write output/digest/WEEK.html, .txt and .eml from the issue file."""
+def digest(ctx: click.Context, week: str, service: str | None) -> None:
+    """(Re)write output/digest/WEEK.html, .txt and .eml from the issue file.
+
+    Uses the production settings (publishconf.py), so every link is the public site's.
+    """
     from brief.content import load_newsletter
-    from brief.digest import build_digests
+    from brief.digest import GENERIC, SERVICES, build_digests
     from brief.issues import parse_week
 
     parse_week(week)
-    settings = settings_of(ctx)
-    for path in build_digests(settings, load_newsletter(settings), [week]):
+    settings = settings_of(ctx, production=True)
+    audience = SERVICES[service] if service else GENERIC
+    for path in build_digests(settings, load_newsletter(settings), [week], audience):
         echo(str(path))
 
 
@@ -108,14 +122,18 @@ def digest(ctx: click.Context, week: str) -> None:
 @click.option("--issue", "week", metavar="YYYY-Www", help="Only this issue and its articles.")
 @click.pass_context
 def check(ctx: click.Context, week: str | None) -> None:
-    """Validate content/: print `path:line: level: message`; exit 1 on any error."""
+    """Validate content/: print `path:line: level: message`; exit 1 on any error.
+
+    Digests are checked as they will leave (the production settings, publishconf.py): no
+    link to a private address, the site's own links absolute and https.
+    """
     from brief.check import check_newsletter, has_errors
     from brief.content import load_newsletter
-    from brief.digest import digest_size
+    from brief.digest import digest_probe
 
-    settings = settings_of(ctx)
+    settings = settings_of(ctx, production=True)
     newsletter = load_newsletter(settings)
-    findings = check_newsletter(newsletter, settings, week, digest_size=digest_size(settings))
+    findings = check_newsletter(newsletter, settings, week, digest=digest_probe(settings))
     for finding in findings:
         echo(finding.format())
     errors = sum(f.level == "error" for f in findings)

@@ -27,10 +27,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
-    """The settings the `--settings` option names, read (and checked) once per command."""
+PRODUCTION = "publishconf.py"
+
+
+def settings_of(ctx: click.Context, production: bool = False, **overrides: str) -> Settings:
+    """The settings the `--settings` option names, read (and checked) once per command.
+
+    `production`: for what leaves the machine (publish, digest, send, check), the public
+    settings in publishconf.py are the default when there is one; `--settings` still wins.
+    """
     obj = ctx.ensure_object(dict)
-    return load_settings(Path(obj["settings_file"]), overrides or None)
+    path = Path(obj["settings_file"])
+    if production and not obj.get("settings_given") and Path(PRODUCTION).is_file():
+        path = Path(PRODUCTION)
+    return load_settings(path, overrides or None)
 
 
 class Number(click.FloatRange):

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 @click.option(
     "--to",
     "csv_path",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV of subscribers: a header row with an 'email' column ('name' optional).",
+    help="CSV of recipients: a header row with an 'email' column ('name' optional)."
+    " Default: every confirmed subscriber in the store.",
 )
 @click.option(
     "--dry-run", is_flag=True, help="Write each message as .eml under output/send/; send nothing."
@@ -43,16 +43,19 @@ if TYPE_CHECKING:
 def send(
     ctx: click.Context,
     week: str,
-    csv_path: Path,
+    csv_path: Path | None,
     dry_run: bool,
     rate: float | None,
     smtp_override: str | None,
     retry_uncertain: bool,
 ) -> None:
-    """Email the issue's digest to every subscriber, once (a ledger remembers who got it).
+    """Email the issue's digest to every confirmed subscriber, once each.
 
-    Nothing is sent when the issue fails `brief check`. The SMTP password comes only from
-    the environment variable named in BRIEF_SMTP (default BRIEF_SMTP_PASSWORD).
+    A delivery log in the store remembers who got it. Nothing is sent when the issue fails
+    `brief check`, and an address the store knows as unsubscribed, bounced or complained
+    is never mailed, even from --to. Uses the production settings (publishconf.py). The SMTP
+    password comes only from the environment variable named in BRIEF_SMTP (default
+    BRIEF_SMTP_PASSWORD).
     """
     from brief.content import load_newsletter
     from brief.issues import parse_week
@@ -60,11 +63,11 @@ def send(
     from brief.subscribers import read_subscribers
 
     parse_week(week)
-    settings = settings_of(ctx)
+    settings = settings_of(ctx, production=True)
     smtp = _smtp_override(settings, smtp_override)
     newsletter = load_newsletter(settings)
     newsletter.issue(week)  # a missing issue is said before the CSV is read
-    subscribers, bad = read_subscribers(csv_path)
+    subscribers, bad = read_subscribers(csv_path) if csv_path else (None, [])
     for row in bad:
         echo(f"{csv_path}:{row.line}: skipped: {row.reason}", err=True)
     try:
@@ -86,16 +89,18 @@ def send(
         echo(f"failed: {email}: {reason}", err=True)
     for email, reason in report.unsent:
         echo(f"not sent: {email}: {reason}; it will be sent by a later run", err=True)
+    for email, status in report.suppressed:
+        echo(f"not to be mailed: {email}: {status} in the store", err=True)
     for email, why in report.uncertain:
         echo(f"uncertain: {email}: {why}; not sent again (--retry-uncertain sends anyway)",
              err=True)  # fmt: skip
     echo(
         f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
         f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
-        f" bad rows {len(bad)}"
+        f" bad rows {len(bad)}, not to be mailed {len(report.suppressed)}"
     )
     if report.stopped:
-        untried = len(subscribers) - report.sent - report.skipped - len(report.failed)
+        untried = report.recipients - report.sent - report.skipped - len(report.failed)
         untried -= len(report.uncertain) + len(report.unsent)
         raise DeliveryError(
             f"{report.stopped}. Stopped after {report.sent} sent; the other {untried} were not"

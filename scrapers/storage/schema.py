@@ -115,7 +115,35 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Subscribers, and every change of their status with when and how (`brief subscribers`,
+    the subscription service)."""
+    db.executescript(
+        """
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            key TEXT NOT NULL UNIQUE,  -- the address case-folded: one subscriber per address
+            name TEXT,
+            status TEXT NOT NULL CHECK (status IN
+                ('pending', 'confirmed', 'unsubscribed', 'bounced', 'complained')),
+            created_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        CREATE INDEX subscribers_status ON subscribers (status);
+        CREATE TABLE subscriber_events (
+            id INTEGER PRIMARY KEY,
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+            status TEXT NOT NULL,  -- the status it changed to, or 'confirmation sent'
+            at TEXT NOT NULL,
+            how TEXT NOT NULL
+        );
+        CREATE INDEX subscriber_events_subscriber ON subscriber_events (subscriber_id, at);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
