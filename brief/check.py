@@ -60,6 +60,16 @@ def check_newsletter(
         Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
         for err in newsletter.unreadable
     ]
+    if settings.subscriptions is None:
+        findings.append(
+            Finding(
+                settings.config_file,
+                1,
+                "warning",
+                "no subscription service (BRIEF_SUBSCRIPTIONS): readers can only subscribe by"
+                f" writing to {settings.digest.sender_address}, and brief send refuses to run",
+            )
+        )
     for first, second in newsletter.duplicates:
         for this, other in ((first, second), (second, first)):
             line = this.document.line_of("slug") if this.document else 1

@@ -147,7 +147,7 @@ class DigestRenderer:
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
-        self._env.filters["wrap"] = _wrap
+        self._env.filters["wrap"] = wrap
         self._css = (theme / "digest.css").read_text(encoding="utf-8")
         self._markdown = MarkdownRenderer(settings.markdown)
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
@@ -375,7 +375,7 @@ def html_to_plain(fragment: str, width: int = 72) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
-def _wrap(text: str, width: int = 72, indent: str = "") -> str:
+def wrap(text: str, width: int = 72, indent: str = "") -> str:
     paragraphs = text.split("\n\n")
     wrapped = []
     for paragraph in paragraphs:

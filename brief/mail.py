@@ -31,6 +31,7 @@ from email.message import EmailMessage
 from html import escape as html_escape
 from pathlib import Path
 
+from brief.audience import NOT_TO_MAIL
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter
 from brief.digest import MAIL_POLICY, Audience, Digest, DigestRenderer, sample_digest
@@ -270,7 +271,21 @@ def send_issue(
 
 
 PLACEHOLDER_UNSUBSCRIBE = "https://unsubscribe.invalid/link"  # replaced per recipient
-NOT_TO_MAIL = ("unsubscribed", "bounced", "complained")
+
+
+def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
+    """Send one message now (a confirmation email); DeliveryError when it cannot go."""
+    mailer = _Mailer(smtp)
+    try:
+        client = mailer.ready()
+        utf8 = not str(message["To"]).isascii()
+        client.send_message(message, mail_options=["SMTPUTF8"] if utf8 else [])
+    except smtplib.SMTPException as err:
+        raise DeliveryError(f"the SMTP server refused the message: {err}") from err
+    except OSError as err:
+        raise DeliveryError(f"the message could not be sent: {err}") from err
+    finally:
+        mailer.close()
 
 
 def _requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:

@@ -246,6 +246,19 @@ def source_listings(articles: Iterable[ArticleView], urls: Urls) -> list[Listing
     return sorted(listings.values(), key=lambda item: item.name.casefold())
 
 
+@dataclass(frozen=True)
+class SubscribeForm:
+    """Where the site's subscribe forms post (the service), or the address to write to."""
+
+    action: str | None
+    mailto: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> SubscribeForm:
+        service = settings.subscriptions
+        return cls(f"{service.url}subscribe" if service else None, settings.digest.sender_address)
+
+
 @dataclass
 class SiteModel:
     articles: dict[str, ArticleView]  # by source path: published, drafts, hidden

@@ -23,7 +23,7 @@ from pelican.generators import Generator
 from brief.content import load_issues
 from brief.digest import build_digests
 from brief.errors import BriefError
-from brief.model import SiteModel, build_model
+from brief.model import SiteModel, SubscribeForm, build_model
 from brief.reader import ArticleReader
 from brief.search import finish_search_index, start_search_index
 from brief.settings import Settings, settings_from_dict
@@ -80,6 +80,7 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         self.context["issue_drafts"] = model.issue_drafts
         self.context["entity_pages"] = model.entity_pages
         self.context["source_pages"] = model.source_pages
+        self.context["subscribe"] = SubscribeForm.of(settings)
 
     def generate_output(self, writer: Any) -> None:
         model: SiteModel = self.model

@@ -32,6 +32,7 @@ from tests.conftest import REPO, RULES_FILE, WATCHLIST, run_brief
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_SCHEME = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcset"}
+THEME_SCRIPTS = ("/theme/js/search.js", "/theme/js/subscribe.js")
 FORBIDDEN = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "applet"}
 
 PAYLOADS = [
@@ -188,8 +189,8 @@ def _assert_inert_tree(soup: BeautifulSoup, where: str) -> None:
     for element in soup.find_all(True):
         name = element.name.lower()
         if name == "script":
-            # The theme's own search script is the only one; it has no inline code.
-            assert element.get("src", "").endswith("/theme/js/search.js"), (where, element)
+            # The theme's own scripts are the only ones; they have no inline code.
+            assert element.get("src", "").endswith(THEME_SCRIPTS), (where, element)
             assert not element.string, (where, element)
             continue
         assert name not in FORBIDDEN, (where, str(element)[:200])
@@ -348,8 +349,6 @@ def _typography(text: str) -> str:
 def test_no_payload_runs_in_chromium(browser: object) -> None:
     """The payload site in a real browser: every page, the digest and a search, focused and
     hovered; not one dialog opens, not one request leaves for another host."""
-    from urllib.parse import urlsplit
-
     from tests.conftest import serve
 
     root = _template()
@@ -360,36 +359,14 @@ def test_no_payload_runs_in_chromium(browser: object) -> None:
             {"title": p, "summary": f"{'a' * 84} {p}", "link": f"https://news.example/p{n}"}
             for n, p in enumerate(PAYLOADS)
         ]
-        _week(root, items, "json")
+        _week(root, items, "json")  # published with the public settings...
+        assert run_brief(root, "build").code == 0  # ...then built for a local preview
         server = serve(root / "output")
         base = next(server).url
-        dialogs: list[str] = []
-        foreign: list[str] = []
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        host = urlsplit(base).netloc
-        page.on(
-            "request", lambda r: foreign.append(r.url) if urlsplit(r.url).netloc != host else None
-        )
-        pages = [
-            *sorted((root / "output").rglob("index.html")),
-            root / "output" / "digest" / "2026-W46.html",
-        ]
-        for path in pages:
-            url = f"{base}/{path.relative_to(root / 'output').as_posix()}"
-            page.goto(url, wait_until="load")
-            # Fire what an injected handler would wait for (autofocus fires on load itself).
-            page.evaluate(
-                """() => { for (const el of document.querySelectorAll('*')) {
-                     for (const type of ['mouseover', 'mouseenter', 'focus', 'animationstart'])
-                       el.dispatchEvent(new Event(type));
-                     if (el.tabIndex >= 0) el.focus(); } }"""
-            )
-        page.goto(f"{base}/search/?q=alert", wait_until="networkidle")
-        page.wait_for_selector("#results li", timeout=10_000)
-        assert page.query_selector_all("#results li img, #results li svg, #results li script") == []
-        page.close()
-        next(server, None)
+        try:
+            _visit_everything(browser, base, root, dialogs := [], foreign := [])
+        finally:
+            next(server, None)
         assert dialogs == []
         assert foreign == []
     finally:
@@ -420,3 +397,32 @@ def test_rich_tables_show_markup_in_titles_as_text() -> None:
     shown = screen.getvalue()
     assert "\x1b]8;" not in shown  # no terminal hyperlink was made
     assert "[link=https://evil.test]Click[/link]" in shown and "[bold]Source[/bold]" in shown
+
+
+def _visit_everything(
+    browser: object, base: str, root: Path, dialogs: list[str], foreign: list[str]
+) -> None:
+    from urllib.parse import urlsplit
+
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    host = urlsplit(base).netloc
+    page.on("request", lambda r: foreign.append(r.url) if urlsplit(r.url).netloc != host else None)
+    pages = [
+        *sorted((root / "output").rglob("index.html")),
+        root / "output" / "digest" / "2026-W46.html",
+    ]
+    for path in pages:
+        url = f"{base}/{path.relative_to(root / 'output').as_posix()}"
+        page.goto(url, wait_until="load")
+        # Fire what an injected handler would wait for (autofocus fires on load itself).
+        page.evaluate(
+            """() => { for (const el of document.querySelectorAll('*')) {
+                 for (const type of ['mouseover', 'mouseenter', 'focus', 'animationstart'])
+                   el.dispatchEvent(new Event(type));
+                 if (el.tabIndex >= 0) el.focus(); } }"""
+        )
+    page.goto(f"{base}/search/?q=alert", wait_until="networkidle")
+    page.wait_for_selector("#results li", timeout=10_000)
+    assert page.query_selector_all("#results li img, #results li svg, #results li script") == []
+    page.close()

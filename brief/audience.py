@@ -1,0 +1,94 @@
+"""The subscriber list: adding, importing, removing, exporting, and marking the addresses
+that bounce or complain. Every change is recorded in the store with when and how."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from brief.bounces import read_reports
+from brief.errors import ContentError
+from brief.subscribers import Subscriber
+from scrapers.records import SubscriberStatus, Subscription
+from scrapers.storage import Store
+
+NOT_TO_MAIL: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced", "complained")
+
+
+@dataclass
+class Changes:
+    """What a batch did to the list, a line per address it could not change."""
+
+    added: list[Subscription] = field(default_factory=list)
+    changed: list[tuple[Subscription, SubscriberStatus]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (address, why unchanged)
+
+
+def add_subscribers(
+    store: Store, people: Sequence[Subscriber], confirmed: bool, how: str
+) -> Changes:
+    """Add new addresses (pending, or confirmed when the editor has their consent).
+
+    A pending address is confirmed by `confirmed`; any other known address is left as it
+    is, and said so: an unsubscribed reader is never re-subscribed by a list.
+    """
+    changes = Changes()
+    status: SubscriberStatus = "confirmed" if confirmed else "pending"
+    with store.transaction():
+        for person in people:
+            known = store.subscribers.get(person.email)
+            if known is None:
+                changes.added.append(store.subscribers.add(person.email, person.name, status, how))
+            elif known.status == "pending" and confirmed:
+                store.subscribers.set_status(known.id, "confirmed", how)
+                changes.changed.append((known, "confirmed"))
+            else:
+                changes.kept.append((person.email, f"already in the list as {known.status}"))
+    return changes
+
+
+def remove_subscriber(store: Store, email: str) -> Subscription:
+    """Forget an address entirely (its history too); ContentError if it is not known."""
+    known = store.subscribers.get(email)
+    if known is None:
+        raise ContentError(f"{email} is not in the subscriber list")
+    with store.transaction():
+        store.subscribers.remove(known.id)
+    return known
+
+
+def export_csv(subscriptions: Iterable[Subscription]) -> str:
+    """The list as CSV: email, name, status, changed_at (the same columns `import` reads)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "name", "status", "changed_at"])
+    for sub in subscriptions:
+        writer.writerow([sub.email, sub.name or "", sub.status, sub.changed_at.isoformat()])
+    return out.getvalue()
+
+
+def suppress(
+    store: Store, paths: Sequence[Path], csv_status: SubscriberStatus = "bounced"
+) -> Changes:
+    """Mark the addresses that bounce reports and complaint reports name (or a CSV lists).
+
+    An address the list does not hold is added as it is (bounced or complained), so that no
+    later `brief send --to` mails it either.
+    """
+    changes = Changes()
+    for path in paths:
+        for email, status, why in read_reports(path, csv_status):
+            with store.transaction():
+                known = store.subscribers.get(email)
+                how = f"{why} ({path.name})"
+                if known is None:
+                    changes.added.append(store.subscribers.add(email, None, status, how))
+                elif known.status == status:
+                    changes.kept.append((email, f"already {status}"))
+                else:
+                    store.subscribers.set_status(known.id, status, how)
+                    changes.changed.append((known, status))
+    return changes
