@@ -11,8 +11,8 @@ from pathlib import Path
 
 from brief.bounces import read_reports
 from brief.errors import ContentError
-from brief.subscribers import Subscriber
-from scrapers.records import SubscriberStatus, Subscription
+from brief.subscribers import Subscriber, guarded
+from scrapers.records import SubscriberStatus, Subscription, iso_utc
 from scrapers.storage import Store
 
 NOT_TO_MAIL: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced", "complained")
@@ -66,7 +66,8 @@ def export_csv(subscriptions: Iterable[Subscription]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["email", "name", "status", "changed_at"])
     for sub in subscriptions:
-        writer.writerow([sub.email, sub.name or "", sub.status, sub.changed_at.isoformat()])
+        row = [sub.email, sub.name or "", sub.status, iso_utc(sub.changed_at) or ""]
+        writer.writerow([guarded(cell) for cell in row])
     return out.getvalue()
 
 
@@ -81,14 +82,26 @@ def suppress(
     changes = Changes()
     for path in paths:
         for email, status, why in read_reports(path, csv_status):
-            with store.transaction():
-                known = store.subscribers.get(email)
-                how = f"{why} ({path.name})"
-                if known is None:
-                    changes.added.append(store.subscribers.add(email, None, status, how))
-                elif known.status == status:
-                    changes.kept.append((email, f"already {status}"))
-                else:
-                    store.subscribers.set_status(known.id, status, how)
-                    changes.changed.append((known, status))
+            _mark(store, changes, email, status, f"{why} ({path.name})")
     return changes
+
+
+def unsubscribe(store: Store, emails: Iterable[str], how: str) -> Changes:
+    """Mark addresses unsubscribed (a reader who wrote in); unknown ones are kept as
+    unsubscribed too, so that no `brief send --to` mails them."""
+    changes = Changes()
+    for email in emails:
+        _mark(store, changes, email, "unsubscribed", how)
+    return changes
+
+
+def _mark(store: Store, changes: Changes, email: str, status: SubscriberStatus, how: str) -> None:
+    with store.transaction():
+        known = store.subscribers.get(email)
+        if known is None:
+            changes.added.append(store.subscribers.add(email, None, status, how))
+        elif known.status == status:
+            changes.kept.append((email, f"already {status}"))
+        else:
+            store.subscribers.set_status(known.id, status, how)
+            changes.changed.append((known, status))

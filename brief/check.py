@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,14 +109,19 @@ def _check_digest(issue: Issue, digest: Digest, settings: Settings) -> list[Find
     own_hosts = {urlsplit(settings.public_url).hostname}
     if settings.subscriptions:
         own_hosts.add(urlsplit(settings.subscriptions.url).hostname)
-    for href in dict.fromkeys(digest_links(digest.html)):
+    links = [*digest_links(digest.html), *re.findall(r"https?://[^\s<>()]+", digest.text)]
+    bad: dict[str, list[str]] = {}  # one finding per problem, however many links share it
+    for href in dict.fromkeys(links):
         if problem := link_problem(href, own_hosts):
-            add(f"the digest links to {href!r}: {problem}{_HINT}")
+            bad.setdefault(problem, []).append(href)
+    for problem, hrefs in bad.items():
+        more = f" (and {len(hrefs) - 1} more)" if len(hrefs) > 1 else ""
+        add(f"the digest links to {hrefs[0]!r}{more}: {problem}{_HINT}")
     message_id = str(digest.message["Message-ID"] or "")
     domain = message_id.strip("<>").rpartition("@")[2].lower()
     allowed = {settings.digest.sender_address.rpartition("@")[2].lower(), *own_hosts}
-    if domain not in allowed:
-        theirs = "not the sender's or the site's domain"
+    if domain not in allowed or domain == "localhost" or _is_internal(domain):
+        theirs = "not a public domain of the sender or the site"
         add(f"the digest's Message-ID ends in @{domain}, {theirs}{_HINT}")
     return found
 
@@ -144,7 +150,7 @@ def link_problem(href: str, own_hosts: set[str | None]) -> str | None:
         return None
     try:
         parts = urlsplit(href)
-        host = (parts.hostname or "").lower()
+        host = (parts.hostname or "").lower().rstrip(".")  # "localhost." is localhost
     except ValueError:
         return "not a valid URL"
     if not parts.scheme or not host:

@@ -14,6 +14,7 @@ from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -256,7 +257,13 @@ class SubscribeForm:
     @classmethod
     def of(cls, settings: Settings) -> SubscribeForm:
         service = settings.subscriptions
-        return cls(f"{service.url}subscribe" if service else None, settings.digest.sender_address)
+        if service is None:
+            return cls(None, settings.digest.sender_address)
+        action = f"{service.url}subscribe"
+        site, there = urlsplit(settings.siteurl), urlsplit(action)
+        if settings.siteurl and (site.scheme, site.netloc) == (there.scheme, there.netloc):
+            action = there.path  # the service shares the site's host: a same-origin post
+        return cls(action, settings.digest.sender_address)
 
 
 @dataclass

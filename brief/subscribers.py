@@ -103,9 +103,9 @@ def read_subscribers(path: Path) -> tuple[list[Subscriber], list[BadRow]]:
         if problem:
             bad.append(BadRow(start, problem))
             continue
-        name = " ".join((values.get("name") or "").split()) or None
+        name = unguarded(" ".join((values.get("name") or "").split())) or None
         try:
-            person = subscriber((values.get("email") or "").strip(), name, start)
+            person = subscriber(unguarded((values.get("email") or "").strip()), name, start)
         except ValueError as err:
             bad.append(BadRow(start, inert_text(str(err))))
             continue
@@ -144,3 +144,17 @@ def _row_problem(row: Sequence[str]) -> str | None:
         if inert_text(cell) != cell:
             return "a field holds control characters"
     return None
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+
+
+def guarded(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading quote before what it would run
+    (a name like '=HYPERLINK(...)' typed into the public form)."""
+    return f"'{cell}" if cell.startswith(FORMULA_START) else cell
+
+
+def unguarded(cell: str) -> str:
+    """The cell `guarded` wrote, as it was (so an export imports back unchanged)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell

@@ -19,6 +19,7 @@ PAGES = [
     "/issues/2026-w46/",
     "/articles/2026/whatnot-built-live-shopping-around-collectors/",
     "/entities/douyin/",
+    "/subscribe/",
     "/search/?q=live&entity=Whatnot",
     "/404.html",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,9 +12,6 @@ from brief.commands.options import Number, settings_of
 from brief.errors import DeliveryError
 from brief.settings import Settings, SmtpSettings
 from brief.terminal import echo
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()
@@ -81,6 +77,12 @@ def send(
         raise
     for finding in report.findings:
         echo(finding.format(), err=True)
+    if csv_path is None and report.recipients == 0:
+        echo(
+            "no confirmed subscribers in the store: readers subscribe through the service"
+            " (brief subscriptions serve), or add them with brief subscribers add|import",
+            err=True,
+        )
     if dry_run:
         folder = report.written[0].parent if report.written else settings.output / "send" / week
         echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")

@@ -6,18 +6,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from brief.commands.options import db_option, settings_of
 from brief.terminal import echo
 
+if TYPE_CHECKING:
+    from brief.audience import Changes
+
 STATUS = click.Choice(["pending", "confirmed", "unsubscribed", "bounced", "complained"])
 
 
 @click.group()
 def subscribers() -> None:
-    """The subscriber list, in the store: add, import, list, remove, export, suppress."""
+    """The subscriber list, in the store: add, import, list, history, unsubscribe, remove,
+    export, suppress."""
 
 
 @subscribers.command("add")
@@ -97,12 +102,44 @@ def list_(ctx: click.Context, status: str | None, as_json: bool, db: Path | None
     echo(f"{len(found)} subscribers", err=True)
 
 
+@subscribers.command("unsubscribe")
+@click.argument("emails", metavar="EMAIL...", nargs=-1, required=True)
+@db_option
+@click.pass_context
+def unsubscribe(ctx: click.Context, emails: tuple[str, ...], db: Path | None) -> None:
+    """Unsubscribe readers who asked by email (the unsubscribe_mailto address): no send mails
+    them again, and their history is kept."""
+    from brief.audience import unsubscribe as mark
+    from brief.subscribers import subscriber
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    try:
+        addresses = [subscriber(email.strip(), None).email for email in emails]
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="EMAIL") from None
+    with open_store(db or settings.db) as store:
+        changes = mark(store, addresses, "asked an editor")
+    _say(changes)
+
+
+def _say(changes: Changes) -> None:
+    for sub in changes.added:
+        echo(f"{sub.email}: {sub.status} (not in the list before; kept so no send mails it)")
+    for sub, status in changes.changed:
+        echo(f"{sub.email}: {sub.status} -> {status}")
+    for address, why in changes.kept:
+        echo(f"{address}: {why}")
+    echo(f"{len(changes.added) + len(changes.changed)} addresses marked", err=True)
+
+
 @subscribers.command("remove")
 @click.argument("email")
 @db_option
 @click.pass_context
 def remove(ctx: click.Context, email: str, db: Path | None) -> None:
-    """Forget an address and its history (to stop mailing it, prefer letting it unsubscribe)."""
+    """Forget an address and its history (erasure on request). To stop mailing someone, use
+    `unsubscribe`: a removed address listed in a later --to CSV would be mailed again."""
     from brief.audience import remove_subscriber
     from scrapers.storage import open_store
 
@@ -110,6 +147,31 @@ def remove(ctx: click.Context, email: str, db: Path | None) -> None:
     with open_store(db or settings.db) as store:
         gone = remove_subscriber(store, email.strip())
     echo(f"removed {gone.email}")
+
+
+@subscribers.command("history")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list for scripts.")
+@db_option
+@click.pass_context
+def history(ctx: click.Context, email: str, as_json: bool, db: Path | None) -> None:
+    """Every change of one subscriber: when, what, and how (form, link, report, editor)."""
+    from brief.errors import ContentError
+    from scrapers.records import iso_utc
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    with open_store(db or settings.db) as store:
+        known = store.subscribers.get(email.strip())
+        if known is None:
+            raise ContentError(f"{email.strip()} is not in the subscriber list")
+        events = store.subscribers.history(known.id)
+    if as_json:
+        rows = [{"status": what, "at": iso_utc(at), "how": how} for what, at, how in events]
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for what, at, how in events:
+        echo(f"{at.astimezone(settings.timezone):%Y-%m-%d %H:%M}\t{what}\t{how}")
 
 
 @subscribers.command("export")
@@ -147,13 +209,7 @@ def suppress(ctx: click.Context, files: tuple[Path, ...], csv_status: str, db: P
     settings = settings_of(ctx)
     with open_store(db or settings.db) as store:
         changes = suppress_reports(store, files, csv_status)  # type: ignore[arg-type]
-    for sub in changes.added:
-        echo(f"{sub.email}: {sub.status} (not in the list before; kept so no send mails it)")
-    for sub, status in changes.changed:
-        echo(f"{sub.email}: {sub.status} -> {status}")
-    for address, why in changes.kept:
-        echo(f"{address}: {why}")
-    echo(f"{len(changes.added) + len(changes.changed)} addresses marked", err=True)
+    _say(changes)
 
 
 @click.group()
@@ -173,7 +229,12 @@ def subscriptions() -> None:
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, site: Path | None) -> None:
-    """Run the subscription service under uvicorn (needs the secret in BRIEF_SECRET)."""
+    """Run the subscription service under uvicorn (needs the secret in BRIEF_SECRET).
+
+    It mails real readers, so it reads the public settings (publishconf.py) unless
+    --settings names others: `brief --settings pelicanconf.py subscriptions serve --site
+    output` tries the whole sign-up locally on http://127.0.0.1:8080/.
+    """
     from brief.service import serve as run
 
-    run(settings_of(ctx), host, port, site)
+    run(settings_of(ctx, production=True), host, port, site)

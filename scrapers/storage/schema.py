@@ -121,7 +121,7 @@ def _v5(db: sqlite3.Connection) -> None:
     db.executescript(
         """
         CREATE TABLE subscribers (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old links name no one new
             email TEXT NOT NULL,
             key TEXT NOT NULL UNIQUE,  -- the address case-folded: one subscriber per address
             name TEXT,
