@@ -113,8 +113,9 @@ BRIEF_DIGEST = {
 
 # The subscription service (`brief subscriptions serve`): sign-up with double opt-in,
 # confirmation and true one-click unsubscribe. Its public address; it signs its links with
-# the secret in the environment variable BRIEF_SECRET. Locally it also serves the site:
-# `brief subscriptions serve --site output`, then http://127.0.0.1:8080/.
+# the secret in the environment variable BRIEF_SECRET. publishconf.py sets the public URL;
+# to try it locally with the site: `brief --settings pelicanconf.py subscriptions serve
+# --site output`, then http://127.0.0.1:8080/.
 BRIEF_SUBSCRIPTIONS = {
     "url": "http://127.0.0.1:8080/subscriptions/",
     "per_address": 3,  # confirmation emails to one address per day

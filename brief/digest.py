@@ -18,12 +18,14 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import css_inline
 import jinja2
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
+from markupsafe import Markup
 
 from brief.articles import Article
 from brief.content import Newsletter
@@ -49,6 +51,25 @@ class Audience:
     name: str
     unsubscribe: str | None = None
     greeting: str | None = None
+
+
+class Verbatim(Markup):
+    """A value of ours that a digest prints exactly, unescaped and untouched by `inert_tags`:
+    an email service's merge tag, our CSS."""
+
+
+_OPENERS = re.compile(r"\{(?=[{%#])|\*(?=\|)")  # {{ {% {# (Django, Go, Liquid), *| (Mailchimp)
+
+
+def inert_tags(value: Any) -> Any:
+    """A printed value with every template opener of an email service broken by a zero-width
+    space, so that text from a feed or an editor (`{{ subscriber.email }}`, `*|EMAIL|*`,
+    `{% ... %}`) is shown as written, never run by the service that sends the digest. Our own
+    merge tags are `Verbatim` and pass. Jinja calls this on every value a template prints."""
+    if not isinstance(value, str) or isinstance(value, Verbatim):
+        return value
+    inert = _OPENERS.sub(lambda m: m.group() + "\u200b", value)
+    return type(value)(inert) if isinstance(value, Markup) else inert
 
 
 GENERIC = Audience("generic")
@@ -146,6 +167,7 @@ class DigestRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            finalize=inert_tags,
         )
         self._env.filters["wrap"] = wrap
         self._css = (theme / "digest.css").read_text(encoding="utf-8")
@@ -211,11 +233,11 @@ class DigestRenderer:
             "sections": sections,
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
-            "unsubscribe_url": audience.unsubscribe,
-            "greeting": audience.greeting,
+            "unsubscribe_url": _verbatim(audience.unsubscribe),
+            "greeting": _verbatim(audience.greeting),
             "subscribe_url": base + "subscribe/",
             "postal_address": settings.digest.postal_address,
-            "css": self._css,
+            "css": Verbatim(self._css),
         }
         html = self._inliner.inline(self._env.get_template("digest.html").render(context))
         text = self._env.get_template("digest.txt").render(context).strip() + "\n"
@@ -403,3 +425,7 @@ def _preheader(text: str, subject: str) -> str:
         return text
     cut = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+def _verbatim(value: str | None) -> Verbatim | None:
+    return None if value is None else Verbatim(value)

@@ -240,3 +240,33 @@ def test_the_form_posts_to_the_service_on_the_sites_own_host(sample: Path) -> No
     assert soup.select_one("form[data-subscribe]")["action"] == (
         "http://127.0.0.1:8080/subscriptions/subscribe"
     )
+
+
+def test_text_never_becomes_a_services_template_code(sample: Path) -> None:
+    """A feed title or an editor's sentence holding `{{ subscriber.email }}`, `{% ... %}` or
+    `*|EMAIL|*` is shown as written in every service's file: the only template code the
+    service runs is our own merge tags."""
+    article = sample / ARTICLE
+    text = article.read_text()
+    title = "Hosts {{ subscriber.email }} and *|EMAIL|* {% debug %} {{{ .Subscriber.Email }}}"
+    text = re.sub(r"^Title: .*$", f"Title: {title}", text, count=1, flags=re.M)
+    article.write_text(text + "\nEditors may write {{ unsubscribe_url }}, *|UNSUB|* or {#x#}.\n")
+    tags = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\*\|.*?\|\*")
+    for service, (unsubscribe, name) in {**SERVICES, "generic": ("", None)}.items():
+        brief(sample, "digest", WEEK, "--for", service)
+        stem = WEEK if service == "generic" else f"{WEEK}.{service}"
+        for suffix in ("html", "txt"):
+            built = (sample / "output" / "digest" / f"{stem}.{suffix}").read_text()
+            ours = {unsubscribe, name} - {"", None}
+            found = set(tags.findall(built))
+            assert all(any(tag in mine for mine in ours | set(_greetings())) for tag in found), (
+                service, suffix, found - ours
+            )  # fmt: skip
+            shown = built.replace("\u200b", "")
+            assert "Hosts {{ subscriber.email }} and *|EMAIL|*" in shown.replace("&#123;", "{")
+
+
+def _greetings() -> list[str]:
+    from brief.digest import SERVICES as AUDIENCES
+
+    return [a.greeting for a in AUDIENCES.values() if a.greeting]
