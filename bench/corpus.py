@@ -126,7 +126,7 @@ def write_newsletter(root: Path, articles: int, per_issue: int = 10, seed: int =
     """A newsletter with the project's settings and theme and `articles` synthetic articles."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("pelicanconf.py", "relevance.toml"):
+    for name in ("pelicanconf.py", "publishconf.py", "relevance.toml"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(REPO / "themes", root / "themes", dirs_exist_ok=True)
     content = root / "content"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -209,7 +210,13 @@ def bench_digest(work: Path, recipients: int) -> None:
     from tests.smtp_server import Recorder, SmtpServer
 
     root = write_newsletter(work / "mail", 30, per_issue=30)
-    settings = load_settings(root / "pelicanconf.py")
+    os.environ.setdefault("BRIEF_SECRET", "a-benchmark-secret-nobody-uses")
+    here = Path.cwd()
+    os.chdir(root)  # publishconf.py imports pelicanconf.py from the current folder
+    try:
+        settings = load_settings(root / "publishconf.py")  # what a real send uses
+    finally:
+        os.chdir(here)
     newsletter = load_newsletter(settings)
     week = sorted(newsletter.issues)[0]
     renderer = DigestRenderer(settings)
@@ -235,6 +242,62 @@ def bench_digest(work: Path, recipients: int) -> None:
     )
 
 
+def bench_service(work: Path, requests: int) -> None:
+    """The subscription service under uvicorn: sign-ups a second (each a confirmation email
+    to a local SMTP server), against GET health on the same server as the baseline."""
+    import httpx
+
+    from tests.smtp_server import Recorder, SmtpServer
+    from tests.test_subscriptions import free_port, wait_for_mail
+
+    root = write_newsletter(work / "service", 5, per_issue=5)
+    os.environ.setdefault("BRIEF_SECRET", "a-benchmark-secret-nobody-uses")
+    recorder = Recorder()
+    with SmtpServer(recorder) as smtp:
+        conf = root / "pelicanconf.py"
+        conf.write_text(
+            conf.read_text()
+            + f'\nBRIEF_SMTP = {{"host": "127.0.0.1", "port": {smtp.port}, "security": "none"}}'
+            + '\nBRIEF_SUBSCRIPTIONS = {**BRIEF_SUBSCRIPTIONS, "per_client": 10000}\n'
+        )
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "brief", "subscriptions", "serve", "--port", str(port)],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=(work / "service.log").open("wb"),
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}/subscriptions/"
+        try:
+            with httpx.Client(base_url=base, timeout=10) as client:
+                for _ in range(300):
+                    try:
+                        if client.get("health").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        if process.poll() is not None:
+                            raise SystemExit((work / "service.log").read_text()) from None
+                        time.sleep(0.1)
+                started = time.perf_counter()
+                for _ in range(requests):
+                    client.get("health")
+                health = requests / (time.perf_counter() - started)
+                started = time.perf_counter()
+                for n in range(requests):
+                    client.post("subscribe", data={"email": f"reader{n}@example.org"})
+                answered = time.perf_counter() - started
+                wait_for_mail(recorder, requests, settle=0.0)
+                mailed = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"service  {requests} requests, one client, uvicorn on 127.0.0.1")
+    print(f"  GET health (baseline)          {health:7.0f} requests/s")
+    print(
+        f"  POST subscribe                 {requests / answered:7.0f} requests/s answered"
+        f" ({health * answered / requests:.1f}x the cost of health),"
+        f" {requests / mailed:.0f} confirmations/s mailed"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=300)
@@ -244,7 +307,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--issues", type=int, default=150)
     parser.add_argument("--recipients", type=int, default=1000)
-    parser.add_argument("--only", choices=["ingest", "scrape", "build", "digest"])
+    parser.add_argument("--signups", type=int, default=500)
+    parser.add_argument("--only", choices=["ingest", "scrape", "build", "digest", "service"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
@@ -256,6 +320,8 @@ def main() -> None:
             bench_build(work, args.articles, args.issues)
         if args.only in (None, "digest"):
             bench_digest(work, args.recipients)
+        if args.only in (None, "service"):
+            bench_service(work, args.signups)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest child)")

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -64,9 +65,16 @@ class RateLimit:
         self._events: defaultdict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
+    MAX_KEYS = 10_000  # past this many clients, forget those with nothing in the window
+
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
+            if len(self._events) > self.MAX_KEYS:
+                for old in [
+                    k for k, e in self._events.items() if not e or e[-1] <= now - self.window
+                ]:
+                    del self._events[old]
             events = self._events[key]
             while events and events[0] <= now - self.window:
                 events.popleft()
@@ -133,10 +141,14 @@ class _Handlers:
     # -- pages -------------------------------------------------------------------------
 
     def page(self, request: Request, title: str, message: str, status: int = 200,
-             form: dict[str, str] | None = None) -> Response:  # fmt: skip
+             form: dict[str, str] | None = None,
+             background: BackgroundTask | None = None) -> Response:  # fmt: skip
         """The answer as JSON for the site's script, or as a page in the site's style."""
         if "application/json" in request.headers.get("accept", ""):
-            return JSONResponse({"message": message}, status_code=status)
+            return JSONResponse(
+                {"message": message}, status_code=status, headers=self.headers,
+                background=background,
+            )  # fmt: skip
         html = self.pages.get_template("page.html").render(
             title=title,
             message=message,
@@ -144,7 +156,7 @@ class _Handlers:
             sitename=self.settings.sitename,
             siteurl=self.settings.public_url,
         )
-        return HTMLResponse(html, status_code=status, headers=self.headers)
+        return HTMLResponse(html, status_code=status, headers=self.headers, background=background)
 
     # -- routes ------------------------------------------------------------------------
 
@@ -160,9 +172,8 @@ class _Handlers:
             )  # fmt: skip
         async with request.form(max_files=0, max_fields=10, max_part_size=4096) as form:
             fields = {key: str(form.get(key) or "") for key in ("email", "name", HONEYPOT)}
-        answer = self.page(request, "Almost there", NEUTRAL)
         if fields[HONEYPOT]:
-            return answer  # a bot: the same answer, and nothing done
+            return self.page(request, "Almost there", NEUTRAL)  # a bot: nothing done
         email = fields["email"].strip()[:MAX_FIELD]
         name = " ".join(fields["name"].split())[:MAX_FIELD] or None
         try:
@@ -171,13 +182,20 @@ class _Handlers:
             return self.page(
                 request, "Check the address", "That does not look like an email address.", 400
             )
-        try:
-            await run_in_threadpool(self._ask_to_confirm, person.email, person.address, name)
-        except BriefError as err:
-            log.error("subscribe: %s", err)  # said in the log; the reader sees the same answer
-        return answer
+        # The store and the mail server are asked only after the answer has left, so that
+        # neither its bytes nor its timing tell a new address from a subscribed one.
+        work = BackgroundTask(self._ask_to_confirm, person.email, person.address, name)
+        return self.page(request, "Almost there", NEUTRAL, background=work)
 
     def _ask_to_confirm(self, email: str, address: str, name: str | None) -> None:
+        try:
+            self._confirmation(email, address, name)
+        except BriefError as err:
+            log.error("subscribe: %s", err)  # said in the log; the reader saw the same answer
+        except Exception:  # a bug must not go unseen in a background task
+            log.exception("subscribe: unexpected error")
+
+    def _confirmation(self, email: str, address: str, name: str | None) -> None:
         with open_store(self.settings.db) as store:
             known = store.subscribers.get(email)
             if known is not None and known.status in ("confirmed", "bounced", "complained"):

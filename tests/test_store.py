@@ -182,3 +182,32 @@ def test_scrape_killed_mid_way_resumes_without_duplicates(newsletter: Path, tmp_
         assert unique[0] == unique[1] == 40 * 20  # every item once, none twice
     finally:
         next(gen, None)
+
+
+def test_a_new_store_opened_by_many_at_once_is_made_once(tmp_path: Path) -> None:
+    """The service's first requests, a scrape and a send may all open a store that does
+    not exist yet: one makes the schema, the others wait and find it made."""
+    import threading
+
+    from scrapers.storage import open_store
+    from scrapers.storage.schema import SCHEMA_VERSION
+
+    path = tmp_path / "data" / "brief.sqlite"
+    start, errors = threading.Barrier(8), []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            with open_store(path) as store:
+                assert store.subscribers.all("confirmed") is not None
+        except Exception as err:  # collected: a thread's failure must fail the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with open_store(path) as store:
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

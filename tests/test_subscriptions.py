@@ -64,8 +64,22 @@ class Service:
     def send(self, week: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return brief(self.root, "send", week, "--smtp", self.smtp.address, *extra)
 
+    def wait_for_mail(self, count: int) -> None:
+        """Wait for `count` messages in all, and no more: the service asks the mail server
+        only after its answer has left."""
+        wait_for_mail(self.mail, count)
+
     def mailed(self, address: str) -> list[EmailMessage]:
         return [m for m in self.mail.messages if address in str(m["To"])]
+
+
+def wait_for_mail(recorder: Recorder, count: int, settle: float = 0.3) -> None:
+    deadline = time.monotonic() + 15
+    while len(recorder.messages) < count:
+        assert time.monotonic() < deadline, f"{len(recorder.messages)} messages, not {count}"
+        time.sleep(0.02)
+    time.sleep(settle)
+    assert len(recorder.messages) == count, [str(m["To"]) for m in recorder.messages]
 
 
 def start_service(root: Path, *args: str, port: int = 0, site: bool = False) -> tuple[
@@ -155,6 +169,7 @@ def test_sign_up_confirm_send_and_one_click_unsubscribe(service: Service) -> Non
     brief(service.root, "subscribers", "add", "bo@example.org", "--confirmed")
     answer = service.subscribe("ana@example.org", "Ana Lima")
     assert answer.status_code == 200 and NEUTRAL in answer.text
+    service.wait_for_mail(1)
     assert service.statuses() == {"bo@example.org": "confirmed", "ana@example.org": "pending"}
 
     (asked,) = service.mail.messages
@@ -320,6 +335,7 @@ def test_the_answer_is_the_same_for_every_address(service: Service) -> None:
     (as_json,) = answers("application/json")
     assert page[0] == 200 and NEUTRAL in page[1].decode()
     assert json.loads(as_json[1])["message"].startswith("Thank you.")
+    service.wait_for_mail(4)
     mailed = sorted(str(m["To"]) for m in service.mail.messages)
     # Twice each (page, then JSON), within the per-address limit; never the others.
     assert mailed == ["new@example.org"] * 2 + ["waiting@example.org"] * 2
@@ -329,14 +345,26 @@ def test_the_answer_is_the_same_for_every_address(service: Service) -> None:
     assert statuses["bounced@example.org"] == "bounced"
 
 
+def test_the_answer_does_not_wait_for_the_mail_server(service: Service) -> None:
+    """A slow mail server cannot reveal that an address is new: the answer leaves before the
+    confirmation is even attempted (a 3 s wait on the mail server's side)."""
+    service.mail.delay = 3.0
+    started = time.monotonic()
+    answer = service.subscribe("new@example.org")
+    assert answer.status_code == 200 and time.monotonic() - started < 2.0
+    service.wait_for_mail(1)
+
+
 def test_rate_limits_stop_mail_bombing_and_form_spam(service: Service) -> None:
     """An address gets at most 3 confirmations a day however often it is typed in; a client
     may post 20 times an hour, then gets 429 until later."""
     answers = [service.subscribe("target@example.org").status_code for _ in range(6)]
     assert answers == [200] * 6  # the same neutral answer...
+    service.wait_for_mail(3)
     assert len(service.mailed("target@example.org")) == 3  # ...but three messages, no more
     more = [service.subscribe(f"r{n}@example.org").status_code for n in range(14)]
     assert more == [200] * 14
+    service.wait_for_mail(17)
     refused = service.subscribe("one-more@example.org")
     assert refused.status_code == 429
     assert "try again in an hour" in refused.text
@@ -359,6 +387,7 @@ def test_bad_form_input_is_refused_clearly(service: Service) -> None:
         assert "does not look like an email address" in answer.text
     named = service.subscribe("named@example.org", "<script>alert(1)</script>\r\nBcc: x@y.z")
     assert named.status_code == 200
+    service.wait_for_mail(1)
     (message,) = service.mailed("named@example.org")
     assert "Bcc" not in message and message["To"].addresses[0].addr_spec == "named@example.org"
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
@@ -448,6 +477,7 @@ def test_the_sites_form_in_chromium_with_and_without_javascript(
             assert status.get_attribute("aria-live") == "polite"
             assert form.get_by_label("Email address").input_value() == ""
             page.screenshot(path=str(shots / "subscribe-js.png"), full_page=True)
+            wait_for_mail(recorder, 1)
             (asked,) = recorder.messages
             confirm, _ = links(asked)
             assert confirm.startswith(f"{base}/subscriptions/confirm?token=")
@@ -471,6 +501,7 @@ def test_the_sites_form_in_chromium_with_and_without_javascript(
             assert page.evaluate("document.styleSheets.length") >= 1
             page.screenshot(path=str(shots / "service-answer.png"))
             without_js.close()
+            wait_for_mail(recorder, 2)
         finally:
             stop(process)
         assert sorted(str(m["To"]) for m in recorder.messages) == [
@@ -509,3 +540,16 @@ def _unsubscribe_link_for(root: Path, email: str, base: str) -> str:
     return (
         f"{base}/subscriptions/unsubscribe?token={Tokens(TEST_SECRET).make(number, 'unsubscribe')}"
     )
+
+
+def test_the_client_limit_forgets_old_clients() -> None:
+    """Millions of one-off clients (an IPv6 range) cannot grow the limiter without bound."""
+    from brief.service import RateLimit
+
+    limit = RateLimit(2, window=0.05)
+    assert [limit.allow("a"), limit.allow("a"), limit.allow("a")] == [True, True, False]
+    for n in range(RateLimit.MAX_KEYS + 1):
+        limit.allow(f"client-{n}")
+    time.sleep(0.06)
+    assert limit.allow("after") and limit.allow("a")  # the window has passed for "a"
+    assert len(limit._events) <= 2

@@ -17,7 +17,8 @@ from scrapers.errors import StoreError
 
 
 def _v1(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE sources (
             name TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
@@ -42,13 +43,14 @@ def _v1(db: sqlite3.Connection) -> None:
             link TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, published TEXT NOT NULL
         );
         CREATE INDEX copies_candidate ON copies (candidate_id);
-        """
+        """,
     )
 
 
 def _v2(db: sqlite3.Connection) -> None:
     """Source scheduling, near-duplicate clustering keys, full-text search."""
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE sources ADD COLUMN current_url TEXT;
         ALTER TABLE sources ADD COLUMN paused TEXT;
@@ -62,7 +64,7 @@ def _v2(db: sqlite3.Connection) -> None:
         CREATE VIRTUAL TABLE candidates_fts USING fts5(
             title, summary_text, content='candidates', content_rowid='id'
         );
-        """
+        """,
     )
     rows = db.execute("SELECT id, title, summary_text, published FROM candidates").fetchall()
     for candidate_id, title, text, published in rows:
@@ -82,7 +84,8 @@ def _v2(db: sqlite3.Connection) -> None:
 
 def _v3(db: sqlite3.Connection) -> None:
     """Editorial decisions: who decided what and when (an audit log, and undo), shortlists."""
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE candidates ADD COLUMN shortlisted INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE candidates ADD COLUMN decided_by TEXT;
@@ -97,28 +100,30 @@ def _v3(db: sqlite3.Connection) -> None:
             article_path TEXT
         );
         CREATE INDEX decisions_candidate ON decisions (candidate_id);
-        """
+        """,
     )
 
 
 def _v4(db: sqlite3.Connection) -> None:
     """Deliveries of each issue to each recipient (`brief send`); stores from before this
     version may already have the table, made by the sender itself."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE IF NOT EXISTS deliveries (
             week TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,
             message_id TEXT, at TEXT NOT NULL, error TEXT,
             PRIMARY KEY (week, email)
         );
-        """
+        """,
     )
 
 
 def _v5(db: sqlite3.Connection) -> None:
     """Subscribers, and every change of their status with when and how (`brief subscribers`,
     the subscription service)."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE subscribers (
             id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old links name no one new
@@ -139,7 +144,7 @@ def _v5(db: sqlite3.Connection) -> None:
             how TEXT NOT NULL
         );
         CREATE INDEX subscriber_events_subscriber ON subscriber_events (subscriber_id, at);
-        """
+        """,
     )
 
 
@@ -148,11 +153,41 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Bring the store at `path` to SCHEMA_VERSION (a newer store is refused)."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: made by a newer brief (schema {version}); upgrade brief")
-    for number, migration in enumerate(MIGRATIONS[version:], version + 1):
-        with db:  # each migration and its version number commit together
+    """Bring the store at `path` to SCHEMA_VERSION (a newer store is refused).
+
+    Several processes may open a new store at the same moment (the service's requests, a
+    scrape, a send): one migrates under SQLite's write lock, in one transaction, and the
+    others wait for it, then find the work done.
+    """
+    if _version(db, path) == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(db, path)
+        for number, migration in enumerate(MIGRATIONS[version:], version + 1):
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _version(db: sqlite3.Connection, path: Path) -> int:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by a newer brief (schema {version}); upgrade brief")
+    return version
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Run a migration's SQL statement by statement inside the open transaction
+    (`executescript` would commit first, and leave a half-made schema to a racing process)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
