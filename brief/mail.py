@@ -335,7 +335,9 @@ def _recipients(
                 known = store.subscribers.add(
                     person.email, person.name, "confirmed", how="listed in the CSV of brief send"
                 )
-        found.append((person, link(known.id) if known else f"{service.url}unsubscribe"))
+        # A dry run adds no one: a new address's preview says its link is made when sent.
+        preview = f"{service.url}unsubscribe?token=made-when-sent"
+        found.append((person, link(known.id) if known else preview))
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -89,6 +90,14 @@ def test_dry_run_writes_messages_and_sends_nothing(newsletter_to_send: Path) -> 
     written = sorted((newsletter_to_send / "output" / "send" / WEEK).glob("*.eml"))
     assert len(written) == 3 and "reader2@example.org" in written[2].read_text()
     assert recorder.messages == []
+    # The store is unchanged: a new address's preview says its link is made when sent.
+    assert "made-when-sent" in written[0].read_text()
+    listed = brief(newsletter_to_send, "subscribers", "list", "--json").stdout
+    assert json.loads(listed) == []
+    brief(newsletter_to_send, "subscribers", "add", "reader1@example.org", "--confirmed")
+    send(newsletter_to_send, csv, server, "--dry-run")
+    known = (newsletter_to_send / "output" / "send" / WEEK / written[1].name).read_text()
+    assert "made-when-sent" not in known and "unsubscribe?token=" in known  # their own link
 
 
 def test_nothing_is_sent_when_the_issue_fails_check(newsletter_to_send: Path) -> None:
