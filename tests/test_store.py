@@ -192,22 +192,24 @@ def test_a_new_store_opened_by_many_at_once_is_made_once(tmp_path: Path) -> None
     from scrapers.storage import open_store
     from scrapers.storage.schema import SCHEMA_VERSION
 
-    path = tmp_path / "data" / "brief.sqlite"
-    start, errors = threading.Barrier(8), []
+    errors: list[Exception] = []
+    for trial in range(20):  # a race: try it often enough to see it
+        path = tmp_path / f"data{trial}" / "brief.sqlite"
+        start = threading.Barrier(8)
 
-    def open_it() -> None:
-        start.wait()
-        try:
-            with open_store(path) as store:
-                assert store.subscribers.all("confirmed") is not None
-        except Exception as err:  # collected: a thread's failure must fail the test
-            errors.append(err)
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with open_store(path) as store:
+                    assert store.subscribers.all("confirmed") is not None
+            except Exception as err:  # collected: a thread's failure must fail the test
+                errors.append(err)
 
-    threads = [threading.Thread(target=open_it) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with open_store(path) as store:
+            assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert errors == []
-    with open_store(path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

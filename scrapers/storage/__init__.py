@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -100,7 +101,7 @@ def open_store(path: Path) -> Iterator[Store]:
         raise store_error(path, err) from err
     db.row_factory = sqlite3.Row
     try:
-        db.execute("PRAGMA journal_mode = WAL")
+        _write_ahead_log(db)
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db, path)
@@ -109,6 +110,22 @@ def open_store(path: Path) -> Iterator[Store]:
         raise store_error(path, err) from err
     finally:
         db.close()
+
+
+def _write_ahead_log(db: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Put the store in WAL mode (once per file: it stays). Switching may fail at once with
+    "locked", without SQLite's busy wait, while another connection opens the same new file:
+    then wait and try again, as the busy timeout would."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def store_error(path: Path, err: sqlite3.Error) -> StoreError:
