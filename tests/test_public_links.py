@@ -227,7 +227,8 @@ def test_the_form_posts_to_the_service_on_the_sites_own_host(sample: Path) -> No
     """Published, the form posts to /subscriptions/subscribe on the site's host (no other
     host is contacted); in the local preview, to the local service's address."""
     brief(sample, "--settings", "publishconf.py", "build")
-    for page in ("index.html", "subscribe/index.html", "issues/2026-w47/index.html"):
+    article = "articles/2026/whatnot-built-live-shopping-around-collectors/index.html"
+    for page in ("index.html", "subscribe/index.html", "issues/2026-w47/index.html", article):
         soup = BeautifulSoup((sample / "output" / page).read_text(), "html.parser")
         forms = soup.select("form[data-subscribe]")
         assert forms and {f["action"] for f in forms} == {"/subscriptions/subscribe"}, page
