@@ -18,7 +18,7 @@ from email.utils import getaddresses
 from pathlib import Path
 
 from brief.errors import ContentError
-from brief.subscribers import read_subscribers
+from brief.subscribers import read_subscribers, subscriber
 from scrapers.records import SubscriberStatus
 
 
@@ -43,10 +43,12 @@ def read_reports(
         raise ContentError(
             "not a bounce or complaint report (a multipart/report email), nor a CSV", path
         )
-    if report_type == "delivery-status":
-        yield from _bounces(message)
-    else:
-        yield from _complaints(message)
+    found = _bounces(message) if report_type == "delivery-status" else _complaints(message)
+    for address, status, why in found:
+        try:  # a report is mail from outside: only a real address may reach the list
+            yield subscriber(address).email, status, why
+        except ValueError:
+            continue
 
 
 def _bounces(message: Message) -> Iterator[tuple[str, SubscriberStatus, str]]:

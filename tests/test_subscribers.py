@@ -114,6 +114,16 @@ def test_suppress_reads_bounces_and_complaints(newsletter: Path) -> None:
     brief(newsletter, "subscribers", "suppress", str(named))
     assert statuses(newsletter)["stranger@example.org"] == "complained"
 
+    # A forged report names garbage, or the same reader in capitals: only real addresses,
+    # normalised, reach the list.
+    hostile = arf.replace("Version: 1\n", "Version: 1\nOriginal-Rcpt-To: <x@y <script>@z>\n")
+    (newsletter / "forged.eml").write_text(hostile)
+    dsn = (REPORTS / "bounce.eml").read_text().replace("rfc822; gone@", "rfc822; GONE@")
+    (newsletter / "caps.eml").write_text(dsn)
+    brief(newsletter, "subscribers", "suppress", "forged.eml", "caps.eml")
+    assert not [e for e in statuses(newsletter) if "<" in str(e) or "script" in str(e)]
+    assert "GONE@example.org" not in statuses(newsletter)
+
     (newsletter / "bounced.csv").write_text("email\nbusy@example.org\n")
     brief(newsletter, "subscribers", "suppress", "bounced.csv", "--as", "complained")
     assert statuses(newsletter)["busy@example.org"] == "complained"
