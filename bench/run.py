@@ -5,6 +5,9 @@ ingest  CPU per entry of the whole pipeline (parse, clean, sanitize, score, tag,
 scrape  the real `scrape()` over HTTP: feeds served from many loopback addresses with a
         delay per response; cold (everything new), then warm (every feed answers 304).
         Cold wall time is compared with feedparser alone parsing the same corpus.
+figures precision and recall of the figure extractor on the labelled set
+        (tests/data/figures.jsonl), and its time per sentence divided by price-parser's
+        `Price.fromstring` alone on the same sentences.
 build   `brief build` (Pelican + our theme and plugin + search index + digests) divided by
         a plain Pelican build of the same articles with its default theme and no plugins.
 """
@@ -298,6 +301,34 @@ def bench_service(work: Path, requests: int) -> None:
     )
 
 
+def bench_figures() -> None:
+    from price_parser import Price
+
+    from scrapers.figures import figures
+
+    lines = (REPO / "tests" / "data" / "figures.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines]
+    right = found = wanted = 0
+    for item in items:
+        want = {(float(value), unit) for value, unit in item["figures"]}
+        got = {(float(f.value), f.unit) for f in figures(item["text"])}
+        right, found, wanted = right + len(want & got), found + len(got), wanted + len(want)
+    texts = [item["text"] for item in items] * 20
+    start = time.perf_counter()
+    for text in texts:
+        Price.fromstring(text)
+    baseline = time.perf_counter() - start
+    start = time.perf_counter()
+    for text in texts:
+        figures(text)
+    ours = time.perf_counter() - start
+    print(
+        f"figures: {len(items)} labelled sentences, precision {right / found:.3f},"
+        f" recall {right / wanted:.3f}; {ours / len(texts) * 1e6:.0f} µs a sentence,"
+        f" {ours / baseline:.2f}x price-parser's Price.fromstring alone"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=300)
@@ -308,10 +339,12 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=150)
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=500)
-    parser.add_argument("--only", choices=["ingest", "scrape", "build", "digest", "service"])
+    parser.add_argument("--only", choices=["figures", "ingest", "scrape", "build", "digest", "service"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
+        if args.only in (None, "figures"):
+            bench_figures()
         if args.only in (None, "ingest"):
             bench_ingest(work, min(args.feeds, 100), args.items)
         if args.only in (None, "scrape"):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from brief.document import Document, format_header, optional_date, split_list
 from brief.markup import MarkdownRenderer, html_text, markdown_quote, metadata_text
 from scrapers.clean import slugify, web_url
+from scrapers.figures import UNITS_OTHER, Figure, currency_code, lead_sentence, story_figures
 from scrapers.records import Story
 
 ANNOTATION_HEADING = "## Why it matters"
@@ -42,6 +43,8 @@ class Article:
     annotation_md: str
     annotation_line: int | None
     also: tuple[Outlet, ...] = ()
+    dek: str = ""  # the story's fact in one sentence, plain text
+    figures: tuple[Figure, ...] = ()
     document: Document | None = field(default=None, repr=False, compare=False)
     # Rendered once by the reader during a build; empty when read for a command.
     quote_html: str = ""
@@ -79,6 +82,8 @@ def article_from(document: Document, timezone: ZoneInfo) -> Article:
         annotation_md=annotation,
         annotation_line=annotation_line,
         also=parse_also(meta.get("also", "")),
+        dek=metadata_text(meta.get("dek", "")),
+        figures=read_figures(meta.get("figures", ""))[0],
     )
 
 
@@ -136,6 +141,45 @@ def read_also(value: str) -> tuple[tuple[Outlet, ...], list[str]]:
             continue
         outlets.append(Outlet(metadata_text(source), url))
     return tuple(outlets), problems
+
+
+_FIGURE_ENTRY = re.compile(r'\s*(-?\d+(?:\.\d+)?)\s+(\S+)\s+"([^"]*)"\s*')
+
+
+def format_figures(figures: Iterable[Figure]) -> str:
+    """The `Figures:` value: `VALUE UNIT "words"` entries, separated by semicolons.
+
+    VALUE is the plain number (no separators), UNIT an ISO 4217 code, `%` or `count`,
+    and the quoted words say what it measures, as the source put it.
+    """
+    entries = []
+    for figure in figures:
+        words = metadata_text(figure.words or figure.text).replace('"', "'").replace(";", ",")
+        entries.append(f'{figure.value} {figure.unit} "{words}"')
+    return "; ".join(entries)
+
+
+def read_figures(value: str) -> tuple[tuple[Figure, ...], list[str]]:
+    """(the figures, a problem per entry that is not one) of a `Figures:` value."""
+    found: list[Figure] = []
+    problems: list[str] = []
+    for entry in value.split(";"):
+        if not entry.strip():
+            continue
+        match = _FIGURE_ENTRY.fullmatch(entry)
+        if match is None:
+            problems.append(f'Figures: {entry.strip()!r} is not VALUE UNIT "words"')
+            continue
+        number, unit, words = match.groups()
+        if not (unit in UNITS_OTHER or currency_code(unit)):
+            problems.append(
+                f"Figures: unit {unit!r} is not an ISO 4217 currency code, '%' or 'count'"
+            )
+            continue
+        amount = float(number)
+        figure_value = int(amount) if amount.is_integer() and "." not in number else amount
+        found.append(Figure(figure_value, unit, words.strip(), words.strip()))
+    return tuple(found), problems
 
 
 @dataclass(frozen=True)
@@ -197,6 +241,10 @@ def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo
     others = [Outlet(s.source, s.link) for s in candidate.sources if s.link != candidate.link]
     if others:
         fields.append(("Also", format_also(others)))
+    fields.append(("Dek", metadata_text(lead_sentence(candidate.summary_text or candidate.title))))
+    found = story_figures(candidate.title, candidate.summary_text or "")
+    if found:
+        fields.append(("Figures", format_figures(found)))
     quote = markdown_quote(candidate.summary_text) if candidate.summary_text else ""
     body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
     return f"{format_header(fields)}\n{body}"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from brief.articles import Article, read_also
+from brief.articles import Article, read_also, read_figures
 from brief.content import Newsletter
 from brief.document import Document, read_document
 from brief.issues import Issue
@@ -194,6 +194,10 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
         add("link", f"Link must be an absolute http(s) URL with a valid host, not {article.link!r}")
     for problem in read_also(document.meta.get("also", ""))[1]:
         add("also", problem)
+    for problem in read_figures(document.meta.get("figures", ""))[1]:
+        add("figures", problem)
+    if article.status == "published" and not article.dek:
+        add(None, "no 'Dek:' (the story's fact in one sentence): issues show it first", "warning")
     if article.status == "published":
         if article.annotation_line is None:
             add(

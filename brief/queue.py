@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from brief.settings import Settings
 from scrapers.entities import Entity
+from scrapers.figures import story_figures
 from scrapers.records import STATUSES, Status, Story, iso_utc
 from scrapers.storage import Store, StoryQuery
 
@@ -47,6 +48,7 @@ class TriageRow:
             "decided_at": iso_utc(c.decided_at),
             "article_path": c.article_path,
             "summary": c.summary_text,
+            "figures": [f.as_json() for f in story_figures(c.title, c.summary_text or "")],
         }
 
 

@@ -80,7 +80,10 @@ def test_accepted_article_is_valid_pelican_markdown(newsletter: Path) -> None:
         "Source",
         "Link",
         "Entities",
+        "Dek",
     ]
+    dek = next(line for line in header if line.startswith("Dek: "))
+    assert dek.endswith(".") and len(dek.split()) > 5  # the lead's first sentence
     assert "Slug: brands-train-store-staff-as-live-selling-hosts" in header
     assert "Category: Retail & brands" in header  # guessed from Nordstrom, a retailer
 

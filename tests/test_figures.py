@@ -1,0 +1,134 @@
+"""Figures: the numbers a story states, as data, from the feed to the article file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from brief.articles import format_figures, read_figures
+from scrapers.figures import Figure, figures, lead_sentence
+from tests.conftest import DATA, brief, write_feeds
+
+LABELLED = DATA / "figures.jsonl"
+
+
+def scored(path: Path = LABELLED) -> tuple[float, float, int]:
+    """(precision, recall, sentences) of the extractor on a labelled set."""
+    right = found = wanted = sentences = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        want = {(float(value), unit) for value, unit in item["figures"]}
+        got = {(float(f.value), f.unit) for f in figures(item["text"])}
+        right += len(want & got)
+        found += len(got)
+        wanted += len(want)
+        sentences += 1
+    return right / found, right / wanted, sentences
+
+
+def test_precision_and_recall_on_the_labelled_set() -> None:
+    precision, recall, sentences = scored()
+    assert sentences >= 60
+    assert precision >= 0.95, precision
+    assert recall >= 0.90, recall
+
+
+def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() -> None:
+    text = LABELLED.read_text(encoding="utf-8")
+    for needle in ("亿元", "万", "Rp", "triliun", "miliar", "₱", "RM", "฿", "S$", "₫", "₹",
+                   "crore", "lakh", "£", "€", "11.11", "618", "Double 11", "Q4", "top 10",
+                   "No. 1", "3x", "tripled", "iPhone 17", "4K", "aged", "+86", "8 pm"):  # fmt: skip
+        assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "words"),
+    [
+        ("$1.2 billion", 1200000000, "USD", "$1.2 billion"),
+        ("up 30% on the year", 30, "%", "30%"),
+        ("2.3 million viewers watched", 2300000, "count", "2.3 million viewers"),
+        ("GMV reached 500亿元", 50000000000, "CNY", "500亿元"),
+        ("Rp 1,5 triliun", 1500000000000, "IDR", "Rp 1,5 triliun"),
+        ("₹500 crore", 5000000000, "INR", "₹500 crore"),
+    ],
+)
+def test_values_are_normalised(text: str, value: int, unit: str, words: str) -> None:
+    (figure,) = figures(text)
+    assert (figure.value, figure.unit, figure.text) == (value, unit, words)
+
+
+def test_hostile_text_finishes_and_finds_nothing_odd() -> None:
+    # Long runs that would make a careless pattern backtrack: each returns promptly.
+    for text in ("1 " * 20000, "1." * 20000, "五" * 20000, "9" * 20000, "$" * 20000):
+        assert figures(text) == [] or all(f.unit for f in figures(text))
+
+
+def test_figures_in_triage_json(newsletter: Path) -> None:
+    write_feeds(newsletter, {"Figures": str(DATA / "feeds" / "figures.json")})
+    brief(newsletter, "scrape")
+    rows = json.loads(brief(newsletter, "triage", "--json").stdout)
+    by_title = {row["title"]: row for row in rows}
+    whatnot = by_title["Whatnot raises $265 million as live auctions grow"]
+    assert whatnot["figures"] == [
+        {"value": 265000000, "unit": "USD", "text": "$265 million"},
+        {"value": 3700000000, "unit": "USD", "text": "$3.7 billion"},
+        {"value": 50000, "unit": "count", "text": "50,000 sellers"},
+    ]
+    douyin = by_title["抖音电商618期间GMV突破500亿元"]
+    assert {(f["value"], f["unit"]) for f in douyin["figures"]} == {
+        (50000000000, "CNY"),
+        (35, "%"),
+    }
+    calendar = by_title["Double 11 starts at 8 pm on 24 October, No. 1 platform says"]
+    assert calendar["figures"] == []
+
+
+def test_accept_writes_dek_and_figures_that_check_accepts(newsletter: Path) -> None:
+    write_feeds(newsletter, {"Figures": str(DATA / "feeds" / "figures.json")})
+    brief(newsletter, "scrape")
+    rows = json.loads(brief(newsletter, "triage", "--json").stdout)
+    row = next(r for r in rows if r["title"].startswith("Whatnot"))
+    path = newsletter / brief(newsletter, "accept", str(row["id"])).stdout.strip()
+    header = dict(
+        line.split(": ", 1) for line in path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+    )
+    assert header["Dek"] == "Whatnot raised $265 million at a $3.7 billion valuation."
+    assert header["Figures"] == (
+        '265000000 USD "Whatnot raises $265 million as live auctions"; '
+        '3700000000 USD "$265 million at a $3.7 billion valuation"; '
+        '50000 count "marketplace says more than 50,000 sellers now stream on"'
+    )
+    figures_line = 1 + next(
+        i for i, line in enumerate(path.read_text().splitlines()) if line.startswith("Figures:")
+    )
+    # The editor edits it: a wrong unit and a value that is not a number are found, by line.
+    text = path.read_text(encoding="utf-8").replace(
+        'Figures: 265000000 USD', 'Figures: 265000000 dollars'
+    ).replace('; 50000 count', '; lots count')
+    path.write_text(text, encoding="utf-8")
+    result = brief(newsletter, "check", check=False)
+    assert result.returncode == 1
+    where = f"{path.relative_to(newsletter)}:{figures_line}: error:"
+    assert f"{where} Figures: unit 'dollars' is not an ISO 4217" in result.stdout
+    assert f"{where} Figures: 'lots count" in result.stdout
+
+
+def test_hostile_figure_words_cannot_break_the_metadata_line() -> None:
+    hostile = Figure(5, "USD", "$5", 'x"; 9 USD "fake\nTitle: owned; <b>')
+    value = format_figures([hostile, Figure(1, "count", "1 shop", "1 shop")])
+    assert "\n" not in value
+    read, problems = read_figures(value)
+    assert problems == []
+    assert [(f.value, f.unit) for f in read] == [(5, "USD"), (1, "count")]
+
+
+def test_the_dek_is_the_leads_first_sentence() -> None:
+    assert lead_sentence("U.S. sales rose 5% in Q3. The rest follows.") == (
+        "U.S. sales rose 5% in Q3."
+    )
+    assert lead_sentence("抖音电商618期间GMV突破500亿元。同比增长35%。") == (
+        "抖音电商618期间GMV突破500亿元。"
+    )
+    assert lead_sentence("word " * 100).endswith("…")
