@@ -339,7 +339,9 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=150)
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=500)
-    parser.add_argument("--only", choices=["figures", "ingest", "scrape", "build", "digest", "service"])
+    parser.add_argument(
+        "--only", choices=["figures", "ingest", "scrape", "build", "digest", "service"]
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)

@@ -92,7 +92,8 @@ def test_accept_writes_dek_and_figures_that_check_accepts(newsletter: Path) -> N
     row = next(r for r in rows if r["title"].startswith("Whatnot"))
     path = newsletter / brief(newsletter, "accept", str(row["id"])).stdout.strip()
     header = dict(
-        line.split(": ", 1) for line in path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+        line.split(": ", 1)
+        for line in path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
     )
     assert header["Dek"] == "Whatnot raised $265 million at a $3.7 billion valuation."
     assert header["Figures"] == (
@@ -104,9 +105,11 @@ def test_accept_writes_dek_and_figures_that_check_accepts(newsletter: Path) -> N
         i for i, line in enumerate(path.read_text().splitlines()) if line.startswith("Figures:")
     )
     # The editor edits it: a wrong unit and a value that is not a number are found, by line.
-    text = path.read_text(encoding="utf-8").replace(
-        'Figures: 265000000 USD', 'Figures: 265000000 dollars'
-    ).replace('; 50000 count', '; lots count')
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace("Figures: 265000000 USD", "Figures: 265000000 dollars")
+        .replace("; 50000 count", "; lots count")
+    )
     path.write_text(text, encoding="utf-8")
     result = brief(newsletter, "check", check=False)
     assert result.returncode == 1
