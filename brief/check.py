@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from brief.articles import Article, read_also, read_figures
 from brief.content import Newsletter
 from brief.document import Document, read_document
-from brief.issues import Issue
+from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
 from brief.settings import Settings
 from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
@@ -265,8 +265,18 @@ def _check_issue(
                 )
             if not article.has_annotation:
                 add(entry.line, f"{entry.slug!r} has no annotation yet (## Why it matters)")
-    if issue.status == "published" and not issue.intro_md:
-        add(document.body_line, "the issue has no intro", "warning")
+    if issue.week and issue.title.strip() == placeholder_title(issue.week):
+        add(
+            document.line_of("title"),
+            f"the title is still the placeholder {issue.title!r}: readers see it as the"
+            " digest's subject; write the issue's headline",
+        )
+    if not issue.intro_md:
+        add(
+            document.body_line,
+            "the issue has no intro (two or three sentences above the sections)",
+            "warning",
+        )
     minimum = settings.min_articles
     if 0 < len(seen) < minimum:
         add(

@@ -33,6 +33,7 @@ from brief.errors import DeliveryError
 from brief.issues import Issue
 from brief.links import add_utm
 from brief.markup import MarkdownRenderer, plain_text
+from brief.numbers import by_the_numbers
 from brief.settings import Settings
 from scrapers.clean import web_url
 
@@ -123,6 +124,7 @@ class DigestArticle:
     other_sources: int
     annotation_html: str
     annotation_text: str
+    dek: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ class DigestRenderer:
         if utm:
             utm.setdefault("campaign", issue.week.lower())
         sections = []
+        shown: list[Article] = []
         for section in issue.sections:
             articles = []
             for entry in section.entries:
@@ -214,10 +217,13 @@ class DigestRenderer:
                         other_sources=len(article.also),
                         annotation_html=annotation_html,
                         annotation_text=html_to_plain(annotation_html),
+                        dek=article.dek,
                     )
                 )
+                shown.append(article)
             if articles:
                 sections.append(DigestSection(section.name, tuple(articles)))
+        story_urls = {a.slug: a.url for section in sections for a in section.articles}
         intro_html = self._markdown.render(issue.intro_md)
         intro_text = html_to_plain(intro_html)
         subject = plain_text(issue.title) or f"{settings.sitename}, {issue.week}"
@@ -231,6 +237,8 @@ class DigestRenderer:
             "intro_html": intro_html,
             "intro_text": intro_text,
             "sections": sections,
+            "stories": [article for section in sections for article in section.articles],
+            "numbers": [(line, story_urls[line.slug]) for line in by_the_numbers(shown)],
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
             "unsubscribe_url": _verbatim(audience.unsubscribe),
@@ -372,6 +380,7 @@ def _shown(article: Article) -> tuple[object, ...]:
     return (
         article.slug, article.title, article.date, article.status, article.source,
         article.link, article.also, article.annotation_md, article.annotation_html,
+        article.dek, article.figures,
     )  # fmt: skip
 
 

@@ -153,6 +153,12 @@ INTRO_HINT = (
 )
 
 
+def placeholder_title(week: str) -> str:
+    """The title `brief issue new` writes, for the editor to replace."""
+    year, number = parse_week(week)
+    return f"Week {number}, {year}"
+
+
 def render_issue(
     week: str, articles: Sequence[Article], sections: Sequence[str], timezone: ZoneInfo
 ) -> str:
@@ -161,7 +167,7 @@ def render_issue(
     friday = datetime.combine(date.fromisocalendar(year, number, 5), time(9), timezone)
     header = format_header(
         [
-            ("Title", f"Week {number}, {year}"),
+            ("Title", placeholder_title(week)),
             ("Date", f"{friday:%Y-%m-%d %H:%M}"),
             ("Status", "draft"),
         ]

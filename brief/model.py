@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from brief.articles import Article, Outlet, parse_also
+from brief.articles import Article, Outlet, parse_also, read_figures
 from brief.chart import mention_chart
 from brief.content import Newsletter
 from brief.document import split_list
 from brief.issues import Issue
 from brief.links import Urls
-from brief.markup import MarkdownRenderer
+from brief.markup import MarkdownRenderer, metadata_text
+from brief.numbers import NumberLine, by_the_numbers
 from brief.settings import Settings
 from scrapers.clean import slugify, web_url
 from scrapers.entities import Entity
@@ -60,6 +61,10 @@ class ArticleView:
     @property
     def annotation(self) -> Markup:
         return Markup(self.record.annotation_html)
+
+    @property
+    def dek(self) -> str:
+        return self.record.dek  # plain text: the templates escape it
 
     @property
     def quote(self) -> Markup:
@@ -103,6 +108,11 @@ class IssuePage:
         return self.issue.slug
 
     @property
+    def label(self) -> str:
+        """What readers call it: "Issue 47" (the ISO week's number)."""
+        return f"Issue {int(self.issue.week[-2:])}" if self.issue.week else ""
+
+    @property
     def title(self) -> Markup:
         return Markup(self.issue.title or f"Week {self.issue.week}")
 
@@ -127,6 +137,11 @@ class IssuePage:
         return str(self.intro_html)
 
     @property
+    def numbers(self) -> list[NumberLine]:
+        """The "By the numbers" block: the stories' figures, in issue order."""
+        return by_the_numbers(view.record for view in self.articles)
+
+    @property
     def shown(self) -> str:
         """Everything the issue's page shows (for the incremental writer)."""
         parts = [repr(self.issue), self.url]
@@ -141,11 +156,10 @@ class IssuePage:
             parts.append(Markup("<h2>{}</h2>").format(name))
             for view in articles:
                 page = f"{siteurl}/{view.href}" if siteurl else view.href
-                parts.append(
-                    Markup('<h3><a href="{}">{}</a></h3>{}').format(
-                        page, view.title, view.annotation
-                    )
-                )
+                parts.append(Markup('<h3><a href="{}">{}</a></h3>').format(page, view.title))
+                if view.dek:
+                    parts.append(Markup("<p><strong>{}</strong></p>").format(view.dek))
+                parts.append(Markup("<p><em>Why it matters:</em></p>{}").format(view.annotation))
                 link = web_url(view.record.link)
                 if link:
                     parts.append(
@@ -376,6 +390,8 @@ def article_record(content: Any) -> Article:
         annotation_md=str(meta.get("annotation_md", "")),
         annotation_line=meta.get("annotation_line"),
         also=parse_also(str(meta.get("also", ""))),
+        dek=metadata_text(str(meta.get("dek", ""))),
+        figures=read_figures(str(meta.get("figures", "")))[0],
         quote_html=str(meta.get("quote", "")),
         annotation_html=str(meta.get("annotation", "")),
     )

@@ -24,6 +24,7 @@ from brief.content import load_issues
 from brief.digest import build_digests
 from brief.errors import BriefError
 from brief.model import SiteModel, SubscribeForm, build_model
+from brief.numbers import figure_rows, write_figures
 from brief.reader import ArticleReader
 from brief.search import finish_search_index, start_search_index
 from brief.settings import Settings, settings_from_dict
@@ -116,6 +117,8 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         settings = self.brief_settings
         output = Path(pelican.output_path)
         write_sitemap(output, settings.public_url)
+        published = [(v.record, f"{settings.public_url}/{v.href}") for v in self.model.published]
+        write_figures(output, figure_rows(published))
         # Pagefind runs in its own process while this one renders the digests.
         indexer = start_search_index(output) if settings.search else None
         try:

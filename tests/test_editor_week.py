@@ -168,6 +168,14 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
         )
     )
 
+    # The title is still the placeholder `issue new` wrote: publishing is refused.
+    refused = brief(scraped, "issue", "publish", "2026-W46", check=False)
+    assert refused.returncode == 1
+    assert "the title is still the placeholder 'Week 46, 2026'" in refused.stderr
+    issue.write_text(
+        issue.read_text().replace("Title: Week 46, 2026", "Title: Stores learn to sell live")
+    )
+
     # The third article has no annotation yet: publishing is refused, nothing changes.
     before = {p: p.read_bytes() for p in [*paths, issue]}
     refused = brief(scraped, "issue", "publish", "2026-W46", check=False)
@@ -188,7 +196,7 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
     output = scraped / "output"
     page = BeautifulSoup((output / "issues/2026-w46/index.html").read_text(), "html.parser")
     assert WHY in page.get_text()
-    assert page.find("h1").get_text() == "Week 46, 2026"
+    assert page.find("h1").get_text() == "Stores learn to sell live"
     eml = (output / "digest/2026-W46.eml").read_text()
     assert "Sneaker resale is where Whatnot" in eml
 
