@@ -33,6 +33,7 @@ from brief.errors import DeliveryError
 from brief.issues import Issue
 from brief.links import add_utm
 from brief.markup import MarkdownRenderer, plain_text
+from brief.movers import ranked
 from brief.numbers import by_the_numbers
 from brief.settings import Settings
 from scrapers.clean import web_url
@@ -239,6 +240,8 @@ class DigestRenderer:
             "sections": sections,
             "stories": [article for section in sections for article in section.articles],
             "numbers": [(line, story_urls[line.slug]) for line in by_the_numbers(shown)],
+            "movers": ranked(issue.movers),
+            "issue_label": f"Issue {int(issue.week[-2:])}" if issue.week else "",
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
             "unsubscribe_url": _verbatim(audience.unsubscribe),

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 from brief.articles import Article
 from brief.document import Document, format_header, optional_date
 from brief.errors import ConfigError
+from brief.movers import HEADING as MOVERS_HEADING
+from brief.movers import Mover, movers_section, parse_mover
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")  # ASCII digits only, matched whole
 _SECTION = re.compile(r"^##\s+(?P<name>[^#].*?)\s*#*\s*$")
@@ -42,6 +44,7 @@ class Section:
     name: str
     line: int
     entries: tuple[Entry, ...]
+    movers: tuple[Mover, ...] = ()  # only under `## Who moved this week`
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Issue:
     intro_md: str
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]  # lines in the article lists that are not `- slug`
+    movers: tuple[Mover, ...] = ()  # the `## Who moved this week` snapshot
     document: Document | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -101,6 +105,10 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     meta = document.meta
     moment = optional_date(document, timezone)
     intro, sections, problems = parse_issue_body(document.body, document.body_line)
+    movers: list[Mover] = []
+    for section in [s for s in sections if s.name.casefold() == MOVERS_HEADING.casefold()]:
+        sections.remove(section)
+        movers += section.movers
     return Issue(
         path=document.path,
         document=document,
@@ -112,6 +120,7 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
         intro_md=intro,
         sections=tuple(sections),
         problems=tuple(problems),
+        movers=tuple(movers),
     )
 
 
@@ -121,6 +130,7 @@ def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], li
     sections: list[Section] = []
     problems: list[Problem] = []
     current: tuple[str, int, list[Entry]] | None = None
+    movers: list[Mover] = []
     fence = comment = False
     for offset, line in enumerate(lines):
         number = first_line + offset
@@ -132,16 +142,27 @@ def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], li
         heading = None if fence else _SECTION.match(line)
         if heading:
             if current:
-                sections.append(Section(current[0], current[1], tuple(current[2])))
+                sections.append(Section(current[0], current[1], tuple(current[2]), tuple(movers)))
             current = (heading.group("name"), number, [])
+            movers = []
         elif current is None:
             intro.append(line)
+        elif current[0].casefold() == MOVERS_HEADING.casefold():
+            if _COMMENT_LINE.match(line):
+                continue
+            mover = parse_mover(line)
+            if mover is None:
+                problems.append(
+                    Problem(number, "expected '- Company: 8 weekly counts -> this week's count'")
+                )
+            else:
+                movers.append(mover)
         elif item := _ITEM.match(line.strip()):
             current[2].append(Entry(item.group("slug"), number))
         elif not _COMMENT_LINE.match(line):
             problems.append(Problem(number, f"expected '- article-slug' under '## {current[0]}'"))
     if current:
-        sections.append(Section(current[0], current[1], tuple(current[2])))
+        sections.append(Section(current[0], current[1], tuple(current[2]), tuple(movers)))
     text = _COMMENT.sub("", "\n".join(intro))
     return text.strip(), sections, problems
 
@@ -160,7 +181,11 @@ def placeholder_title(week: str) -> str:
 
 
 def render_issue(
-    week: str, articles: Sequence[Article], sections: Sequence[str], timezone: ZoneInfo
+    week: str,
+    articles: Sequence[Article],
+    sections: Sequence[str],
+    timezone: ZoneInfo,
+    movers: Sequence[Mover] = (),
 ) -> str:
     """A new issue file: the articles grouped by section, in the settings' section order."""
     year, number = parse_week(week)
@@ -177,6 +202,8 @@ def render_issue(
         parts += [f"## {name}", ""]
         parts += [f"- {article.slug}" for article in members]
         parts.append("")
+    if movers:
+        parts.append(movers_section(movers, week))
     return "\n".join(parts)
 
 

@@ -25,6 +25,7 @@ from brief.document import split_list
 from brief.issues import Issue
 from brief.links import Urls
 from brief.markup import MarkdownRenderer, metadata_text
+from brief.movers import Mover, ranked
 from brief.numbers import NumberLine, by_the_numbers
 from brief.settings import Settings
 from scrapers.clean import slugify, web_url
@@ -98,6 +99,7 @@ class IssuePage:
     save_as: str
     previous: IssuePage | None = None
     next: IssuePage | None = None
+    entity_pages: dict[str, Listing] = field(default_factory=dict)  # by entity name
 
     @property
     def week(self) -> str:
@@ -135,6 +137,11 @@ class IssuePage:
     @property
     def summary(self) -> str:
         return str(self.intro_html)
+
+    @property
+    def movers(self) -> list[tuple[Mover, Listing | None]]:
+        """Who moved this week, biggest change first, each with its company page if any."""
+        return [(m, self.entity_pages.get(m.name)) for m in ranked(self.issue.movers)]
 
     @property
     def numbers(self) -> list[NumberLine]:
@@ -181,6 +188,7 @@ class Listing:
     articles: list[ArticleView] = field(default_factory=list)  # newest first
     entity: Entity | None = None
     feed: str | None = None
+    moved: tuple[IssuePage, Mover] | None = None  # the latest issue's snapshot naming it
 
     @property
     def months(self) -> list[tuple[str, list[ArticleView]]]:
@@ -194,7 +202,14 @@ class Listing:
     def shown(self) -> str:
         """Everything the listing's page shows (for the incremental writer)."""
         return "\n".join(
-            [self.name, self.url, repr(self.entity), *(a.listed for a in self.articles)]
+            [
+                self.name,
+                self.url,
+                repr(self.entity),
+                repr(self.moved and self.moved[1]),
+                self.moved[0].url if self.moved else "",
+                *(a.listed for a in self.articles),
+            ]
         )
 
     @property
@@ -357,6 +372,12 @@ def build_model(
     listed = [views[c.source_path] for c in published]
     entity_pages = entity_listings(listed, entities, settings.urls)
     by_name = {page.name: page for page in entity_pages}
+    for page in pages:
+        page.entity_pages = by_name
+    for page in reversed(released):  # oldest first: the newest snapshot wins
+        for mover in page.issue.movers:
+            if mover.name in by_name:
+                by_name[mover.name].moved = (page, mover)
     for view in listed:
         view.entity_pages = [by_name[n] for n in view.record.entities if n in by_name]
     for view in listed:

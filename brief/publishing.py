@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from brief.articles import Article
@@ -13,10 +14,22 @@ from brief.digest import digest_probe
 from brief.document import set_fields
 from brief.errors import ContentError
 from brief.issues import render_issue, week_bounds
+from brief.movers import TRAILING, Mover, count_mentions
 from brief.settings import Settings
 
 
-def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
+def week_movers(settings: Settings, db: Path, week: str) -> list[Mover]:
+    """Who moved in `week`: watchlist mentions in the store, this week against 8 before."""
+    from scrapers.entities import load_entities
+    from scrapers.storage import open_store
+
+    start, end = week_bounds(week, settings.timezone)
+    with open_store(db) as store:
+        mentions = list(store.stories.mentions(start - timedelta(weeks=TRAILING), end))
+    return count_mentions(mentions, load_entities(settings.entities), week, settings.timezone)
+
+
+def new_issue(settings: Settings, week: str, movers: Sequence[Mover] = ()) -> tuple[Path, int]:
     """Write `content/issues/<week>.md` with the week's articles not already in an issue."""
     path = settings.content / "issues" / f"{week}.md"
     if path.exists():
@@ -26,7 +39,7 @@ def new_issue(settings: Settings, week: str) -> tuple[Path, int]:
     newsletter = load_newsletter(settings)
     articles = _articles_for_week(newsletter, week, settings)
     content_writer(settings).create(
-        path, render_issue(week, articles, settings.sections, settings.timezone)
+        path, render_issue(week, articles, settings.sections, settings.timezone, movers)
     )
     return path, len(articles)
 

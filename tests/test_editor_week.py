@@ -155,7 +155,9 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
     assert {p: p.read_bytes() for p in paths} == edited
 
     issue = scraped / brief(scraped, "issue", "new", "--week", "2026-W46").stdout.strip()
-    lines = issue.read_text().splitlines()
+    listed, movers = issue.read_text().split("## Who moved this week")
+    assert "- TikTok Shop: 0 0 0 0 0 0 0 0 -> 1" in movers  # counted in the store
+    lines = listed.splitlines()
     assert sorted(line[2:] for line in lines if line.startswith("- ")) == sorted(
         p.stem for p in paths
     )

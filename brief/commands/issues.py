@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from brief.commands.options import now, settings_of
+from brief.commands.options import db_option, now, settings_of
 from brief.paths import display_path
 from brief.terminal import echo
 
@@ -28,17 +28,23 @@ def _week_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @issue.command("new")
 @_week_option
+@db_option
 @click.pass_context
-def issue_new(ctx: click.Context, week: str | None) -> None:
-    """Start an issue with the week's accepted articles, grouped by section."""
+def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
+    """Start an issue with the week's accepted articles, grouped by section, and a snapshot
+    of who moved in the news (counted in the store)."""
     from brief.issues import parse_week, week_of
-    from brief.publishing import new_issue
+    from brief.publishing import new_issue, week_movers
 
     settings = settings_of(ctx)
     week = week or week_of(now().astimezone(settings.timezone))
     parse_week(week)
-    path, count = new_issue(settings, week)
+    store = db or settings.db
+    movers = week_movers(settings, store, week) if store.exists() else []
+    path, count = new_issue(settings, week, movers)
     echo(display_path(path))
+    if not store.exists():
+        echo(f"note: no store at {display_path(store)}: no movers in this issue", err=True)
     if count == 0:
         echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
 

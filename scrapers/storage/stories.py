@@ -216,6 +216,16 @@ class Stories:
         for row in self._db.execute(sql, params).fetchall():
             yield self._story(row)
 
+    def mentions(self, since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
+        """(published, entity names) of every story published in [since, until): a
+        cluster of copies is one story, so it counts once."""
+        rows = self._db.execute(
+            "SELECT published, entities FROM candidates WHERE published >= ? AND published < ?",
+            (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat()),
+        )
+        for published, entities in rows:
+            yield datetime.fromisoformat(published), json.loads(entities)
+
     def get(self, story_id: int) -> Story | None:
         row = self._db.execute("SELECT * FROM candidates WHERE id = ?", (story_id,)).fetchone()
         return self._story(row) if row else None
