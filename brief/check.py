@@ -15,6 +15,8 @@ from bs4 import BeautifulSoup
 from brief.articles import Article, read_also, read_figures
 from brief.content import Newsletter
 from brief.document import Document, read_document
+from brief.errors import ConfigError
+from brief.events import load_calendar
 from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
 from brief.settings import Settings
@@ -71,6 +73,7 @@ def check_newsletter(
                 f" writing to {settings.digest.sender_address}, and brief send refuses to run",
             )
         )
+    findings += _check_calendar(settings)
     for first, second in newsletter.duplicates:
         for this, other in ((first, second), (second, first)):
             line = this.document.line_of("slug") if this.document else 1
@@ -285,6 +288,17 @@ def _check_issue(
             "warning",
         )
     return found
+
+
+def _check_calendar(settings: Settings) -> list[Finding]:
+    """content/calendar.toml: TOML that parses, and events the build can place."""
+    try:
+        calendar = load_calendar(settings.calendar)
+    except ConfigError as err:
+        return [Finding(settings.calendar, err.line or 1, "error", str(err.args[0]))]
+    return [
+        Finding(settings.calendar, line, "error", message) for line, message in calendar.problems
+    ]
 
 
 def _control_characters(document: Document) -> list[Finding]:

@@ -29,7 +29,8 @@ from markupsafe import Markup
 
 from brief.articles import Article
 from brief.content import Newsletter
-from brief.errors import DeliveryError
+from brief.errors import ConfigError, DeliveryError
+from brief.events import CommerceCalendar, load_calendar
 from brief.issues import Issue
 from brief.links import add_utm
 from brief.markup import MarkdownRenderer, plain_text
@@ -175,6 +176,10 @@ class DigestRenderer:
         self._env.filters["wrap"] = wrap
         self._css = (theme / "digest.css").read_text(encoding="utf-8")
         self._markdown = MarkdownRenderer(settings.markdown)
+        try:
+            self.calendar = load_calendar(settings.calendar)
+        except ConfigError:
+            self.calendar = CommerceCalendar()  # `brief check` reports it, and publish stops
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
     def render(
@@ -241,6 +246,7 @@ class DigestRenderer:
             "stories": [article for section in sections for article in section.articles],
             "numbers": [(line, story_urls[line.slug]) for line in by_the_numbers(shown)],
             "movers": ranked(issue.movers),
+            "coming_up": self.calendar.coming_up(issue.date.date()) if issue.date else [],
             "issue_label": f"Issue {int(issue.week[-2:])}" if issue.week else "",
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
@@ -363,7 +369,10 @@ def _shared_inputs(settings: Settings, renderer: DigestRenderer) -> str:
     for template in sorted(renderer.templates.iterdir()):
         if template.is_file():
             digest.update(template.read_bytes())
-    shown = (settings.digest, settings.sitename, settings.public_url, settings.markdown)
+    shown = (
+        settings.digest, settings.sitename, settings.public_url, settings.markdown,
+        renderer.calendar,
+    )  # fmt: skip
     digest.update(repr((shown, settings.urls)).encode())
     return digest.hexdigest()
 

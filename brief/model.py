@@ -22,6 +22,7 @@ from brief.articles import Article, Outlet, parse_also, read_figures
 from brief.chart import mention_chart
 from brief.content import Newsletter
 from brief.document import split_list
+from brief.events import CommerceCalendar, Occurrence
 from brief.issues import Issue
 from brief.links import Urls
 from brief.markup import MarkdownRenderer, metadata_text
@@ -100,6 +101,12 @@ class IssuePage:
     previous: IssuePage | None = None
     next: IssuePage | None = None
     entity_pages: dict[str, Listing] = field(default_factory=dict)  # by entity name
+    calendar: CommerceCalendar = field(default_factory=CommerceCalendar)
+
+    @property
+    def coming_up(self) -> list[Occurrence]:
+        """The commerce calendar's next 14 days from the issue's date."""
+        return self.calendar.coming_up(self.issue.date.date()) if self.issue.date else []
 
     @property
     def week(self) -> str:
@@ -304,6 +311,7 @@ class SiteModel:
     entity_pages: list[Listing]
     source_pages: list[Listing]
     missing: list[tuple[Issue, int, str]]  # (issue, line, slug) listed but not found
+    calendar: CommerceCalendar = field(default_factory=CommerceCalendar)
 
     def view(self, content: Any) -> ArticleView:
         """The view of a Pelican article."""
@@ -335,6 +343,7 @@ def build_model(
     published: Sequence[Any],
     issues: Iterable[Issue],
     entities: Sequence[Entity],
+    calendar: CommerceCalendar | None = None,
 ) -> SiteModel:
     """The whole model: every article (`contents`), the `published` ones in listings."""
     views = {c.source_path: ArticleView(c, article_record(c), c.url) for c in contents}
@@ -374,6 +383,7 @@ def build_model(
     by_name = {page.name: page for page in entity_pages}
     for page in pages:
         page.entity_pages = by_name
+        page.calendar = calendar or CommerceCalendar()
     for page in reversed(released):  # oldest first: the newest snapshot wins
         for mover in page.issue.movers:
             if mover.name in by_name:
@@ -390,6 +400,7 @@ def build_model(
         entity_pages=entity_pages,
         source_pages=source_listings(listed, settings.urls),
         missing=missing,
+        calendar=calendar or CommerceCalendar(),
     )
 
 

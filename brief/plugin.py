@@ -14,6 +14,7 @@ Pelican loads it by its dotted path (`PLUGINS = ["brief.plugin"]`), so a plain
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from pelican.generators import Generator
 
 from brief.content import load_issues
 from brief.digest import build_digests
-from brief.errors import BriefError
+from brief.errors import BriefError, ConfigError
+from brief.events import (
+    HORIZON_DAYS,
+    CommerceCalendar,
+    ics,
+    load_calendar,
+    occurrences_for_site,
+)
 from brief.model import SiteModel, SubscribeForm, build_model
 from brief.numbers import figure_rows, write_figures
 from brief.reader import ArticleReader
@@ -57,8 +65,20 @@ class SiteGenerator(Generator):  # type: ignore[misc]
             *self.context.get("drafts", []),
             *self.context.get("hidden_articles", []),
         ]
+        try:
+            calendar = load_calendar(settings.calendar)
+        except ConfigError as err:
+            log.error("%s", err)
+            calendar = CommerceCalendar()
+        for line, message in calendar.problems:
+            log.error("%s:%d: %s", settings.calendar, line, message)
         model = build_model(
-            settings, everything, published, issues.values(), load_entities(settings.entities)
+            settings,
+            everything,
+            published,
+            issues.values(),
+            load_entities(settings.entities),
+            calendar,
         )
         for issue, line, slug in model.missing:
             log.error(
@@ -110,6 +130,18 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         write("entities/index.html", "entities", "entities/")
         write("sources/index.html", "sources", "sources/")
         write("404.html", "404", "404.html")
+        today = datetime.now(self.brief_settings.timezone).date()
+        occurrences = occurrences_for_site(model.calendar, today)
+        first, last = today - timedelta(days=31), today + timedelta(days=HORIZON_DAYS)
+        write(
+            "calendar/index.html", "calendar", "calendar/",
+            calendar_months=model.calendar.months(first, last), calendar_today=today,
+        )  # fmt: skip
+        sitename = self.brief_settings.sitename
+        page_url = f"{self.brief_settings.public_url}/calendar/"
+        ics_path = Path(self.output_path) / "calendar.ics"
+        ics_path.parent.mkdir(parents=True, exist_ok=True)
+        ics_path.write_bytes(ics(occurrences, sitename, page_url, today))
 
     def finish(self, pelican: Any) -> None:
         """After the site: the sitemap, the search index, then every issue's digest."""

@@ -90,6 +90,7 @@ class Settings:
     ledger: Path
     feeds: Path
     entities: Path
+    calendar: Path
     relevance: Path
     search: bool
     fetch: FetchLimits
@@ -180,6 +181,7 @@ def settings_from_dict(
         ledger=path("BRIEF_LEDGER", "data/written.json"),
         feeds=path("BRIEF_FEEDS", "feeds.toml"),
         entities=path("BRIEF_ENTITIES", "content/entities.toml"),
+        calendar=path("BRIEF_CALENDAR", "content/calendar.toml"),
         relevance=path("BRIEF_RELEVANCE", "relevance.toml"),
         search=check.flag("BRIEF_SEARCH", True),
         digests=check.flag("BRIEF_DIGESTS", True),
@@ -197,6 +199,7 @@ def settings_from_dict(
 
 
 KNOWN = {
+    "BRIEF_CALENDAR",
     "BRIEF_SECTIONS", "BRIEF_SECTION_BY_KIND", "BRIEF_SECTION_BY_REGION", "BRIEF_MIN_ARTICLES",
     "BRIEF_FEEDS", "BRIEF_DB", "BRIEF_LEDGER", "BRIEF_ENTITIES", "BRIEF_RELEVANCE",
     "BRIEF_SEARCH", "BRIEF_DIGESTS", "BRIEF_FETCH", "BRIEF_SMTP", "BRIEF_DIGEST",

@@ -10,6 +10,9 @@ import pytest
 PAGES = [
     "/",
     "/issues/2026-w46/",
+    "/issues/2026-w47/",
+    "/calendar/",
+    "/entities/amazon/",
     "/articles/2026/whatnot-built-live-shopping-around-collectors/",
     "/entities/tiktok-shop/",
     "/entities/",

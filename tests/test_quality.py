@@ -17,6 +17,9 @@ AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
     "/",
     "/issues/2026-w46/",
+    "/issues/2026-w47/",
+    "/calendar/",
+    "/entities/amazon/",
     "/articles/2026/whatnot-built-live-shopping-around-collectors/",
     "/entities/douyin/",
     "/subscribe/",
