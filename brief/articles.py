@@ -231,7 +231,6 @@ def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo
         ("Title", html_text(candidate.title)),
         ("Date", f"{local:%Y-%m-%d %H:%M}"),
         ("Category", section),
-        ("Tags", ", ".join(candidate.about)),
         ("Slug", slug),
         ("Status", "draft"),
         ("Source", candidate.source),

@@ -14,17 +14,17 @@ def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int
         return ""
     counts = Counter(date(d.year, d.month, 1) for d in days)
     last = max(counts)
-    # At least a year on the axis, so one busy month reads as a spike, not a wall.
-    year_before = date(last.year - 1, last.month, 1)
-    first = min(min(counts), _next_month(year_before))
+    # From the first month with an article (a new company gets no year of empty bars), but
+    # at least three months, so one busy month reads as a bar among others, not a wall.
+    first = min(min(counts), _months_before(last, 2))
     months = []
     current = first
     while current <= last:
         months.append(current)
         current = _next_month(current)
     top = max(counts.values())
-    gap = 4
-    bar_width = min(36, max(4, (width - 40) // len(months) - gap))
+    slot = (width - 40) / len(months)  # the bars spread over the whole width
+    bar_width = max(3, min(48, round(slot * 0.7)))
     plot_height = height - 30
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -35,13 +35,13 @@ def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int
     for index, month in enumerate(months):
         count = counts.get(month, 0)
         bar_height = round(plot_height * count / top) if count else 0
-        x = 30 + index * (bar_width + gap)
+        x = round(30 + index * slot + (slot - bar_width) / 2, 1)
         y = plot_height - bar_height + 4
         parts.append(
             f'<rect x="{x}" y="{y}" width="{bar_width}" height="{max(bar_height, 1)}" '
             f'class="bar"><title>{month:%B %Y}: {count}</title></rect>'
         )
-        if (len(months) - 1 - index) % max(2, len(months) // 6) == 0:  # the last month always
+        if (len(months) - 1 - index) % max(1, -(-len(months) // 4)) == 0:  # the last always
             parts.append(
                 f'<text x="{x + bar_width / 2}" y="{height - 8}" text-anchor="middle" '
                 f'class="label">{month:%b %Y}</text>'
@@ -49,6 +49,11 @@ def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int
     parts.append(f'<text x="0" y="14" class="label">{top}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _months_before(day: date, count: int) -> date:
+    index = day.year * 12 + day.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _next_month(day: date) -> date:

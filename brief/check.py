@@ -15,12 +15,13 @@ from bs4 import BeautifulSoup
 from brief.articles import Article, read_also, read_figures
 from brief.content import Newsletter
 from brief.document import Document, read_document
-from brief.errors import ConfigError
+from brief.errors import BriefError, ConfigError
 from brief.events import load_calendar
 from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
 from brief.settings import Settings
 from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
+from scrapers.entities import load_entities
 from scrapers.fetch import internal_address
 
 if TYPE_CHECKING:
@@ -86,8 +87,9 @@ def check_newsletter(
         issue = newsletter.issue(week)
         issues = [issue]
         articles = [newsletter.articles[s] for s in issue.slugs if s in newsletter.articles]
+    companies = _company_names(settings)
     for article in articles:
-        findings += _check_article(article, settings)
+        findings += _check_article(article, settings, companies)
     for issue in issues:
         findings += _check_issue(issue, newsletter, settings, publishing)
         if digest is not None and issue.slugs:
@@ -172,7 +174,9 @@ def _is_internal(host: str) -> bool:
         return False
 
 
-def _check_article(article: Article, settings: Settings) -> list[Finding]:
+def _check_article(
+    article: Article, settings: Settings, companies: frozenset[str] = frozenset()
+) -> list[Finding]:
     # The document the newsletter was read from: its header lines, without reading it again.
     document = article.document or read_document(article.path)
     found: list[Finding] = []
@@ -197,6 +201,14 @@ def _check_article(article: Article, settings: Settings) -> list[Finding]:
         add("link", f"Link must be an absolute http(s) URL with a valid host, not {article.link!r}")
     for problem in read_also(document.meta.get("also", ""))[1]:
         add("also", problem)
+    for tag in article.tags:
+        if tag.casefold() in companies:
+            add(
+                "tags",
+                f"tag {tag!r} repeats a company: companies go in Entities (they have their own"
+                " pages); tags are topics. The site leaves this tag out",
+                "warning",
+            )
     for problem in read_figures(document.meta.get("figures", ""))[1]:
         add("figures", problem)
     if article.status == "published" and not article.dek:
@@ -288,6 +300,14 @@ def _check_issue(
             "warning",
         )
     return found
+
+
+def _company_names(settings: Settings) -> frozenset[str]:
+    try:
+        entities = load_entities(settings.entities)
+    except BriefError:
+        return frozenset()  # the commands that read the watchlist report it
+    return frozenset(name.casefold() for entity in entities for name in entity.names)
 
 
 def _check_calendar(settings: Settings) -> list[Finding]:

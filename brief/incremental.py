@@ -1,9 +1,9 @@
 """Rebuilding only what changed: Pelican's writer, told to skip pages whose inputs did not
 change since they were written.
 
-A page's inputs are the site's templates, settings and navigation, and what the page shows,
-read from the site model (`brief.model`): an article page shows its record, the issues it
-appeared in, its related articles and companies; an issue page its articles in full; an
+A page's inputs are the site's templates, settings, navigation and our code, and what the
+page shows, read from the site model (`brief.model`): an article page shows its record, the
+issues it appeared in, its related articles and companies; an issue page its articles in full; an
 entity, source, tag or section page the title, date and source of each of its articles. A
 fingerprint of those inputs is written into the page as a final comment; the next build
 compares it before rendering and leaves an identical page alone. No content file is read
@@ -76,6 +76,10 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
             theme = Path(self.settings["THEME"]) / "templates"
             for template in sorted(theme.rglob("*.html")):
                 digest.update(template.read_bytes())
+            # Our own code draws parts of pages (charts, sparklines, numbers): a new version
+            # of it rewrites every page once.
+            for source in sorted(Path(__file__).parent.glob("*.py")):
+                digest.update(source.read_bytes())
             for key in sorted(self.settings):
                 if key.isupper() and not key.startswith(("PATH", "OUTPUT", "CACHE")):
                     digest.update(f"{key}={self.settings[key]!r}".encode())

@@ -196,6 +196,21 @@ class Listing:
     entity: Entity | None = None
     feed: str | None = None
     moved: tuple[IssuePage, Mover] | None = None  # the latest issue's snapshot naming it
+    parent: Listing | str | None = None  # the owner's page, or its name if it has none
+    children: list[Listing] = field(default_factory=list)
+
+    @property
+    def figures(self) -> list[tuple[ArticleView, NumberLine]]:
+        """Every figure of the entity's articles, newest first, with its article."""
+        return [
+            (view, line)
+            for view in self.articles
+            for line in by_the_numbers([view.record], limit=len(view.record.figures), per_story=0)
+        ]
+
+    @property
+    def latest(self) -> list[ArticleView]:
+        return self.articles[:5]
 
     @property
     def months(self) -> list[tuple[str, list[ArticleView]]]:
@@ -215,7 +230,9 @@ class Listing:
                 repr(self.entity),
                 repr(self.moved and self.moved[1]),
                 self.moved[0].url if self.moved else "",
-                *(a.listed for a in self.articles),
+                repr(self.parent.url if isinstance(self.parent, Listing) else self.parent),
+                *(f"{c.name}|{c.url}" for c in self.children),
+                *(f"{a.listed}|{a.record.dek}|{a.record.figures!r}" for a in self.articles),
             ]
         )
 
@@ -321,6 +338,34 @@ class SiteModel:
         return [self.articles[c.source_path] for c in contents]
 
     @property
+    def entity_groups(self) -> list[tuple[str, list[tuple[str, list[Listing]]]]]:
+        """Entity pages by kind (platforms first), then by region, then by name."""
+        kinds = {"platform": "Platforms", "company": "Companies", "retailer": "Retailers",
+                 "vendor": "Software vendors"}  # fmt: skip
+        regions = {"global": "Global", "US": "United States", "CN": "China",
+                   "SEA": "Southeast Asia", "EU": "Europe", "": "Elsewhere"}  # fmt: skip
+        groups: dict[str, dict[str, list[Listing]]] = {}
+        for page in self.entity_pages:
+            kind = page.entity.kind if page.entity else "company"
+            region = page.entity.region if page.entity else ""
+            groups.setdefault(kind, {}).setdefault(region, []).append(page)
+        order = [*kinds, *sorted(set(groups) - set(kinds))]
+        return [
+            (
+                kinds.get(kind, kind.capitalize()),
+                [
+                    (regions.get(region, region), groups[kind][region])
+                    for region in sorted(
+                        groups[kind],
+                        key=lambda r: (list(regions).index(r) if r in regions else 99, r),
+                    )
+                ],
+            )
+            for kind in order
+            if kind in groups
+        ]
+
+    @property
     def latest_issue(self) -> IssuePage | None:
         return self.issues[0] if self.issues else None
 
@@ -381,6 +426,12 @@ def build_model(
     listed = [views[c.source_path] for c in published]
     entity_pages = entity_listings(listed, entities, settings.urls)
     by_name = {page.name: page for page in entity_pages}
+    for listing in entity_pages:
+        owner = listing.entity.parent if listing.entity else ""
+        if owner:
+            listing.parent = by_name.get(owner, owner)
+            if owner in by_name:
+                by_name[owner].children.append(listing)
     for page in pages:
         page.entity_pages = by_name
         page.calendar = calendar or CommerceCalendar()

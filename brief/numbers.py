@@ -58,11 +58,14 @@ class NumberLine:
     title: str  # HTML-safe, as the article's Title
 
 
-def by_the_numbers(articles: Iterable[Article], limit: int = 8) -> list[NumberLine]:
-    """The issue's figures, story by story in issue order, at most `limit` (two a story)."""
+def by_the_numbers(
+    articles: Iterable[Article], limit: int = 8, per_story: int = 2
+) -> list[NumberLine]:
+    """The issue's figures, story by story in issue order: at most `limit`, and at most
+    `per_story` from one story (0: all of them)."""
     lines: list[NumberLine] = []
     for article in articles:
-        for figure in article.figures[:2]:
+        for figure in article.figures[: per_story or None]:
             lines.append(NumberLine(shown_value(figure), figure.words, article.slug, article.title))
     return lines[:limit]
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pelican.readers import BaseReader
 
 from brief.articles import render_body
-from brief.document import read_document
+from brief.document import read_document, split_list
 from brief.markup import MarkdownRenderer
 
 
@@ -25,6 +25,7 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)
         self._renderer = MarkdownRenderer(settings["MARKDOWN"])
+        self._companies = company_names(settings)
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         document = read_document(Path(source_path))
@@ -33,9 +34,27 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
         metadata: dict[str, Any] = {}
         for key, value in document.meta.items():
             text = self._renderer.render(value) if key in formatted else value
+            if key == "tags":  # tags are topics; companies have their pages (`brief check`)
+                text = ", ".join(t for t in split_list(text) if t.casefold() not in self._companies)
+                if not text:
+                    continue
             metadata[key] = self.process_metadata(key, text)
         metadata["quote"] = body.quote_html
         metadata["annotation"] = body.annotation_html
         metadata["annotation_md"] = body.annotation_md
         metadata["annotation_line"] = body.annotation_line
         return body.html, metadata
+
+
+def company_names(settings: dict[str, Any]) -> frozenset[str]:
+    """Every watchlist name and alias, case-folded (empty if the watchlist cannot be read:
+    the build reports that itself)."""
+    from brief.plugin import plugin_settings
+    from scrapers.entities import load_entities
+    from scrapers.errors import BriefError
+
+    try:
+        entities = load_entities(plugin_settings(settings).entities)
+    except (BriefError, KeyError):
+        return frozenset()
+    return frozenset(name.casefold() for entity in entities for name in entity.names)

@@ -11,7 +11,7 @@ from scrapers.config import read_toml
 from scrapers.errors import ConfigError
 from scrapers.phrases import PhraseIndex, Words
 
-_KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description"}
+_KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description", "parent"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Entity:
     region: str = ""
     case_sensitive: bool = False
     description: str = ""
+    parent: str = ""  # the name of the watchlist entity that owns it
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -73,7 +74,7 @@ def load_entities(path: Path) -> list[Entity]:
         aliases = table.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise fail(f"entity {name!r}: aliases must be a list of strings", "aliases")
-        for key in ("slug", "kind", "region", "description"):
+        for key in ("slug", "kind", "region", "description", "parent"):
             if key in table and not isinstance(table[key], str):
                 raise fail(f"entity {name!r}: {key} must be a string", key)
         if not isinstance(table.get("case_sensitive", False), bool):
@@ -89,11 +90,21 @@ def load_entities(path: Path) -> list[Entity]:
             region=str(table.get("region", "")),
             case_sensitive=table.get("case_sensitive", False),
             description=str(table.get("description", "")),
+            parent=str(table.get("parent", "")).strip(),
         )
         if entity.slug in seen:
             raise fail(f"entity {name!r}: slug {entity.slug!r} is used twice", "slug")
         seen.add(entity.slug)
         entities.append(entity)
+    names = {e.name for e in entities}
+    for index, entity in enumerate(entities):
+        start = starts[index] if index < len(starts) else 1
+        if entity.parent and (entity.parent not in names or entity.parent == entity.name):
+            raise toml.fail(
+                f"entity {entity.name!r}: parent {entity.parent!r} is not another entity's name",
+                "parent",
+                start,
+            )
     return entities
 
 

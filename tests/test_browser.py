@@ -67,3 +67,27 @@ def test_dark_scheme_changes_colours(site: str, browser: object) -> None:
         )
         page.close()
     assert colours["light"] != colours["dark"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [320, 390, 768, 1280])
+def test_chart_labels_stay_readable_on_a_phone(site: str, browser: object, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})  # type: ignore[attr-defined]
+    page.goto(site + "/entities/tiktok-shop/")
+    sizes = page.evaluate(
+        """() => {
+          const svg = document.querySelector('svg.chart');
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('text.label')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        }"""
+    )
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text.label')].slice(0, -1)
+             .map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right]; })"""
+    )
+    page.close()
+    assert sizes and min(sizes) >= 11, sizes
+    # The month labels do not run into each other.
+    boxes.sort()
+    assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes

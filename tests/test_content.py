@@ -74,7 +74,6 @@ def test_accepted_article_is_valid_pelican_markdown(newsletter: Path) -> None:
         "Title",
         "Date",
         "Category",
-        "Tags",
         "Slug",
         "Status",
         "Source",

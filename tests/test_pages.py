@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from brief.chart import mention_chart
+from tests.conftest import brief
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +27,16 @@ def test_entity_page_lists_articles_by_month_with_a_chart(output: Path) -> None:
     assert html.find("h1").get_text() == "Whatnot"
     titles = [a.get_text() for a in html.select(".article-list a")]
     assert titles[0] == "Whatnot built live shopping around collectors"
-    assert [h.get_text() for h in html.select("main h2")] == ["November 2026"]
+    assert [h.get_text() for h in html.select("main h3")] == ["November 2026"]
+    assert html.select_one(".entity-description").get_text().startswith("US live marketplace")
+    latest = html.select(".story-list li")
+    assert latest[0].select_one(".dek").get_text().startswith("Whatnot raised $265 million")
+    figures = [tr.select("td")[1].get_text() for tr in html.select(".entity-figures tbody tr")]
+    assert figures == ["$265M", "$3.7B"]
     chart = html.find("svg", class_="chart")
     assert chart["role"] == "img" and "Whatnot" in chart.find("title").get_text()
-    assert len(chart.find_all("rect")) >= 12
+    # A company new to the newsletter: its months so far (at least three), no empty year.
+    assert len(chart.find_all("rect")) == 3
     assert (output / "feeds/entities/whatnot.atom.xml").is_file()
     index = page(output, "entities/index.html")
     assert "Whatnot" in [a.get_text() for a in index.select(".term-list a")]
@@ -92,8 +99,45 @@ def test_every_internal_link_resolves(output: Path) -> None:
     assert broken == []
 
 
-def test_chart_spans_at_least_a_year() -> None:
+def test_chart_spans_the_months_since_the_first_article() -> None:
     svg = mention_chart([date(2026, 11, 2), date(2026, 11, 9), date(2026, 3, 1)], "Whatnot")
-    assert svg.count("<rect") == 12
-    assert "Nov 2026" in svg and "Whatnot" in svg
+    assert svg.count("<rect") == 9  # March to November
+    assert "Nov 2026" in svg and "March 2026 to November 2026" in svg and "Whatnot" in svg
+    assert mention_chart([date(2026, 11, 2)], "New").count("<rect") == 3
+    assert mention_chart([], "Nobody") == ""
+
+
+def test_entity_pages_show_parent_children_and_the_index_groups_them(output: Path) -> None:
+    douyin = page(output, "entities/douyin/index.html")
+    facts = {dt.get_text(): dt.find_next_sibling("dd") for dt in douyin.select(".entity-facts dt")}
+    assert facts["Part of"].a["href"] == "/entities/bytedance/"
+    assert facts["Kind"].get_text() == "Platform" and facts["Region"].get_text() == "CN"
+    bytedance = page(output, "entities/bytedance/index.html")
+    owns = bytedance.find("dt", string="Owns").find_next_sibling("dd")
+    assert {a.get_text() for a in owns.find_all("a")} == {"Douyin", "TikTok Shop"}
+    index = page(output, "entities/index.html")
+    kinds = [h.get_text() for h in index.select(".entity-group h2")]
+    assert kinds == ["Platforms", "Companies", "Retailers", "Software vendors"]
+    platforms = index.select_one(".entity-group")
+    regions = [h.get_text() for h in platforms.select("h3")]
+    assert regions == ["Global", "United States", "China", "Southeast Asia"]
+
+
+def test_tags_are_topics_not_company_names(sample: Path) -> None:
+    path = (
+        sample
+        / "content"
+        / "articles"
+        / "2026"
+        / "whatnot-built-live-shopping-around-collectors.md"
+    )
+    text = path.read_text(encoding="utf-8").replace(
+        "Tags: collectibles", "Tags: Whatnot, collectibles"
+    )
+    path.write_text(text, encoding="utf-8")
+    result = brief(sample, "check", check=False)
+    assert "tag 'Whatnot' repeats a company" in result.stdout
+    brief(sample, "build")
+    tags = {p.name for p in (sample / "output" / "tags").iterdir()}
+    assert "collectibles" in tags and "whatnot" not in tags
     assert mention_chart([], "Nobody") == ""
