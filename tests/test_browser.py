@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,4 +91,4 @@ def test_chart_labels_stay_readable_on_a_phone(site: str, browser: object, width
     assert sizes and min(sizes) >= 11, sizes
     # The month labels do not run into each other.
     boxes.sort()
-    assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    assert all(a[1] <= b[0] for a, b in pairwise(boxes)), boxes
