@@ -25,7 +25,7 @@ from brief.document import split_list
 from brief.events import CommerceCalendar, Occurrence
 from brief.issues import Issue
 from brief.links import Urls
-from brief.markup import MarkdownRenderer, metadata_text
+from brief.markup import MarkdownRenderer, metadata_text, plain_text
 from brief.movers import Mover, ranked
 from brief.numbers import NumberLine, by_the_numbers
 from brief.settings import Settings
@@ -336,6 +336,27 @@ class SiteModel:
 
     def views(self, contents: Iterable[Any]) -> list[ArticleView]:
         return [self.articles[c.source_path] for c in contents]
+
+    @property
+    def issue_titles(self) -> list[dict[str, str]]:
+        """Published issues for the search page's filter, newest first: week, title, date."""
+        return [
+            {
+                "week": page.week,
+                "title": plain_text(str(page.title)),
+                "date": page.date.strftime("%-d %B %Y") if page.date else "",
+            }
+            for page in self.issues
+        ]
+
+    @property
+    def entity_names(self) -> dict[str, str]:
+        """Every name and alias of a company with a page (lower case) -> its name."""
+        names: dict[str, str] = {}
+        for page in self.entity_pages:
+            for name in page.entity.names if page.entity else (page.name,):
+                names.setdefault(name.casefold(), page.name)
+        return names
 
     @property
     def entity_groups(self) -> list[tuple[str, list[tuple[str, list[Listing]]]]]:

@@ -58,8 +58,8 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
         "Title:",
         "Date: 2026-11-10",
         "Category:",
-        "Tags:",
         "Slug:",
+        "Dek: ",
         "Status: draft",
         "Source: Retail News",
         "Link: http://retail.test/2026/11/whatnot-sneakers",
@@ -92,7 +92,9 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     for path in paths:
         assert f"- {path.stem}" in issue_text
     issue_path.write_text(
-        issue_text.replace("Status: draft", "Status: published").replace(
+        issue_text.replace("Status: draft", "Status: published")
+        .replace("Title: Week 46, 2026", "Title: Sneakers go live")
+        .replace(
             "<!-- Write the intro",
             "Collectors and creators led a busy week.\n\n<!-- Write the intro",
         ),
@@ -112,7 +114,8 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     )
     main = page.find("main").get_text(" ")
     assert ANNOTATION in main
-    assert main.index(ANNOTATION) < main.index("The live shopping marketplace")  # annotation first
+    assert main.index(ANNOTATION) < main.index("What Retail News reported")  # annotation first
+    assert page.select_one(".article-dek").get_text().startswith("The live shopping marketplace")
     assert page.find(
         "a", href="http://retail.test/2026/11/whatnot-sneakers?utm_source=rss&utm_medium=feed"
     )

@@ -10,6 +10,15 @@ panel.open = window.matchMedia("(min-width: 720px)").matches; // folded on phone
 const statusLine = document.getElementById("status");
 const list = document.getElementById("results");
 const more = document.getElementById("more");
+const chips = document.getElementById("chips");
+// Published issues, newest first: the issue filter shows their titles in this order.
+const ISSUES = JSON.parse(document.getElementById("issue-titles").textContent || "[]");
+const ISSUE_ORDER = new Map(ISSUES.map((issue, index) => [issue.week, index]));
+// A search for a company's name (or alias) lists the articles about it: its filter, not its
+// words, so an article tagged with it is found even if its text never names it.
+const ENTITIES = JSON.parse(document.getElementById("entity-names").textContent || "{}");
+let wordsOnly = false;
+const ISSUE_TITLE = new Map(ISSUES.map((issue) => [issue.week, `${issue.title} (${issue.date})`]));
 const GROUPS = ["entity", "section", "source", "issue", "type"];
 const LABELS = { entity: "Company or platform", section: "Section", source: "Source", issue: "Issue", type: "Kind" };
 const PAGE = 10;
@@ -39,6 +48,7 @@ function load() {
 function readUrl() {
   const params = new URLSearchParams(location.search);
   input.value = params.get("q") || "";
+  wordsOnly = params.get("words") === "1";
   sort.value = params.get("sort") === "newest" ? "newest" : "relevance";
   for (const group of GROUPS) {
     selected[group] = new Set(params.getAll(group));
@@ -49,17 +59,26 @@ function writeUrl() {
   const params = new URLSearchParams();
   if (input.value.trim()) params.set("q", input.value.trim());
   if (sort.value === "newest") params.set("sort", "newest");
+  if (wordsOnly) params.set("words", "1");
   for (const group of GROUPS) for (const value of selected[group]) params.append(group, value);
   const query = params.toString();
   history.replaceState(null, "", query ? `?${query}` : location.pathname);
 }
 
-function filtersExcept(skip) {
+function filtersExcept(skip, company) {
   const filters = {};
   for (const group of GROUPS) {
     if (group !== skip && selected[group].size) filters[group] = { any: [...selected[group]] };
   }
-  return filters;
+  if (!company) return filters;
+  if (!filters.entity) return { ...filters, entity: company };
+  return { all: [filters, { entity: company }] }; // the company and one of the chosen ones
+}
+
+function companyOf(term) {
+  if (!term || wordsOnly) return null;
+  const key = term.replace(/^["“]|["”]$/g, "").trim().toLowerCase();
+  return Object.prototype.hasOwnProperty.call(ENTITIES, key) ? ENTITIES[key] : null;
 }
 
 async function search() {
@@ -77,14 +96,16 @@ async function search() {
     renderFilters(await module.filters(), {});
     return;
   }
-  const options = { filters: filtersExcept(null) };
-  if (sort.value === "newest") options.sort = { date: "desc" };
-  const found = await module.search(term, options);
+  const company = companyOf(term);
+  const words = company ? null : term;
+  const options = { filters: filtersExcept(null, company) };
+  if (sort.value === "newest" || company) options.sort = { date: "desc" };
+  const found = await module.search(words, options);
   // Counts per group, as if that group had no selection: other values never drop to 0.
   const counts = {};
   for (const group of GROUPS) {
     if (!selected[group].size) continue;
-    const others = await module.search(term, { filters: filtersExcept(group) });
+    const others = await module.search(words, { filters: filtersExcept(group, company) });
     counts[group] = others.filters[group] || {};
   }
   if (mine !== run || !found) return;
@@ -95,6 +116,21 @@ async function search() {
   await showMore();
   if (mine !== run) return;
   // The status changes last, once the results it announces are on the page.
+  if (company) {
+    statusLine.replaceChildren(
+      `${results.length} ${results.length === 1 ? "article" : "articles"} about ${company}, newest first. `,
+    );
+    const instead = document.createElement("a");
+    instead.href = `?q=${encodeURIComponent(term)}&words=1`;
+    instead.textContent = `Search for the words “${term}” instead`;
+    instead.addEventListener("click", (event) => {
+      event.preventDefault();
+      wordsOnly = true;
+      search();
+    });
+    statusLine.append(instead);
+    return;
+  }
   statusLine.textContent = results.length
     ? `${results.length} ${results.length === 1 ? "result" : "results"}${term ? ` for “${term}”` : ""}`
     : `Nothing found${term ? ` for “${term}”` : ""}. Try fewer words or fewer filters.`;
@@ -142,22 +178,68 @@ async function showMore() {
   more.hidden = shown >= results.length;
 }
 
+function label(group, name) {
+  return group === "issue" ? ISSUE_TITLE.get(name) || name : name;
+}
+
+// The active filters as chips: one click removes one, "Clear all" removes them all.
+function renderChips() {
+  chips.replaceChildren();
+  for (const group of GROUPS) {
+    for (const name of selected[group]) {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "chip";
+      chip.setAttribute("aria-label", `Remove filter ${LABELS[group]}: ${label(group, name)}`);
+      const x = document.createElement("span");
+      x.className = "x";
+      x.setAttribute("aria-hidden", "true");
+      x.textContent = "×";
+      chip.append(`${LABELS[group]}: ${label(group, name)}`, x);
+      chip.addEventListener("click", () => {
+        selected[group].delete(name);
+        search();
+      });
+      chips.append(chip);
+    }
+  }
+  if (chips.children.length) {
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "clear";
+    clear.textContent = "Clear all";
+    clear.addEventListener("click", () => {
+      for (const group of GROUPS) selected[group].clear();
+      search();
+    });
+    chips.append(clear);
+  }
+  chips.hidden = !chips.children.length;
+}
+
 function renderFilters(available, counts) {
   filtersBox.replaceChildren();
+  renderChips();
   for (const group of GROUPS) {
     const values = { ...(available[group] || {}), ...(counts[group] || {}) };
     for (const value of selected[group]) if (!(value in values)) values[value] = 0;
     const isOn = (name) => (selected[group].has(name) ? 1 : 0);
-    const names = Object.keys(values).sort(
-      (a, b) => isOn(b) - isOn(a) || values[b] - values[a] || a.localeCompare(b),
-    );
+    // An option that would find nothing is not offered (unless it is on, to be turned off).
+    const byIssueDate = (a, b) => (ISSUE_ORDER.get(a) ?? 1e9) - (ISSUE_ORDER.get(b) ?? 1e9);
+    const names = Object.keys(values)
+      .filter((name) => values[name] > 0 || isOn(name))
+      .sort((a, b) =>
+        group === "issue"
+          ? byIssueDate(a, b) || a.localeCompare(b)
+          : isOn(b) - isOn(a) || values[b] - values[a] || a.localeCompare(b),
+      );
     if (!names.length) continue;
     const box = document.createElement("fieldset");
     const legend = document.createElement("legend");
     legend.textContent = LABELS[group];
     box.append(legend);
     for (const name of names) {
-      const label = document.createElement("label");
+      const option = document.createElement("label");
       const check = document.createElement("input");
       check.type = "checkbox";
       check.name = group;
@@ -170,8 +252,8 @@ function renderFilters(available, counts) {
       const count = document.createElement("span");
       count.className = "count";
       count.textContent = values[name];
-      label.append(check, ` ${name} `, count);
-      box.append(label);
+      option.append(check, ` ${label(group, name)} `, count);
+      box.append(option);
     }
     filtersBox.append(box);
   }
@@ -183,6 +265,7 @@ function renderFilters(available, counts) {
 let timer = null;
 input.addEventListener("focus", load, { once: true });
 input.addEventListener("input", () => {
+  wordsOnly = false;
   clearTimeout(timer);
   timer = setTimeout(search, 60); // a short debounce
 });
