@@ -184,6 +184,10 @@ class IssuePage:
         return str(Markup("\n").join(parts))
 
 
+REGION_NAMES = {"global": "Global", "US": "United States", "CN": "China",
+                "SEA": "Southeast Asia", "EU": "Europe", "": "Elsewhere"}  # fmt: skip
+
+
 @dataclass(eq=False)
 class Listing:
     """A page listing articles: one entity's, or one source's."""
@@ -207,6 +211,11 @@ class Listing:
             for view in self.articles
             for line in by_the_numbers([view.record], limit=len(view.record.figures), per_story=0)
         ]
+
+    @property
+    def region_name(self) -> str:
+        region = self.entity.region if self.entity else ""
+        return REGION_NAMES.get(region, region)
 
     @property
     def latest(self) -> list[ArticleView]:
@@ -363,8 +372,7 @@ class SiteModel:
         """Entity pages by kind (platforms first), then by region, then by name."""
         kinds = {"platform": "Platforms", "company": "Companies", "retailer": "Retailers",
                  "vendor": "Software vendors"}  # fmt: skip
-        regions = {"global": "Global", "US": "United States", "CN": "China",
-                   "SEA": "Southeast Asia", "EU": "Europe", "": "Elsewhere"}  # fmt: skip
+        regions = REGION_NAMES
         groups: dict[str, dict[str, list[Listing]]] = {}
         for page in self.entity_pages:
             kind = page.entity.kind if page.entity else "company"

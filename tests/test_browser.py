@@ -92,3 +92,26 @@ def test_chart_labels_stay_readable_on_a_phone(site: str, browser: object, width
     # The month labels do not run into each other.
     boxes.sort()
     assert all(a[1] <= b[0] for a, b in pairwise(boxes)), boxes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_new_pages(site: str, browser: object, scheme: str) -> None:
+    """The issue's top, a company page and the digest, as a reader sees them (saved to
+    tests/artifacts for a look by eye), none wider than its screen."""
+    folder = Path(__file__).parent / "artifacts"
+    folder.mkdir(exist_ok=True)
+    shots = [
+        ("/issues/2026-w47/", "issue-top", (390, 1280), False),
+        ("/entities/tiktok-shop/", "entity", (390, 1280), True),
+        ("/digest/2026-W47.html", "digest", (375,), True),
+    ]
+    for path, name, widths, full in shots:
+        for width in widths:
+            page = browser.new_page(  # type: ignore[attr-defined]
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            page.goto(site + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+            page.screenshot(path=str(folder / f"{name}-{width}-{scheme}.png"), full_page=full)
+            page.close()

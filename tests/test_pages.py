@@ -111,7 +111,7 @@ def test_entity_pages_show_parent_children_and_the_index_groups_them(output: Pat
     douyin = page(output, "entities/douyin/index.html")
     facts = {dt.get_text(): dt.find_next_sibling("dd") for dt in douyin.select(".entity-facts dt")}
     assert facts["Part of"].a["href"] == "/entities/bytedance/"
-    assert facts["Kind"].get_text() == "Platform" and facts["Region"].get_text() == "CN"
+    assert facts["Kind"].get_text() == "Platform" and facts["Region"].get_text() == "China"
     bytedance = page(output, "entities/bytedance/index.html")
     owns = bytedance.find("dt", string="Owns").find_next_sibling("dd")
     assert {a.get_text() for a in owns.find_all("a")} == {"Douyin", "TikTok Shop"}

@@ -20,6 +20,7 @@ PAGES = [
     "/issues/2026-w47/",
     "/calendar/",
     "/entities/amazon/",
+    "/entities/",
     "/articles/2026/whatnot-built-live-shopping-around-collectors/",
     "/entities/douyin/",
     "/subscribe/",
