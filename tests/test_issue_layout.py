@@ -190,3 +190,35 @@ def test_check_warns_on_a_missing_intro_and_a_missing_dek(sample: Path) -> None:
     result = brief(sample, "check", check=False)
     assert "content/issues/2026-W47.md:6: warning: the issue has no intro" in result.stdout
     assert "tv-shopping-was-live-commerce-first.md:1: warning: no 'Dek:'" in result.stdout
+
+
+def test_hostile_dek_figures_and_movers_stay_text(sample: Path) -> None:
+    article = sample / "content" / "articles" / "2026" / "tv-shopping-was-live-commerce-first.md"
+    text = article.read_text(encoding="utf-8")
+    head, body = text.split("\n\n", 1)
+    lines = [line for line in head.splitlines() if not line.startswith("Dek:")]
+    lines += [
+        "Dek: <script>alert(1)</script> *not emphasis* [x](javascript:alert(1))",
+        'Figures: 5 USD "<img src=x onerror=alert(1)>"',
+    ]
+    article.write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
+    issue = sample / "content" / "issues" / "2026-W47.md"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace(
+            "- Walmart:", "- <b onmouseover=alert(1)>Walmart</b>:"
+        ),
+        encoding="utf-8",
+    )
+    brief(sample, "build")
+    output = sample / "output"
+    for path in (output / "issues/2026-w47/index.html", output / "digest/2026-W47.html"):
+        html = path.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        assert not soup.find("script", string=lambda s: s and "alert" in s), path
+        assert not soup.find(attrs={"onerror": True}) and not soup.find(attrs={"onmouseover": True})
+        assert not soup.find("a", href=lambda h: h and h.startswith("javascript:"))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; *not emphasis*" in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert "&lt;b onmouseover=alert(1)&gt;Walmart&lt;/b&gt;" in html
+    text = (output / "digest/2026-W47.txt").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script> *not emphasis*" in text  # plain text stays as written
