@@ -161,6 +161,8 @@ class IssuePage:
         parts = [repr(self.issue), self.url]
         parts += [f"{other.title}|{other.url}" for other in (self.previous, self.next) if other]
         parts += [view.shown for view in self.articles]
+        parts += [repr(occurrence) for occurrence in self.coming_up]
+        parts += [f"{m.name}|{page.url if page else ''}" for m, page in self.movers]
         return "\n".join(parts)
 
     def get_content(self, siteurl: str) -> str:

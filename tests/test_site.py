@@ -165,3 +165,15 @@ def test_rebuild_renders_only_what_changed(sample: Path) -> None:
     )
     brief(sample, "build")
     assert "Hosts who sell are the bottleneck" in edited.read_text()
+
+
+def test_a_calendar_change_reaches_the_issue_page_on_rebuild(sample: Path) -> None:
+    brief(sample, "build")
+    issue = sample / "output/issues/2026-w47/index.html"
+    assert "Cyber Monday" in issue.read_text()
+    calendar = sample / "content/calendar.toml"
+    calendar.write_text(
+        calendar.read_text().replace('name = "Cyber Monday"', 'name = "Cyber Monday sales"')
+    )
+    brief(sample, "build")
+    assert "Cyber Monday sales" in issue.read_text()
