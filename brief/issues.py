@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from brief.articles import Article
 from brief.document import Document, format_header, optional_date
 from brief.errors import ConfigError
+from brief.markup import plain_text
 from brief.movers import HEADING as MOVERS_HEADING
 from brief.movers import Mover, movers_section, parse_mover
 
@@ -180,6 +181,13 @@ def placeholder_title(week: str) -> str:
     return f"Week {number}, {year}"
 
 
+def slug_note(article: Article) -> str:
+    """The comment after a slug line: headline and outlet, to reorder at a glance."""
+    words = " · ".join(part for part in (plain_text(article.title), article.source) if part)
+    words = " ".join(words.split()).replace("--", "\u2013")  # a comment never ends early
+    return f"<!-- {words.removesuffix('-')} -->"
+
+
 def render_issue(
     week: str,
     articles: Sequence[Article],
@@ -200,7 +208,7 @@ def render_issue(
     parts = [header, "", INTRO_HINT, ""]
     for name, members in group_by_section(articles, sections):
         parts += [f"## {name}", ""]
-        parts += [f"- {article.slug}" for article in members]
+        parts += [f"- {article.slug}  {slug_note(article)}" for article in members]
         parts.append("")
     if movers:
         parts.append(movers_section(movers, week))

@@ -30,14 +30,21 @@ def week_movers(settings: Settings, db: Path, week: str) -> list[Mover]:
 
 
 def new_issue(settings: Settings, week: str, movers: Sequence[Mover] = ()) -> tuple[Path, int]:
-    """Write `content/issues/<week>.md` with the week's articles not already in an issue."""
+    """Write `content/issues/<week>.md` with every accepted article not yet in an issue,
+    whatever the date of its story. Refuses (nothing written) when there is none."""
     path = settings.content / "issues" / f"{week}.md"
     if path.exists():
         raise ContentError(
             f"issue {week} already exists; edit it, or delete it to start over", path
         )
     newsletter = load_newsletter(settings)
-    articles = _articles_for_week(newsletter, week, settings)
+    articles = articles_not_in_an_issue(newsletter)
+    if not articles:
+        raise ContentError(
+            f"nothing to put in issue {week}: every accepted article is already in an issue;"
+            " accept stories first (brief triage), then run brief issue new again",
+            path,
+        )
     content_writer(settings).create(
         path, render_issue(week, articles, settings.sections, settings.timezone, movers)
     )
@@ -97,13 +104,11 @@ class PublishRefused(ContentError):
         super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
 
 
-def _articles_for_week(newsletter: Newsletter, week: str, settings: Settings) -> list[Article]:
-    start, end = week_bounds(week, settings.timezone)
+def articles_not_in_an_issue(newsletter: Newsletter) -> list[Article]:
+    """Accepted articles (drafts and published, not hidden) that no issue lists yet."""
     in_issues = {slug for issue in newsletter.issues.values() for slug in issue.slugs}
     return [
         article
         for article in newsletter.articles.values()
-        if article.date is not None
-        and start <= article.date < end
-        and article.slug not in in_issues
+        if article.status in ("draft", "published") and article.slug not in in_issues
     ]

@@ -106,7 +106,7 @@ def test_a_half_done_publish_is_reported_and_finished_by_publishing_again(sample
     moment leaves the issue published and the first k articles published: try every k."""
     issue = sample / "content" / "issues" / "2026-W47.md"
     listed = issue.read_text().split("## Who moved")[0]
-    slugs = [line[2:] for line in listed.splitlines() if line.startswith("- ")]
+    slugs = [line[2:].split()[0] for line in listed.splitlines() if line.startswith("- ")]
     articles = [sample / "content" / "articles" / "2026" / f"{slug}.md" for slug in slugs]
     for done in range(len(articles)):
         for number, path in enumerate(articles):

@@ -158,7 +158,7 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
     listed, movers = issue.read_text().split("## Who moved this week")
     assert "- TikTok Shop: 0 0 0 0 0 0 0 0 -> 1" in movers  # counted in the store
     lines = listed.splitlines()
-    assert sorted(line[2:] for line in lines if line.startswith("- ")) == sorted(
+    assert sorted(line[2:].split()[0] for line in lines if line.startswith("- ")) == sorted(
         p.stem for p in paths
     )
     sections = [line[3:] for line in lines if line.startswith("## ")]

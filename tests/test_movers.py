@@ -97,6 +97,14 @@ def test_issue_new_snapshots_movers_and_the_build_needs_no_store(newsletter: Pat
         {"Movers": str(newsletter / "movers.json"), "Copy": str(newsletter / "copy.json")},
     )
     brief(newsletter, "scrape")
+    article = newsletter / "content" / "articles" / "2026" / "a.md"
+    article.parent.mkdir(parents=True, exist_ok=True)
+    article.write_text(
+        "Title: Whatnot grows\nDate: 2026-11-17 09:00\nCategory: Platforms\nSlug: a\n"
+        "Status: published\nSource: Example\nLink: https://example.com/a\nEntities: Whatnot\n"
+        "Dek: Whatnot grows.\n\n> Summary.\n\n## Why it matters\n\nWords.\n",
+        encoding="utf-8",
+    )
     path = newsletter / brief(newsletter, "issue", "new", "--week", "2026-W47").stdout.strip()
     text = path.read_text(encoding="utf-8")
     assert "## Who moved this week" in text
@@ -114,15 +122,6 @@ def test_issue_new_snapshots_movers_and_the_build_needs_no_store(newsletter: Pat
         "Status: draft", "Status: published"
     )
     path.write_text(text, encoding="utf-8")
-    article = newsletter / "content" / "articles" / "2026" / "a.md"
-    article.parent.mkdir(parents=True, exist_ok=True)
-    article.write_text(
-        "Title: Whatnot grows\nDate: 2026-11-17 09:00\nCategory: Platforms\nSlug: a\n"
-        "Status: published\nSource: Example\nLink: https://example.com/a\nEntities: Whatnot\n"
-        "Dek: Whatnot grows.\n\n> Summary.\n\n## Why it matters\n\nWords.\n",
-        encoding="utf-8",
-    )
-    path.write_text(path.read_text().replace("## Who moved", "## Platforms\n\n- a\n\n## Who moved"))
     brief(newsletter, "build")
     output = newsletter / "output"
     page = BeautifulSoup((output / "issues/2026-w47/index.html").read_text(), "html.parser")

@@ -31,8 +31,9 @@ def _week_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @db_option
 @click.pass_context
 def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
-    """Start an issue with the week's accepted articles, grouped by section, and a snapshot
-    of who moved in the news (counted in the store)."""
+    """Start an issue with every accepted article not yet in an issue, grouped by section,
+    and a snapshot of who moved in the news (counted in the store). The week is this one
+    unless --week says otherwise; with nothing to put in it, nothing is written (exit 1)."""
     from brief.issues import parse_week, week_of
     from brief.publishing import new_issue, week_movers
 
@@ -45,8 +46,7 @@ def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
     echo(display_path(path))
     if not store.exists():
         echo(f"note: no store at {display_path(store)}: no movers in this issue", err=True)
-    if count == 0:
-        echo(f"note: no accepted article is dated in {week}; add slugs by hand", err=True)
+    echo(f"{count} {'article' if count == 1 else 'articles'} in issue {week}", err=True)
 
 
 @issue.command("publish")

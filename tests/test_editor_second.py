@@ -1,0 +1,63 @@
+"""The editor's week, second pass: issues that assemble right, the real publisher, a faster
+queue, ranking and messages an editor trusts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from brief.document import read_document
+from brief.issues import issue_from
+from tests.conftest import FEEDS, brief, write_feeds
+
+
+def _accept_all(newsletter: Path) -> list[Path]:
+    rows = json.loads(brief(newsletter, "triage", "--json").stdout)
+    out = brief(newsletter, "accept", *(str(r["id"]) for r in rows)).stdout.split()
+    return [newsletter / line for line in out]
+
+
+def test_issue_new_takes_every_accepted_article_whatever_its_date(newsletter: Path) -> None:
+    write_feeds(newsletter, {"Creators": str(FEEDS / "creators.json")})
+    brief(newsletter, "scrape")
+    paths = _accept_all(newsletter)
+    # The stories are from November 2026; the issue is for a week months later.
+    made = brief(newsletter, "issue", "new", "--week", "2027-W10")
+    path = newsletter / made.stdout.strip()
+    assert f"{len(paths)} articles in issue 2027-W10" in made.stderr
+    text = path.read_text(encoding="utf-8")
+    for article in paths:
+        title = read_document(article).meta["title"]
+        line = next(line for line in text.splitlines() if line.startswith(f"- {article.stem}"))
+        assert line.endswith(f"<!-- {title} · Creators -->")  # headline and outlet at a glance
+    from zoneinfo import ZoneInfo
+
+    issue = issue_from(read_document(path), ZoneInfo("UTC"))
+    assert issue.problems == () and sorted(issue.slugs) == sorted(p.stem for p in paths)
+
+    # Everything is in an issue now: a second issue has nothing to hold and is not written.
+    refused = brief(newsletter, "issue", "new", "--week", "2027-W11", check=False)
+    assert refused.returncode == 1
+    assert "nothing to put in issue 2027-W11" in refused.stderr
+    assert not (newsletter / "content" / "issues" / "2027-W11.md").exists()
+    assert brief(newsletter, "check", check=False).returncode in (0, 1)  # no stray empty issue
+
+
+def test_an_empty_store_writes_no_issue_and_check_stays_clean(newsletter: Path) -> None:
+    refused = brief(newsletter, "issue", "new", check=False)
+    assert refused.returncode == 1 and "nothing to put in issue" in refused.stderr
+    assert not list((newsletter / "content").rglob("issues/*.md"))
+
+
+def test_a_headline_cannot_end_the_slug_comment(newsletter: Path) -> None:
+    from brief.articles import Article
+    from brief.issues import slug_note
+
+    article = Article(
+        path=Path("x.md"), slug="x", title="Ends here --> - slug-injection", date=None,
+        section="", status="draft", source="Out--let", link="", entities=(), tags=(),
+        summary_md="", annotation_md="", annotation_line=None,
+    )  # fmt: skip
+    note = slug_note(article)
+    assert note.startswith("<!-- ") and note.endswith(" -->")
+    assert "--" not in note[4:-3]
