@@ -233,11 +233,11 @@ def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo
         ("Category", section),
         ("Slug", slug),
         ("Status", "draft"),
-        ("Source", candidate.source),
+        ("Source", candidate.publisher),
         ("Link", candidate.link),
         ("Entities", ", ".join(candidate.entities)),
     ]
-    others = [Outlet(s.source, s.link) for s in candidate.sources if s.link != candidate.link]
+    others = [Outlet(s.name, s.link) for s in candidate.sources if s.link != candidate.link]
     if others:
         fields.append(("Also", format_also(others)))
     fields.append(("Dek", metadata_text(lead_sentence(candidate.summary_text or candidate.title))))

@@ -32,7 +32,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
             more = f"+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
             title = ("★ " if c.shortlisted else "") + c.title
             fields = [
-                str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.source, row.age,
+                str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.publisher, row.age,
                 ", ".join(c.entities[:3]), row.section, more,
             ]  # fmt: skip
             click.echo("\t".join(shown(f, one_line=True) for f in fields).rstrip())
@@ -53,7 +53,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
             str(c.id),
             f"{bar(c.score)} {c.score:.2f}",
             markup(title),
-            markup(c.source) + more,
+            markup(c.publisher) + more,
             row.age,
             markup(", ".join(c.entities[:3])),
             markup(row.section),
@@ -119,7 +119,7 @@ def run_interactive(
             summary = shown(c.summary_text or "(no summary)", one_line=True)
             click.echo(textwrap.fill(summary, 88, initial_indent="  ", subsequent_indent="  "))
             for copy in c.sources:
-                click.echo(f"  · {shown(copy.source, True)}: {shown(copy.link, True)}")
+                click.echo(f"  · {shown(copy.name, True)}: {shown(copy.link, True)}")
         elif key == "u":
             if not done:
                 click.echo("  nothing to undo")
@@ -154,7 +154,7 @@ def _show(row: TriageRow, index: int, total: int) -> None:
     click.secho(f"  {shown(c.title, one_line=True)}", bold=True)
     more = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
     line = (
-        f"  {c.source} · {row.age} · {row.section}"
+        f"  {c.publisher} · {row.age} · {row.section}"
         + (more if len(c.sources) > 1 else "")
         + (f" · {', '.join(c.entities[:4])}" if c.entities else "")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from scrapers.clean import (
@@ -12,6 +13,7 @@ from scrapers.clean import (
     html_to_text,
     sanitize_html,
     web_url,
+    without_tracking,
 )
 from scrapers.entities import EntityTagger
 from scrapers.parse import RawEntry
@@ -30,7 +32,14 @@ def build_candidate(
     link = web_url(entry.link) or web_url(entry.guid)
     if link is None:
         return None
+    link = without_tracking(link)
     title = clean_title(entry.title) or link
+    outlet = clean_name(entry.publisher or "") if entry.publisher else ""
+    title, suffix = split_publisher(title)
+    if source.aggregator and not outlet:
+        outlet = suffix  # "Headline - Reuters" from an aggregator that names no <source>
+    if suffix and suffix.casefold() != outlet.casefold():
+        title = f"{title} - {suffix}"  # a dash that is part of the headline stays
     summary_html = sanitize_html(entry.summary)
     summary_text = html_to_text(summary_html)
     published, flag = entry.published or fetched, "" if entry.published else "undated"
@@ -61,4 +70,18 @@ def build_candidate(
         date_flag=flag,
         section=source.section,
         filtered=filtered,
+        outlet=outlet if outlet.casefold() != clean_name(source.name).casefold() else "",
     )
+
+
+_PUBLISHER_SUFFIX = re.compile(
+    r"^(?P<title>.+\S)\s+[-|\u2013\u2014]\s+(?P<outlet>[^-|\u2013\u2014]{2,60})$"
+)
+
+
+def split_publisher(title: str) -> tuple[str, str]:
+    """("Headline", "Reuters") from "Headline - Reuters"; (title, "") when there is none."""
+    match = _PUBLISHER_SUFFIX.match(title)
+    if match is None or len(match["outlet"].split()) > 6:
+        return title, ""
+    return match["title"], match["outlet"].strip()

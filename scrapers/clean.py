@@ -143,6 +143,21 @@ def safe_link(url: str | None) -> str | None:
     return web_url(url)
 
 
+def without_tracking(url: str) -> str:
+    """The same link without tracking parameters (utm_*, fbclid...): what a draft cites."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not _TRACKING.match(key)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def canonical_url(url: str) -> str:
     """One spelling per article: lowercase host, no fragment, no tracking or AMP variants."""
     try:

@@ -25,6 +25,7 @@ class RawEntry:
     published: datetime | None
     author: str | None = None
     raw_date: str | None = None  # a date the feed gave that could not be used, if any
+    publisher: str | None = None  # an item's own <source> (aggregators name the outlet)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,23 @@ def _from_feedparser(entry: Any) -> RawEntry:
         published=_struct_date(stamp),
         author=_text(entry.get("author")),
         raw_date=str(raw_date) if raw_date and _struct_date(stamp) is None else None,
+        publisher=_publisher(entry),
     )
+
+
+def _publisher(entry: Any) -> str | None:
+    """The outlet an item names: RSS `<source>`, Atom `<source><title>`, Bing's
+    `<News:Source>`."""
+    source = dict.get(entry, "source")
+    if isinstance(source, dict):
+        name = _text(source.get("title") or source.get("value"))
+        if name:
+            return name
+    for key in ("news_source", "news_publisher"):
+        name = _text(dict.get(entry, key))
+        if name:
+            return name
+    return None
 
 
 def _text(value: object) -> str | None:

@@ -28,6 +28,12 @@ class Copy:
     source: str
     link: str
     published: datetime
+    outlet: str = ""  # the publisher, when an aggregator carried it
+
+    @property
+    def name(self) -> str:
+        """Who published it: the outlet, else the feed."""
+        return self.outlet or self.source
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,12 @@ class Candidate:
     date_flag: str = ""  # "undated", "future" or ""
     section: str | None = None  # the source's suggested section
     filtered: str = ""  # why the rules drop it, if they do
+    outlet: str = ""  # the publisher an aggregator names (Reuters for a Google News item)
+
+    @property
+    def publisher(self) -> str:
+        """Who published the story: the outlet an aggregator names, else the feed."""
+        return self.outlet or self.source
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +78,7 @@ class Story(Candidate):
 
     @property
     def first_reported_by(self) -> str:
-        return min(self.sources, key=lambda s: s.published).source if self.sources else self.source
+        return min(self.sources, key=lambda s: s.published).name if self.sources else self.publisher
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ _KEYS = {
     "home": "the publication's home page",
     "include": "regexes: keep only items matching one of them",
     "exclude": "regexes: drop items matching any of them",
+    "aggregator": "true when items are other outlets' stories (Google and Bing News: automatic)",
 }
 _TABLE = re.compile(r"^\s*\[\[\s*source\s*\]\]")
 
@@ -36,6 +37,7 @@ class Source:
     enabled: bool = True
     home: str | None = None
     filters: Filters = field(default_factory=Filters)
+    aggregator: bool = False  # its items are other outlets' stories (Google News...)
 
     @property
     def is_remote(self) -> bool:
@@ -108,6 +110,9 @@ def _make_source(
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
         raise fail(f"source {name!r}: enabled must be true or false", "enabled")
+    aggregator = table.get("aggregator", is_aggregator_url(url))
+    if not isinstance(aggregator, bool):
+        raise fail(f"source {name!r}: aggregator must be true or false", "aggregator")
     section = table.get("section")
     home = table.get("home")
     for key, value in (("section", section), ("home", home)):
@@ -130,7 +135,20 @@ def _make_source(
         section=section if isinstance(section, str) else None,
         enabled=enabled,
         home=home if isinstance(home, str) else None,
+        aggregator=aggregator,
     )
+
+
+AGGREGATOR_HOSTS = ("news.google.com", "www.bing.com", "bing.com")
+
+
+def is_aggregator_url(url: str) -> bool:
+    """Google News and Bing News feeds, recognised by their address."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == "news.google.com":
+        return True
+    return host in ("www.bing.com", "bing.com") and parts.path.startswith("/news")
 
 
 def _line_of_key(text: str, key: str, start: int, end: int) -> int | None:

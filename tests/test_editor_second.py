@@ -61,3 +61,65 @@ def test_a_headline_cannot_end_the_slug_comment(newsletter: Path) -> None:
     note = slug_note(article)
     assert note.startswith("<!-- ") and note.endswith(" -->")
     assert "--" not in note[4:-3]
+
+
+def _aggregator(newsletter: Path, flag: bool = True) -> None:
+    lines = [
+        "[[source]]",
+        'name = "Google News: live shopping"',
+        f'url = "{FEEDS / "aggregator.xml"}"',
+    ]
+    if flag:
+        lines.append("aggregator = true")
+    (newsletter / "feeds.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_an_aggregator_credits_the_real_publisher(newsletter: Path) -> None:
+    _aggregator(newsletter)
+    brief(newsletter, "scrape")
+    rows = {r["outlet"]: r for r in json.loads(brief(newsletter, "triage", "--json").stdout)}
+    assert set(rows) == {"Reuters", "Modern Retail", "Jing Daily"}
+    reuters = rows["Reuters"]
+    assert reuters["title"] == "TikTok Shop signs up 5,000 new live sellers in Britain"
+    assert reuters["source"] == "Google News: live shopping"  # the feed it came through
+    assert reuters["link"] == (
+        "https://www.reuters.com/business/retail/tiktok-shop-live-sellers-britain-2026-11-20/?id=7"
+    )
+    # A dash inside the headline stays; only the publisher's suffix goes.
+    assert rows["Modern Retail"]["title"] == "Whatnot's live auctions - what sellers say"
+    assert rows["Modern Retail"]["link"] == "https://www.modernretail.co/whatnot-live-auctions/"
+    # No <source>: an aggregator's " - Publisher" names the outlet.
+    assert rows["Jing Daily"]["title"] == "Douyin hosts sell out winter coats in a live stream"
+
+    path = newsletter / brief(newsletter, "accept", str(reuters["id"])).stdout.strip()
+    header = path.read_text(encoding="utf-8").split("\n\n")[0]
+    assert "Source: Reuters" in header.splitlines()
+    assert (
+        "Link: https://www.reuters.com/business/retail/tiktok-shop-live-sellers-britain-2026-11-20/?id=7"
+        in header
+    )
+    text = path.read_text(encoding="utf-8") + "\n## Why it matters\n\nWords.\n"
+    path.write_text(text.replace("Status: draft", "Status: published"), encoding="utf-8")
+    brief(newsletter, "build")
+    page = (newsletter / "output" / "articles" / "2026" / path.stem / "index.html").read_text()
+    assert "What Reuters reported" in page and "Google News" not in page
+
+
+def test_a_plain_feed_keeps_its_name_and_dashed_titles(newsletter: Path) -> None:
+    _aggregator(newsletter, flag=False)  # a local file: not recognised as an aggregator
+    brief(newsletter, "scrape")
+    rows = json.loads(brief(newsletter, "triage", "--json").stdout)
+    by_title = {r["title"]: r for r in rows}
+    # Items that name their <source> still credit it; one that names none keeps its title.
+    assert by_title["TikTok Shop signs up 5,000 new live sellers in Britain"]["outlet"] == "Reuters"
+    coats = by_title["Douyin hosts sell out winter coats in a live stream - Jing Daily"]
+    assert coats["outlet"] == "Google News: live shopping"
+
+
+def test_google_and_bing_news_are_recognised_by_address() -> None:
+    from scrapers.sources import is_aggregator_url
+
+    assert is_aggregator_url("https://news.google.com/rss/search?q=live+shopping")
+    assert is_aggregator_url("https://www.bing.com/news/search?q=live+shopping&format=rss")
+    assert not is_aggregator_url("https://www.bing.com/search?q=x")
+    assert not is_aggregator_url("https://www.reuters.com/feed/")

@@ -148,7 +148,19 @@ def _v5(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection) -> None:
+    """The outlet that published a story an aggregator (Google News...) carried; empty when
+    the feed is the outlet."""
+    _script(
+        db,
+        """
+        ALTER TABLE candidates ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+        ALTER TABLE copies ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

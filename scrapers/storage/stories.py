@@ -87,10 +87,10 @@ class Stories:
             [(sid, title, text) for sid, (title, text) in search_rows.items()],
         )
         self._db.executemany(
-            "INSERT INTO copies (candidate_id, source, link, canonical_url, published)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO copies (candidate_id, source, link, canonical_url, published, outlet)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (sid, c.source, c.link, c.canonical_url, c.published.isoformat())
+                (sid, c.source, c.link, c.canonical_url, c.published.isoformat(), c.outlet)
                 for sid, c in copies
             ],
         )
@@ -232,7 +232,7 @@ class Stories:
 
     def _story(self, row: sqlite3.Row) -> Story:
         copies = self._db.execute(
-            "SELECT source, link, published FROM copies WHERE candidate_id = ?"
+            "SELECT source, link, published, outlet FROM copies WHERE candidate_id = ?"
             " ORDER BY published, rowid",
             (row["id"],),
         )
@@ -258,7 +258,8 @@ class Stories:
             shortlisted=bool(row["shortlisted"]),
             decided_by=row["decided_by"],
             decided_at=optional_date(row["decided_at"]),
-            sources=tuple(Copy(s, link, date(p)) for s, link, p in copies),
+            sources=tuple(Copy(s, link, date(p), outlet) for s, link, p, outlet in copies),
+            outlet=row["outlet"],
         )
 
 
@@ -271,6 +272,7 @@ def _story_columns(candidate: Candidate) -> dict[str, object]:
         "title": candidate.title,
         "link": candidate.link,
         "source": candidate.source,
+        "outlet": candidate.outlet,
         "published": candidate.published.isoformat(),
         "summary_html": candidate.summary_html,
         "summary_text": candidate.summary_text,
