@@ -148,3 +148,49 @@ def _free_slug(slug: str, taken: set[str]) -> str:
         suffix = f"-{number}"
         candidate, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
     return candidate
+
+
+def undo_last(
+    store: Store, settings: Settings, now: datetime, who: str = ""
+) -> tuple[list[int], list[str]]:
+    """Take back the latest decision, or its whole batch: (candidates restored, problems).
+
+    An accept is undone like `brief unaccept` (its draft deleted only if untouched)."""
+    restored: list[int] = []
+    problems: list[str] = []
+    for decision in store.decisions.last_batch():
+        if decision.action == "accepted":
+            (outcome,) = unaccept(store, [decision.candidate_id], settings, now, who)
+            if outcome.error is not None:
+                problems.append(f"#{decision.candidate_id}: {outcome.error}")
+                continue
+            # unaccept logged its own "back to the queue": forget it, then put the story
+            # back exactly as it was before the accept (shortlisted or not).
+            with store.transaction():
+                back = store.decisions.last(decision.candidate_id)
+                if back is not None and back.action == "new":
+                    store.decisions.forget(back)
+                store.decisions.undo(decision)
+        else:
+            with store.transaction():
+                store.decisions.undo(decision)
+        restored.append(decision.candidate_id)
+    return restored, problems
+
+
+def reject_below(
+    store: Store,
+    below: float,
+    now: datetime,
+    who: str = "",
+    older_than: datetime | None = None,
+    source: str | None = None,
+) -> tuple[list[int], str]:
+    """Reject every undecided, not shortlisted candidate scoring under `below` (published
+    before `older_than`, from `source`, when given), as one batch: (ids, batch)."""
+    batch = f"reject-below-{below}-{now.isoformat()}"
+    ids = store.stories.undecided_below(below, older_than, source)
+    with store.transaction():
+        for candidate_id in ids:
+            store.decisions.record(candidate_id, "rejected", now, who, batch=batch)
+    return ids, batch

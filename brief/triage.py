@@ -7,6 +7,7 @@ import textwrap
 import webbrowser
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -20,7 +21,10 @@ from scrapers.entities import Entity
 from scrapers.records import Action
 from scrapers.storage import Store
 
-KEYS = "[a]ccept  [r]eject  [s]hortlist  [n]ext  [o]pen link  [f]ull summary  [u]ndo  [q]uit"
+KEYS = (
+    "[a]ccept  [e]dit  [r]eject  [s]hortlist  [c]hange section  [n]ext  [o]pen link\n"
+    "[f]ull summary  [/] narrow  [u]ndo  [q]uit"
+)
 
 
 def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> None:
@@ -80,11 +84,13 @@ def run_interactive(
     now: Callable[[], datetime],
 ) -> None:
     """One story at a time; single keys (no Enter needed on a terminal, over SSH too)."""
-    from brief.desk import accept, decide, unaccept
+    from brief.desk import accept, decide, unaccept, undo_last
 
     if not rows:
         click.echo("Nothing to triage.")
         return
+    rows = list(rows)
+    sections: dict[int, str] = {}  # a section the editor chose, by candidate id
     done: list[int] = []  # indexes of rows decided in this session, for undo
     index = 0
     on_screen = None
@@ -100,11 +106,35 @@ def run_interactive(
             break
         if key in ("n", " ", "\r", "\n"):
             index += 1
-        elif key == "a":
-            (outcome,) = accept(store, [c.id], settings, entities, now(), row.section, who)
-            echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
-            done.append(index)
+        elif key in ("a", "e"):
+            path = None
+            current = store.stories.get(c.id)
+            if current is not None and current.status != "accepted":
+                (outcome,) = accept(
+                    store, [c.id], settings, entities, now(), sections.get(c.id, row.section), who
+                )
+                echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
+                path = outcome.path
+                done.append(index)
+            elif current is not None and current.article_path:
+                path = Path(current.article_path)
+            if key == "e" and path is not None:
+                _edit(settings.root / path)
+                echo(f"  edited: {path}")
             index += 1
+        elif key == "c":
+            chosen = _choose_section(settings.sections, sections.get(c.id, row.section))
+            if chosen:
+                sections[c.id] = chosen
+                echo(f"  section: {chosen} (used when you accept)")
+        elif key == "/":
+            words = click.prompt("  narrow to stories with", default="", show_default=False)
+            words = " ".join(words.split()).casefold()
+            if words:
+                rest = [r for r in rows[index:] if _matches(r, words)]
+                rows = rows[:index] + rest
+                echo(f"  {len(rest)} {'story' if len(rest) == 1 else 'stories'} with {words!r}")
+                on_screen = None
         elif key in ("r", "s"):
             action: Action = "rejected" if key == "r" else "shortlisted"
             (outcome,) = decide(store, [c.id], action, now(), who)
@@ -122,7 +152,15 @@ def run_interactive(
                 click.echo(f"  · {shown(copy.name, True)}: {shown(copy.link, True)}")
         elif key == "u":
             if not done:
-                click.echo("  nothing to undo")
+                # Nothing decided here yet: take back the latest decision (or batch) in the store.
+                restored, problems = undo_last(store, settings, now(), who)
+                for problem in problems:
+                    echo(f"  cannot undo: {problem}")
+                count = len(restored)
+                if restored:
+                    click.echo(f"  undone: {count} {'decision' if count == 1 else 'decisions'}")
+                elif not problems:
+                    click.echo("  nothing to undo")
                 continue
             index = done.pop()
             on_screen = None
@@ -162,6 +200,30 @@ def _show(row: TriageRow, index: int, total: int) -> None:
     if c.summary_text:
         click.echo(textwrap.shorten(shown(c.summary_text, one_line=True), 240, placeholder=" …"))
     click.echo(KEYS)
+
+
+def _matches(row: TriageRow, words: str) -> bool:
+    c = row.candidate
+    return words in f"{c.title}\n{c.summary_text}\n{c.publisher}".casefold()
+
+
+def _choose_section(names: Sequence[str], current: str) -> str | None:
+    for number, name in enumerate(names, 1):
+        click.echo(f"  {number}. {name}" + ("  (now)" if name == current else ""))
+    answer = click.prompt("  section number", default="", show_default=False).strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(names):
+        return names[int(answer) - 1]
+    if answer:
+        click.echo("  no such section: unchanged")
+    return None
+
+
+def _edit(path: Path) -> None:
+    """The draft in $VISUAL or $EDITOR (click finds them, and a fallback)."""
+    try:
+        click.edit(filename=str(path))
+    except click.ClickException as err:
+        echo(f"  cannot open an editor: {err.format_message()}; the draft is {path}")
 
 
 def _key() -> str:

@@ -108,6 +108,23 @@ def load_entities(path: Path) -> list[Entity]:
     return entities
 
 
+def match_entities(term: str, entities: list[Entity]) -> list[Entity]:
+    """The watchlist entries a user's `term` means: an exact name, alias or slug (any case)
+    if there is one, else every entry with a name, alias or slug starting with it."""
+    key = " ".join(term.split()).casefold()
+    if not key:
+        return []
+
+    def keys(entity: Entity) -> list[str]:
+        return [n.casefold() for n in entity.names] + [entity.slug]
+
+    exact = [e for e in entities if key in keys(e)]
+    if exact:
+        return exact
+    dashed = key.replace(" ", "-")
+    return [e for e in entities if any(k.startswith(key) or k.startswith(dashed) for k in keys(e))]
+
+
 class EntityTagger:
     """Finds watchlist entities in text, on whole words, respecting case where it matters."""
 

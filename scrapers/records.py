@@ -93,6 +93,7 @@ class Decision:
     who: str
     at: datetime
     article_path: str | None
+    batch: str | None = None  # decisions made together, undone together
 
 
 @dataclass(frozen=True)

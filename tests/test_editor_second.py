@@ -4,11 +4,15 @@ queue, ranking and messages an editor trusts."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pexpect
+import pytest
 
 from brief.document import read_document
 from brief.issues import issue_from
-from tests.conftest import FEEDS, brief, write_feeds
+from tests.conftest import FEEDS, Server, brief, write_feeds
 
 
 def _accept_all(newsletter: Path) -> list[Path]:
@@ -123,3 +127,118 @@ def test_google_and_bing_news_are_recognised_by_address() -> None:
     assert is_aggregator_url("https://www.bing.com/news/search?q=live+shopping&format=rss")
     assert not is_aggregator_url("https://www.bing.com/search?q=x")
     assert not is_aggregator_url("https://www.reuters.com/feed/")
+
+
+# -- a faster queue --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(newsletter: Path, feed_server: Server) -> Path:
+    write_feeds(
+        newsletter,
+        {
+            "Retail News": f"{feed_server.url}/retail-news.rss",
+            "Asia Tech": f"{feed_server.url}/asia-tech.atom",
+            "Creators": f"{feed_server.url}/creators.json",
+        },
+    )
+    brief(newsletter, "scrape")
+    return newsletter
+
+
+def _rows(root: Path, *args: str) -> list[dict[str, object]]:
+    return json.loads(brief(root, "triage", "--json", *args).stdout)
+
+
+def test_interactive_edit_section_and_narrow_keys(queue: Path, tmp_path: Path) -> None:
+    editor = tmp_path / "fake-editor"
+    editor.write_text('#!/bin/sh\nprintf "\\nWritten in the editor.\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    rows = _rows(queue)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "brief", "triage", "-i"],
+        cwd=str(queue),
+        env={
+            "BRIEF_EDITOR": "Ada", "PATH": "/usr/bin:/bin", "TERM": "dumb",
+            "HOME": str(queue), "EDITOR": str(editor), "VISUAL": str(editor),
+        },
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )  # fmt: skip
+    child.expect(r"\[1/\d+\]")
+    child.expect(r"\[q\]uit")
+    child.send("c")  # change the section: a numbered list, then the number
+    child.expect(r"section number")
+    child.sendline("5")
+    child.expect(r"section: Deals")
+    child.send("e")  # accept (in Deals) and open the draft in $EDITOR
+    child.expect(r"accepted: (content/articles/2026/\S+\.md)")
+    first = queue / child.match.group(1)
+    child.expect(r"edited: ")
+    child.expect(r"\[2/\d+\]")
+    child.send("/")  # narrow what is left to stories with a word
+    child.expect(r"narrow to stories with")
+    child.sendline("Douyin")
+    child.expect(r"(\d+) stor(y|ies) with 'douyin'")
+    left = int(child.match.group(1))
+    child.expect(rf"\[2/{1 + left}\]")
+    child.expect(r"Douyin")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    text = first.read_text(encoding="utf-8")
+    assert "Category: Deals" in text and text.rstrip().endswith("Written in the editor.")
+    assert left < len(rows) - 1
+
+
+def test_bulk_reject_and_undo_take_the_batch(queue: Path) -> None:
+    before = _rows(queue)
+    scores = sorted(r["score"] for r in before)
+    below = (scores[-2] + scores[-1]) / 2  # all but the best
+    low = [r for r in before if r["score"] < below]
+    assert len(low) >= 3 and len(low) < len(before)
+    shortlisted = low[0]["id"]
+    brief(queue, "shortlist", str(shortlisted))  # the editor's pick stays
+    result = brief(queue, "reject", "--below", f"{below:.4f}")
+    assert result.stdout.startswith(f"rejected {len(low) - 1} stories")
+    left = {r["id"] for r in _rows(queue)}
+    assert left == {r["id"] for r in before if r["score"] >= below} | {shortlisted}
+    undone = brief(queue, "undo")
+    assert f"undone: {len(low) - 1} decisions" in undone.stdout
+    assert {r["id"] for r in _rows(queue)} == {r["id"] for r in before}
+    # Then the shortlist is the latest decision: one more undo takes it back alone.
+    assert "undone: 1 decision " in brief(queue, "undo").stdout
+    assert not any(r["shortlisted"] for r in _rows(queue))
+    assert brief(queue, "undo").stdout.strip() == "Nothing to undo."
+
+
+def test_bulk_reject_by_age_and_source(queue: Path) -> None:
+    everything = _rows(queue)
+    result = brief(queue, "reject", "--below", "1", "--source", "Creators")
+    creators = [r for r in everything if r["source"] == "Creators"]
+    assert result.stdout.startswith(f"rejected {len(creators)} stor")
+    assert all(r["source"] != "Creators" for r in _rows(queue))
+    assert brief(queue, "reject", "--below", "1", "--older-than", "36500d").stdout.startswith(
+        "rejected 0 stories"
+    )
+    usage = brief(queue, "reject", "--source", "Creators", check=False)
+    assert usage.returncode == 2
+
+
+def test_entity_filter_matches_names_aliases_and_slugs(queue: Path) -> None:
+    exact = _rows(queue, "--entity", "TikTok Shop")
+    assert exact
+    for term in ("tiktok", "TIKTOK SHOP", "tiktok-shop", "TikTok Shopping"):
+        assert _rows(queue, "--entity", term) == exact, term
+    douyin = _rows(queue, "--entity", "抖音")
+    assert douyin == _rows(queue, "--entity", "Douyin")
+    ambiguous = brief(queue, "triage", "--entity", "ama", check=False)
+    assert ambiguous.returncode == 2
+    assert (
+        "could be: Amazon Live, Amazon" in ambiguous.stderr
+        or "could be: Amazon, Amazon Live" in ambiguous.stderr
+    )
+    assert _rows(queue, "--entity", "amazon") == _rows(queue, "--entity", "Amazon")  # exact wins
+    unknown = brief(queue, "triage", "--entity", "nobody", check=False)
+    assert unknown.returncode == 2 and "no company or platform" in unknown.stderr

@@ -23,6 +23,7 @@ from brief.terminal import echo
 
 if TYPE_CHECKING:
     from brief.queue import TriageStatus
+    from scrapers.entities import Entity
     from scrapers.records import Action
 
 
@@ -86,6 +87,8 @@ def triage(
             f"choose one of: {', '.join(settings.sections)}", param_hint="--section"
         )
     entities = load_entities(settings.entities)
+    if entity is not None:
+        entity = _entity_name(entity, entities)
     with open_store(db or settings.db) as store:
         if explain is not None:
             candidate = store.stories.get(explain)
@@ -109,6 +112,21 @@ def triage(
         echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
     else:
         print_table(rows)
+
+
+def _entity_name(term: str, entities: list[Entity]) -> str:
+    """The watchlist name `--entity` means (names, aliases, slugs; any case; a prefix)."""
+    from scrapers.entities import match_entities
+
+    found = match_entities(term, entities)
+    if len(found) == 1:
+        return found[0].name
+    if not found:
+        raise click.BadParameter(
+            f"no company or platform in the watchlist matches {term!r}", param_hint="--entity"
+        )
+    names = ", ".join(e.name for e in found)
+    raise click.BadParameter(f"{term!r} could be: {names}; say which", param_hint="--entity")
 
 
 # -- decisions ---------------------------------------------------------------------------------
@@ -154,9 +172,71 @@ def _decision_command(name: str, action: Action, summary: str) -> click.Command:
     return command
 
 
-reject = _decision_command(
-    "reject", "rejected", "Mark candidates rejected: they leave the triage queue."
-)
+@click.command()
+@click.argument("ids", nargs=-1, type=ID)
+@click.option(
+    "--below", type=Number(0, 1), metavar="SCORE",
+    help="Reject every undecided story scoring under SCORE (shortlisted ones stay).",
+)  # fmt: skip
+@click.option("--older-than", metavar="Nd|DATE", help="With --below: only stories older than this.")
+@click.option("--source", help="With --below: only stories from this feed or outlet.")
+@db_option
+@click.pass_context
+def reject(
+    ctx: click.Context,
+    ids: tuple[int, ...],
+    below: float | None,
+    older_than: str | None,
+    source: str | None,
+    db: Path | None,
+) -> None:
+    """Mark candidates rejected: they leave the triage queue. With --below, reject in bulk;
+    `brief undo` takes the whole batch back."""
+    from brief.desk import decide, reject_below
+    from scrapers.storage import open_store
+
+    if bool(ids) == (below is not None):
+        raise click.UsageError("give candidate IDs, or --below SCORE (not both)")
+    if below is None and (older_than or source):
+        raise click.UsageError("--older-than and --source go with --below")
+    settings = settings_of(ctx)
+    with open_store(db or settings.db) as store:
+        if below is None:
+            outcomes = decide(store, ids, "rejected", now(), who())
+            report(outcomes, lambda o: f"#{o.candidate_id} rejected")
+            return
+        cutoff = since_moment(older_than) if older_than else None
+        rejected, _ = reject_below(store, below, now(), who(), cutoff, source)
+    count = len(rejected)
+    plural = "story" if count == 1 else "stories"
+    echo(f"rejected {count} {plural} scoring under {below:.2f}" + (
+        "; `brief undo` takes them all back" if count else ""
+    ))  # fmt: skip
+
+
+@click.command()
+@db_option
+@click.pass_context
+def undo(ctx: click.Context, db: Path | None) -> None:
+    """Take back the latest decision, or the whole batch it was part of (a bulk reject)."""
+    from brief.desk import undo_last
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    with open_store(db or settings.db) as store:
+        restored, problems = undo_last(store, settings, now(), who())
+    for problem in problems:
+        echo(f"brief: error: {problem}", err=True)
+    if not restored and not problems:
+        echo("Nothing to undo.")
+    elif restored:
+        count = len(restored)
+        ids = ", ".join(f"#{i}" for i in restored[:10]) + (" ..." if count > 10 else "")
+        echo(f"undone: {count} {'decision' if count == 1 else 'decisions'} ({ids})")
+    if problems:
+        raise SystemExit(1)
+
+
 shortlist = _decision_command(
     "shortlist", "shortlisted", "Shortlist candidates: they stay undecided, listed first."
 )

@@ -21,6 +21,7 @@ class Decisions:
         when: datetime,
         who: str = "",
         article_path: str | None = None,
+        batch: str | None = None,
     ) -> None:
         """Set a story's status (`shortlisted` keeps it undecided, listed first) and log it."""
         row = self._db.execute(
@@ -34,8 +35,8 @@ class Decisions:
         shortlisted = 1 if action == "shortlisted" else 0
         self._db.execute(
             "INSERT INTO decisions (candidate_id, action, status_before, shortlisted_before,"
-            " who, at, article_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (story_id, action, row[0], row[1], who, when.isoformat(), article_path),
+            " who, at, article_path, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (story_id, action, row[0], row[1], who, when.isoformat(), article_path, batch),
         )
         self._db.execute(
             "UPDATE candidates SET status = ?, shortlisted = ?, decided_at = ?, decided_by = ?,"
@@ -52,12 +53,23 @@ class Decisions:
             sql += " WHERE candidate_id = ?"
             params = (story_id,)
         row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-        if row is None:
-            return None
-        return Decision(
-            row["id"], row["candidate_id"], row["action"], row["status_before"],
-            bool(row["shortlisted_before"]), row["who"], date(row["at"]), row["article_path"],
-        )  # fmt: skip
+        return None if row is None else _decision(row)
+
+    def last_batch(self) -> list[Decision]:
+        """The latest decision, with every decision made in the same batch (newest first)."""
+        latest = self.last()
+        if latest is None:
+            return []
+        if latest.batch is None:
+            return [latest]
+        rows = self._db.execute(
+            "SELECT * FROM decisions WHERE batch = ? ORDER BY id DESC", (latest.batch,)
+        )
+        return [_decision(row) for row in rows]
+
+    def forget(self, decision: Decision) -> None:
+        """Drop a decision from the log without touching the story (its effect was undone)."""
+        self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
 
     def undo(self, decision: Decision) -> None:
         """Put a story back as it was before `decision`, and forget the decision."""
@@ -69,3 +81,11 @@ class Decisions:
              decision.candidate_id),
         )  # fmt: skip
         self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
+
+
+def _decision(row: sqlite3.Row) -> Decision:
+    return Decision(
+        row["id"], row["candidate_id"], row["action"], row["status_before"],
+        bool(row["shortlisted_before"]), row["who"], date(row["at"]), row["article_path"],
+        row["batch"],
+    )  # fmt: skip

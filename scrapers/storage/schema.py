@@ -149,13 +149,14 @@ def _v5(db: sqlite3.Connection) -> None:
 
 
 def _v6(db: sqlite3.Connection) -> None:
-    """The outlet that published a story an aggregator (Google News...) carried; empty when
-    the feed is the outlet."""
+    """The outlet that published a story an aggregator (Google News...) carried (empty when
+    the feed is the outlet), and batches of decisions that one `brief undo` takes back."""
     _script(
         db,
         """
         ALTER TABLE candidates ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
         ALTER TABLE copies ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+        ALTER TABLE decisions ADD COLUMN batch TEXT;  -- decisions made together (bulk reject)
         """,
     )
 

@@ -216,6 +216,24 @@ class Stories:
         for row in self._db.execute(sql, params).fetchall():
             yield self._story(row)
 
+    def undecided_below(
+        self, below: float, older_than: datetime | None = None, source: str | None = None
+    ) -> list[int]:
+        """Ids of new, not shortlisted stories scoring under `below`; optionally published
+        before `older_than` and run by `source` (a feed's name or an outlet's)."""
+        sql = "SELECT id FROM candidates WHERE status = 'new' AND shortlisted = 0 AND score < ?"
+        params: list[object] = [below]
+        if older_than is not None:
+            sql += " AND published < ?"
+            params.append(older_than.astimezone(UTC).isoformat())
+        if source:
+            sql += (
+                " AND (outlet = ? COLLATE NOCASE OR id IN (SELECT candidate_id FROM copies"
+                " WHERE source = ? COLLATE NOCASE OR outlet = ? COLLATE NOCASE))"
+            )
+            params += [source, source, source]
+        return [row[0] for row in self._db.execute(sql + " ORDER BY id", params)]
+
     def mentions(self, since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
         """(published, entity names) of every story published in [since, until): a
         cluster of copies is one story, so it counts once."""
