@@ -3,7 +3,7 @@ would go in (rules only; `brief.triage` shows them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -12,6 +12,7 @@ from brief.settings import Settings
 from scrapers.entities import Entity
 from scrapers.figures import story_figures
 from scrapers.records import STATUSES, Status, Story, iso_utc
+from scrapers.relevance import Ranking
 from scrapers.storage import Store, StoryQuery
 
 
@@ -20,12 +21,30 @@ class TriageRow:
     candidate: Story
     section: str
     age: str
+    rank: float = 0.0
+    terms: tuple[tuple[str, float, float], ...] = ()  # (term, value, weight)
 
     @classmethod
     def of(
-        cls, candidate: Story, settings: Settings, entities: Sequence[Entity], now: datetime
+        cls,
+        candidate: Story,
+        settings: Settings,
+        entities: Sequence[Entity],
+        now: datetime,
+        ranking: Ranking | None = None,
+        model_score: float | None = None,
     ) -> TriageRow:
-        return cls(candidate, guess_section(candidate, entities, settings), _age(candidate, now))
+        ranking = ranking or Ranking()
+        age_days = (now - candidate.published).total_seconds() / 86400
+        outlets = len({copy.name for copy in candidate.sources}) or 1
+        terms = tuple(ranking.terms(candidate.score, age_days, outlets, model_score))
+        return cls(
+            candidate,
+            guess_section(candidate, entities, settings),
+            _age(candidate, now),
+            Ranking.total(terms),
+            terms,
+        )
 
     def as_json(self) -> dict[str, object]:
         c = self.candidate
@@ -37,6 +56,11 @@ class TriageRow:
             "outlet": c.publisher,
             "published": iso_utc(c.published),
             "score": c.score,
+            "rank": self.rank,
+            "rank_terms": [
+                {"term": name, "value": round(value, 4), "weight": weight}
+                for name, value, weight in self.terms
+            ],
             "entities": list(c.entities),
             "about": list(c.about),
             "status": c.status,
@@ -95,20 +119,24 @@ def find_rows(
     now: datetime,
     section: str | None = None,
     limit: int | None = None,
+    ranking: Ranking | None = None,
+    model: Callable[[Sequence[Story]], Sequence[float]] | None = None,
 ) -> list[TriageRow]:
-    """Triage rows, best first: the store's query, then the section each would go in.
-
-    The section is a guess made here (from the source, the entities and the settings),
-    so it is filtered while reading, stopping once `limit` rows match.
-    """
-    rows: list[TriageRow] = []
-    for story in store.stories.find(query, limit=None if section else limit):
-        row = TriageRow.of(story, settings, entities, now)
-        if section is None or row.section == section:
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
+    """Triage rows, best first: shortlisted first, then by rank (relevance blended with
+    freshness and outlets, see `Ranking`), newest first on a tie; `section` is the guess
+    made here from the source, the entities and the settings."""
+    stories = list(store.stories.find(query))
+    scores = list(model(stories)) if model is not None and stories else [None] * len(stories)
+    rows = [
+        TriageRow.of(story, settings, entities, now, ranking, score)
+        for story, score in zip(stories, scores, strict=True)
+    ]
+    if section is not None:
+        rows = [row for row in rows if row.section == section]
+    rows.sort(
+        key=lambda r: (not r.candidate.shortlisted, -r.rank, -r.candidate.published.timestamp())
+    )
+    return rows[:limit] if limit is not None else rows
 
 
 def _age(candidate: Story, now: datetime) -> str:

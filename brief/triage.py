@@ -70,6 +70,29 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     )
 
 
+def explain_text(row: TriageRow) -> str:
+    """Why a story is where it is: its relevance signals with their total, then every term of
+    its rank with its weight, and the rank."""
+    c = row.candidate
+    lines = [f"#{c.id} {c.title}", "", "Relevance (rules in relevance.toml):"]
+    signals = c.signals or ("(no signal: nothing about livestream commerce)",)
+    lines += [f"  {signal}" for signal in signals]
+    raw = sum(_weight(signal) for signal in c.signals)
+    lines.append(f"  = {raw:+.2f} in all, a score of {c.score:.2f}")
+    lines += ["", "Rank (the queue's order, [ranking] in relevance.toml):"]
+    for name, value, weight in row.terms:
+        lines.append(f"  {name:<10} {value:5.2f} x {weight:4.2f} = {value * weight:5.3f}")
+    lines.append(f"  {'total':<10} {'':>14} {row.rank:5.3f}")
+    return "\n".join(lines)
+
+
+def _weight(signal: str) -> float:
+    try:
+        return float(signal.split(" ", 1)[0])
+    except ValueError:
+        return 0.0
+
+
 def bar(score: float, width: int = 8) -> str:
     filled = round(score * width)
     return "█" * filled + "░" * (width - filled)

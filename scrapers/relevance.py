@@ -37,6 +37,56 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """The queue's order: relevance blended with freshness and the number of outlets.
+
+    rank = relevance * r + freshness * f + outlets * o, where freshness halves every
+    `half_life_days` and outlets grows from 0 (one outlet) to 1 (`outlets_full` or more).
+    `model` is the learned model's share of relevance, once `brief relevance train` ran.
+    """
+
+    relevance: float = 1.0
+    freshness: float = 0.3
+    half_life_days: float = 3.0
+    outlets: float = 0.2
+    outlets_full: float = 4.0
+    model: float = 0.5
+
+    def terms(
+        self, rules_score: float, age_days: float, outlets: int, model_score: float | None = None
+    ) -> list[tuple[str, float, float]]:
+        """(term, value 0..1, weight) for each part of the rank."""
+        relevance = rules_score
+        terms = []
+        if model_score is not None:
+            relevance = (1 - self.model) * rules_score + self.model * model_score
+            terms += [
+                ("rules", rules_score, self.relevance * (1 - self.model)),
+                ("model", model_score, self.relevance * self.model),
+            ]
+        else:
+            terms.append(("rules", relevance, self.relevance))
+        fresh = 0.5 ** (max(age_days, 0.0) / self.half_life_days)
+        spread = min(max(outlets - 1, 0) / max(self.outlets_full - 1, 1), 1.0)
+        terms += [("freshness", fresh, self.freshness), ("outlets", spread, self.outlets)]
+        return terms
+
+    @staticmethod
+    def total(terms: Sequence[tuple[str, float, float]]) -> float:
+        return round(sum(value * weight for _, value, weight in terms), 4)
+
+
+_RANKING = {  # name: (lowest, highest)
+    "relevance": (0.0, 10.0),
+    "freshness": (0.0, 10.0),
+    "half_life_days": (0.1, 365.0),
+    "outlets": (0.0, 10.0),
+    "outlets_full": (2.0, 100.0),
+    "model": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
 class Rules:
     phrases: tuple[tuple[str, float], ...]
     title_factor: float = 2.0
@@ -44,6 +94,7 @@ class Rules:
     mentioned_entity: float = 0.2
     scale: float = 4.0
     filters: Filters = field(default_factory=Filters)
+    ranking: Ranking = field(default_factory=Ranking)
 
     def __post_init__(self) -> None:
         index = PhraseIndex((phrase, phrase, False) for phrase, _ in self.phrases)
@@ -103,10 +154,12 @@ def load_rules(path: Path) -> Rules:
     toml = read_toml(path, "the relevance rules")
     data = toml.data
     for key in data:
-        if key not in ("phrases", "weights", "filters"):
-            raise toml.fail(f"unknown table [{key}] (known: [phrases], [weights], [filters])", key)
+        if key not in ("phrases", "weights", "filters", "ranking"):
+            raise toml.fail(
+                f"unknown table [{key}] (known: [phrases], [weights], [filters], [ranking])", key
+            )
     tables = {}
-    for name in ("phrases", "weights", "filters"):
+    for name in ("phrases", "weights", "filters", "ranking"):
         value = data.get(name, {})
         if not isinstance(value, dict):
             raise toml.fail(f"{name} must be a table: write [{name}] and one key = value a line",
@@ -142,7 +195,19 @@ def load_rules(path: Path) -> Rules:
         except ConfigError as err:
             raise toml.fail(str(err.args[0]), name) from err
 
+    ranking = {}
+    for name, value in tables["ranking"].items():
+        if name not in _RANKING:
+            raise toml.fail(f"[ranking] unknown key {name!r} (known: {', '.join(_RANKING)})", name)
+        low, high = _RANKING[name]
+        checked = finite_number(value, low, high)
+        if checked is None:
+            raise toml.fail(
+                f"[ranking] {name} must be a number from {low:g} to {high:g}, not {value!r}", name
+            )
+        ranking[name] = checked
     return Rules(
+        ranking=Ranking(**ranking),
         phrases=tuple(phrases),
         **{name: weights.get(name, default) for name, (default, _, _) in _WEIGHTS.items()},
         filters=Filters(patterns("include"), patterns("exclude")),

@@ -242,3 +242,67 @@ def test_entity_filter_matches_names_aliases_and_slugs(queue: Path) -> None:
     assert _rows(queue, "--entity", "amazon") == _rows(queue, "--entity", "Amazon")  # exact wins
     unknown = brief(queue, "triage", "--entity", "nobody", check=False)
     assert unknown.returncode == 2 and "no company or platform" in unknown.stderr
+
+
+# -- ranking -----------------------------------------------------------------------------------
+
+
+def test_a_fresh_story_two_outlets_ran_outranks_an_old_feature(newsletter: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+
+    def feed(path: Path, items: list[tuple[str, str, str, datetime]]) -> None:
+        path.write_text(
+            json.dumps(
+                {
+                    "version": "https://jsonfeed.org/version/1.1",
+                    "title": path.stem,
+                    "items": [
+                        {"id": f"{path.stem}-{n}", "url": url, "title": title,
+                         "content_text": text, "date_published": when.isoformat()}
+                        for n, (title, url, text, when) in enumerate(items)
+                    ],
+                }
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+
+    old_feature = (
+        "Live shopping: the long read on livestream commerce and live selling in the US",
+        "https://a.example.com/feature",
+        "A long feature on live shopping, livestream shopping and live commerce in America.",
+        now - timedelta(days=6),
+    )
+    fresh = (
+        "Whatnot opens live shopping to sellers in Germany",
+        "https://a.example.com/whatnot-germany",
+        "The live shopping marketplace Whatnot said it opened to German sellers.",
+        now - timedelta(hours=3),
+    )
+    fresh_copy = (
+        fresh[0],
+        "https://b.example.com/whatnot-germany",
+        fresh[2],
+        now - timedelta(hours=2),
+    )
+    feed(newsletter / "a.json", [old_feature, fresh])
+    feed(newsletter / "b.json", [fresh_copy])
+    write_feeds(newsletter, {"A": str(newsletter / "a.json"), "B": str(newsletter / "b.json")})
+    brief(newsletter, "scrape")
+    rows = _rows(newsletter)
+    assert [r["title"] for r in rows] == [fresh[0], old_feature[0]]
+    assert rows[1]["score"] > rows[0]["score"]  # the feature is more relevant, and older
+    terms = {t["term"]: t for t in rows[0]["rank_terms"]}
+    assert terms["outlets"]["value"] > 0 and terms["freshness"]["value"] > 0.9
+    assert (
+        rows[0]["rank"] == round(sum(t["value"] * t["weight"] for t in rows[0]["rank_terms"]), 3)
+        or abs(rows[0]["rank"] - sum(t["value"] * t["weight"] for t in rows[0]["rank_terms"]))
+        < 0.001
+    )
+    # With freshness and outlets weighted 0, relevance alone puts the feature first.
+    rules = newsletter / "relevance.toml"
+    rules.write_text(
+        rules.read_text() + "\n[ranking]\nfreshness = 0\noutlets = 0\n", encoding="utf-8"
+    )
+    assert [r["title"] for r in _rows(newsletter)] == [old_feature[0], fresh[0]]

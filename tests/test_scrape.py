@@ -105,12 +105,22 @@ def test_explain_shows_signals(newsletter: Path, feed_server: Server) -> None:
     scrape_json(newsletter)
     rows = json.loads(brief(newsletter, "triage", "--json").stdout)
     top = rows[0]
-    explained = brief(newsletter, "triage", "--explain", str(top["id"])).stdout.splitlines()
+    text = brief(newsletter, "triage", "--explain", str(top["id"])).stdout
+    explained = text.splitlines()
     assert explained[0] == f"#{top['id']} {top['title']}"
-    assert explained[1] == f"score {top['score']:.2f}"
-    signals = [re.fullmatch(r"  ([+-]\d+\.\d\d) (.+)", line) for line in explained[2:]]
+    relevance = text.split("Relevance (rules in relevance.toml):\n")[1].split("\n\n")[0]
+    lines = relevance.splitlines()
+    signals = [re.fullmatch(r"  ([+-]\d+\.\d\d) (.+)", line) for line in lines[:-1]]
     assert signals and all(signals), explained
     assert any(s.group(2).startswith("title has '") for s in signals if s), explained
     # The signals are the whole score: 1 - exp(-sum / scale), with the fixture's scale of 4.
     total = sum(float(s.group(1)) for s in signals if s)
+    assert lines[-1] == f"  = {total:+.2f} in all, a score of {top['score']:.2f}"
     assert round(1 - math.exp(-max(total, 0) / 4), 2) == round(top["score"], 2)
+    # Then every term of the rank, its weight, and the total: the same as the JSON row's.
+    rank = text.split("Rank (the queue's order, [ranking] in relevance.toml):\n")[1].splitlines()
+    terms = [
+        re.fullmatch(r"  (\w+)\s+(\d\.\d\d) x (\d\.\d\d) = (\d\.\d{3})", line) for line in rank[:-1]
+    ]
+    assert [t.group(1) for t in terms if t] == ["rules", "freshness", "outlets"]
+    assert rank[-1].split()[-1] == f"{top['rank']:.3f}"

@@ -76,9 +76,10 @@ def triage(
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
-    from brief.queue import find_rows, story_query
-    from brief.triage import print_table, run_interactive
+    from brief.queue import TriageRow, find_rows, story_query
+    from brief.triage import explain_text, print_table, run_interactive
     from scrapers.entities import load_entities
+    from scrapers.relevance import load_rules
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -87,6 +88,7 @@ def triage(
             f"choose one of: {', '.join(settings.sections)}", param_hint="--section"
         )
     entities = load_entities(settings.entities)
+    rules = load_rules(settings.relevance)
     if entity is not None:
         entity = _entity_name(entity, entities)
     with open_store(db or settings.db) as store:
@@ -94,15 +96,17 @@ def triage(
             candidate = store.stories.get(explain)
             if candidate is None:
                 raise BriefError(f"no candidate #{explain} in {store.path}")
-            echo(f"#{candidate.id} {candidate.title}\nscore {candidate.score:.2f}")
-            for signal in candidate.signals or ("(no signal: nothing about livestream commerce)",):
-                echo(f"  {signal}")
+            row = TriageRow.of(candidate, settings, entities, now(), rules.ranking)
+            echo(explain_text(row))
             return
         query = story_query(
             status, search=search, source=source, entity=entity, since=since_moment(since),
             min_score=min_score,
         )  # fmt: skip
-        rows = find_rows(store, query, settings, entities, now(), section=section, limit=limit)
+        rows = find_rows(
+            store, query, settings, entities, now(), section=section, limit=limit,
+            ranking=rules.ranking,
+        )  # fmt: skip
         if interactive:
             run_interactive(store, rows, settings, entities, who(), now)
             return
