@@ -329,6 +329,58 @@ def bench_figures() -> None:
     )
 
 
+def bench_relevance(work: Path, candidates: int = 10_000) -> None:
+    """Training on the sample decisions, then `brief triage` (the queue's rows, ranked) on
+    10,000 stored candidates with the model (first run scores them all, then cached) against
+    the same triage without a model."""
+    from brief.learn import RelevanceModel, train
+    from brief.queue import find_rows, story_query
+    from brief.settings import load_settings
+    from scrapers.entities import load_entities
+
+    paths = write_feeds(work / "relevance", candidates * 23 // 1000, 50)  # some cluster
+    now = datetime.now(UTC)
+    store_path = work / "relevance" / "brief.sqlite"
+    with open_store(store_path) as store:
+        for path in paths:
+            source = Source(path.stem, f"https://outlet.example/{path.name}")
+            result = FetchResult(source, "ok", now, body=path.read_bytes(), url=source.url)
+            store_result(result, store, TAGGER, RULES, ScrapeReport())
+        # The sample decisions: shortlist or reject one stored story per sample decision.
+        samples = (REPO / "tests" / "data" / "decisions.jsonl").read_text().splitlines()
+        stories = list(store.stories.find(story_query("new"), limit=len(samples)))
+        with store.transaction():
+            for story, line in zip(stories, samples, strict=False):
+                action = "shortlisted" if json.loads(line)["decision"] == "accepted" else "rejected"
+                store.decisions.record(story.id, action, now)
+        started = time.perf_counter()
+        report = train(store, work / "relevance", RULES.ranking.model)
+        trained = time.perf_counter() - started
+        settings = load_settings(REPO / "pelicanconf.py")
+        entities = load_entities(REPO / "content" / "entities.toml")
+        query = story_query("all")
+        stored = len(list(store.stories.find(query)))
+
+        def triage(model: RelevanceModel | None) -> float:
+            began = time.perf_counter()
+            find_rows(
+                store, query, settings, entities, now, limit=30, ranking=RULES.ranking,
+                model=(lambda items: model.scores(store, items)) if model else None,
+            )  # fmt: skip
+            return time.perf_counter() - began
+
+        plain = min(triage(None) for _ in range(3))
+        model = RelevanceModel.load(work / "relevance")
+        first = triage(model)
+        warm = min(triage(model) for _ in range(3))
+    print(f"relevance  {stored} candidates, {report.decisions} decisions")
+    print(f"  train (split, fit, refit, save)  {trained:6.2f} s")
+    print(f"  triage without a model           {plain:6.3f} s")
+    print(f"  triage with the model, first     {first:6.3f} s   (train scored the queue)")
+    print(f"  triage with the model, cached    {warm:6.3f} s   (target < 1 s)")
+    print(f"  ratio cached / without model     {warm / plain:6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=300)
@@ -340,13 +392,15 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=500)
     parser.add_argument(
-        "--only", choices=["figures", "ingest", "scrape", "build", "digest", "service"]
+        "--only", choices=["figures", "relevance", "ingest", "scrape", "build", "digest", "service"]
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
         if args.only in (None, "figures"):
             bench_figures()
+        if args.only in (None, "relevance"):
+            bench_relevance(work)
         if args.only in (None, "ingest"):
             bench_ingest(work, min(args.feeds, 100), args.items)
         if args.only in (None, "scrape"):

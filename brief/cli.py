@@ -70,13 +70,21 @@ def cli(ctx: click.Context, settings_file: Path) -> None:
 
 
 from brief.commands.collect import scrape, sources  # noqa: E402
-from brief.commands.desk import accept, reject, shortlist, triage, unaccept, undo  # noqa: E402
+from brief.commands.desk import (  # noqa: E402
+    accept,
+    reject,
+    relevance,
+    shortlist,
+    triage,
+    unaccept,
+    undo,
+)
 from brief.commands.issues import build, check, digest, issue  # noqa: E402
 from brief.commands.send import send  # noqa: E402
 from brief.commands.subscribers import subscribers, subscriptions  # noqa: E402
 
-for _command in (scrape, sources, triage, accept, reject, shortlist, unaccept, undo, issue, build,
-                 digest, check, send, subscribers, subscriptions):  # fmt: skip
+for _command in (scrape, sources, triage, accept, reject, shortlist, unaccept, undo, relevance,
+                 issue, build, digest, check, send, subscribers, subscriptions):  # fmt: skip
     cli.add_command(_command)
 
 

@@ -306,3 +306,101 @@ def test_a_fresh_story_two_outlets_ran_outranks_an_old_feature(newsletter: Path)
         rules.read_text() + "\n[ranking]\nfreshness = 0\noutlets = 0\n", encoding="utf-8"
     )
     assert [r["title"] for r in _rows(newsletter)] == [old_feature[0], fresh[0]]
+
+
+# -- a queue that learns -------------------------------------------------------------------------
+
+
+DECISIONS = [
+    json.loads(line)
+    for line in (FEEDS.parent / "decisions.jsonl").read_text(encoding="utf-8").splitlines()
+]
+
+
+def _decided(newsletter: Path, items: list[dict[str, str]]) -> dict[str, int]:
+    """Scrape the sample decisions as a feed and make them through the CLI: shortlist what
+    the editor accepted, reject the rest. The ids, by title."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Decisions",
+        "items": [
+            {"id": f"d{n}", "url": f"https://d.example.com/{n}", "title": item["title"],
+             "content_text": item["text"],
+             "date_published": (start + timedelta(hours=n)).isoformat()}
+            for n, item in enumerate(items)
+        ],
+    }  # fmt: skip
+    (newsletter / "decisions.json").write_text(json.dumps(feed), encoding="utf-8")
+    write_feeds(newsletter, {"Decisions": str(newsletter / "decisions.json")})
+    brief(newsletter, "scrape")
+    ids = {r["title"]: r["id"] for r in _rows(newsletter, "--limit", "1000")}
+    keep = [
+        str(ids[i["title"]]) for i in items if i["decision"] == "accepted" and i["title"] in ids
+    ]
+    drop = [
+        str(ids[i["title"]]) for i in items if i["decision"] == "rejected" and i["title"] in ids
+    ]
+    brief(newsletter, "shortlist", *keep)
+    brief(newsletter, "reject", *drop)
+    return ids
+
+
+def test_training_on_the_sample_decisions_beats_the_rules(newsletter: Path) -> None:
+    ids = _decided(newsletter, DECISIONS)
+    assert len(ids) >= 60  # the whole sample was stored (none clustered away)
+    result = brief(newsletter, "relevance", "train")
+    out = result.stdout
+    assert out.startswith(f"Trained on {len(ids)} decisions")
+    ap = {
+        name: float(out.split(name)[1].split()[0 if name != "blend" else 2])
+        for name in ("rules alone", "model alone", "blend")
+    }
+    assert ap["blend"] > ap["rules alone"], out
+    assert ap["model alone"] > ap["rules alone"], out
+    assert (newsletter / "data" / "relevance-model.joblib").is_file()
+
+    # Triage now blends both; --explain shows each part and the total.
+    rows = _rows(newsletter, "--status", "all", "--limit", "1000")
+    terms = {t["term"] for t in rows[0]["rank_terms"]}
+    assert {"rules", "model", "freshness", "outlets"} <= terms
+    explained = brief(newsletter, "triage", "--explain", str(rows[0]["id"])).stdout
+    assert "  rules " in explained and "  model " in explained and "  total " in explained
+
+
+def test_training_refuses_politely_with_too_few_decisions(newsletter: Path) -> None:
+    _decided(newsletter, DECISIONS[:4] + DECISIONS[-4:])
+    refused = brief(newsletter, "relevance", "train", check=False)
+    assert refused.returncode == 1
+    assert (
+        "not enough decisions to learn from yet: 4 accepted or shortlisted and 4 rejected"
+        in refused.stderr
+    )
+    assert not (newsletter / "data" / "relevance-model.joblib").exists()
+
+
+def test_the_model_never_lets_an_excluded_story_in(newsletter: Path) -> None:
+    _decided(newsletter, DECISIONS)
+    brief(newsletter, "relevance", "train")
+    sponsored = {
+        "title": "TikTok Shop raises seller fees on live sales in Canada",
+        "text": "Sponsored content: the platform will take a larger commission on live orders.",
+        "decision": "accepted",
+    }
+    (newsletter / "more.json").write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "More",
+                "items": [{"id": "m1", "url": "https://m.example.com/1", "title": sponsored["title"],
+                           "content_text": sponsored["text"], "date_published": "2026-11-20T00:00:00Z"}],
+            }
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    write_feeds(newsletter, {"More": str(newsletter / "more.json")})
+    brief(newsletter, "scrape")
+    titles = {r["title"] for r in _rows(newsletter, "--status", "all", "--limit", "1000")}
+    assert sponsored["title"] not in titles  # the rules' exclude holds, model or not

@@ -19,6 +19,7 @@ from brief.commands.options import (
     who,
 )
 from brief.errors import BriefError
+from brief.paths import display_path
 from brief.terminal import echo
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def triage(
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
+    from brief.learn import RelevanceModel
     from brief.queue import TriageRow, find_rows, story_query
     from brief.triage import explain_text, print_table, run_interactive
     from scrapers.entities import load_entities
@@ -96,16 +98,20 @@ def triage(
             candidate = store.stories.get(explain)
             if candidate is None:
                 raise BriefError(f"no candidate #{explain} in {store.path}")
-            row = TriageRow.of(candidate, settings, entities, now(), rules.ranking)
+            model = RelevanceModel.load((db or settings.db).parent)
+            learned = model.scores(store, [candidate])[0] if model else None
+            row = TriageRow.of(candidate, settings, entities, now(), rules.ranking, learned)
             echo(explain_text(row))
             return
         query = story_query(
             status, search=search, source=source, entity=entity, since=since_moment(since),
             min_score=min_score,
         )  # fmt: skip
+        model = RelevanceModel.load((db or settings.db).parent)
         rows = find_rows(
             store, query, settings, entities, now(), section=section, limit=limit,
             ranking=rules.ranking,
+            model=(lambda stories: model.scores(store, stories)) if model else None,
         )  # fmt: skip
         if interactive:
             run_interactive(store, rows, settings, entities, who(), now)
@@ -259,3 +265,38 @@ def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
     with open_store(db or settings.db) as store:
         outcomes = unaccept_candidates(store, ids, settings, now(), who())
     report(outcomes, lambda o: f"deleted {o.path}; #{o.candidate_id} is back in the queue")
+
+
+@click.group()
+def relevance() -> None:
+    """The relevance model: learn from the editor's own decisions."""
+
+
+@relevance.command("train")
+@db_option
+@click.pass_context
+def relevance_train(ctx: click.Context, db: Path | None) -> None:
+    """Fit a model on your decisions (accepted and shortlisted against rejected), report its
+    average precision on a held-out quarter next to the rules', and save it under data/."""
+    from brief.learn import train
+    from scrapers.relevance import load_rules
+    from scrapers.storage import open_store
+
+    settings = settings_of(ctx)
+    weight = load_rules(settings.relevance).ranking.model
+    store_path = db or settings.db
+    with open_store(store_path) as store:
+        report = train(store, store_path.parent, weight)
+    negatives = report.decisions - report.positives
+    echo(
+        f"Trained on {report.decisions} decisions ({report.positives} accepted or shortlisted,"
+        f" {negatives} rejected) in {report.seconds:.1f} s."
+    )
+    echo(f"Average precision on {report.held_out} held-out decisions:")
+    echo(f"  rules alone        {report.ap_rules:.3f}")
+    echo(f"  model alone        {report.ap_model:.3f}")
+    echo(f"  blend (model {report.weight:.2f})  {report.ap_blend:.3f}")
+    echo(
+        f"Saved {display_path(report.path)}; triage now blends the rules and the model"
+        " (`model` in [ranking] of relevance.toml; 0 turns the model off)."
+    )

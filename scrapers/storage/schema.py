@@ -150,13 +150,20 @@ def _v5(db: sqlite3.Connection) -> None:
 
 def _v6(db: sqlite3.Connection) -> None:
     """The outlet that published a story an aggregator (Google News...) carried (empty when
-    the feed is the outlet), and batches of decisions that one `brief undo` takes back."""
+    the feed is the outlet), batches of decisions that one `brief undo` takes back, and the
+    trained relevance model's scores."""
     _script(
         db,
         """
         ALTER TABLE candidates ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
         ALTER TABLE copies ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
         ALTER TABLE decisions ADD COLUMN batch TEXT;  -- decisions made together (bulk reject)
+        CREATE TABLE model_scores (  -- the trained relevance model's score, per model
+            candidate_id INTEGER NOT NULL REFERENCES candidates (id),
+            model TEXT NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (candidate_id, model)
+        );
         """,
     )
 

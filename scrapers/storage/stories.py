@@ -234,6 +234,37 @@ class Stories:
             params += [source, source, source]
         return [row[0] for row in self._db.execute(sql + " ORDER BY id", params)]
 
+    def decided(self) -> list[tuple[str, str, float, int]]:
+        """(title, summary, rules score, 1 if accepted or shortlisted else 0) of every story
+        the editor decided: what a relevance model learns from."""
+        rows = self._db.execute(
+            "SELECT title, summary_text, score,"
+            " CASE WHEN status = 'accepted' OR shortlisted = 1 THEN 1 ELSE 0 END"
+            " FROM candidates WHERE status IN ('accepted', 'rejected') OR shortlisted = 1"
+            " ORDER BY id"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def model_scores(self, ids: Sequence[int], model: str) -> dict[int, float]:
+        """Cached scores of `model` for these stories (those it has scored)."""
+        found: dict[int, float] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self._db.execute(
+                f"SELECT candidate_id, score FROM model_scores WHERE model = ?"
+                f" AND candidate_id IN ({marks(len(chunk))})",
+                [model, *chunk],
+            )
+            found.update({row[0]: row[1] for row in rows})
+        return found
+
+    def save_model_scores(self, model: str, pairs: Sequence[tuple[int, float]]) -> None:
+        self._db.execute("DELETE FROM model_scores WHERE model != ?", (model,))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO model_scores (candidate_id, model, score) VALUES (?, ?, ?)",
+            [(candidate_id, model, score) for candidate_id, score in pairs],
+        )
+
     def mentions(self, since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
         """(published, entity names) of every story published in [since, until): a
         cluster of copies is one story, so it counts once."""
