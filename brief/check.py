@@ -20,6 +20,7 @@ from brief.events import load_calendar
 from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
 from brief.settings import Settings
+from brief.terminal import plural
 from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
 from scrapers.entities import load_entities
 from scrapers.fetch import internal_address
@@ -296,7 +297,7 @@ def _check_issue(
     if 0 < len(seen) < minimum:
         add(
             document.body_line,
-            f"thin issue: {len(seen)} articles (fewer than {minimum})",
+            f"thin issue: {plural(len(seen), 'article')} (fewer than {minimum})",
             "warning",
         )
     return found

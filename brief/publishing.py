@@ -16,6 +16,7 @@ from brief.errors import ContentError
 from brief.issues import render_issue, week_bounds
 from brief.movers import TRAILING, Mover, count_mentions
 from brief.settings import Settings
+from brief.terminal import plural
 
 
 def week_movers(settings: Settings, db: Path, week: str) -> list[Mover]:
@@ -101,7 +102,7 @@ class PublishRefused(ContentError):
     def __init__(self, week: str, findings: list[Finding]):
         self.findings = findings
         errors = sum(f.level == "error" for f in findings)
-        super().__init__(f"issue {week} is not published: {errors} errors (listed above)")
+        super().__init__(f"issue {week} is not published: {plural(errors, 'error')} (listed above)")
 
 
 def articles_not_in_an_issue(newsletter: Newsletter) -> list[Article]:

@@ -28,3 +28,14 @@ def markup(text: object) -> str:
 def echo(text: object, err: bool = False) -> None:
     """click.echo for lines that carry outside text."""
     click.echo(shown(text), err=err)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 article", "2 articles", "1 story", "3 stories": a count and its word."""
+    if count == 1:
+        return f"{count} {word}"
+    if many is None:
+        many = (
+            word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+        )
+    return f"{count} {many}"

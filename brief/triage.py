@@ -15,7 +15,7 @@ from rich.table import Table
 
 from brief.queue import TriageRow
 from brief.settings import Settings
-from brief.terminal import echo, markup, shown
+from brief.terminal import echo, markup, plural, shown
 from scrapers.clean import web_url
 from scrapers.entities import Entity
 from scrapers.records import Action
@@ -33,7 +33,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     if not console.is_terminal:
         for row in rows:
             c = row.candidate
-            more = f"+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
+            more = f"+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
             title = ("★ " if c.shortlisted else "") + c.title
             fields = [
                 str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.publisher, row.age,
@@ -52,7 +52,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     for row in rows:
         c = row.candidate
         title = ("★ " if c.shortlisted else "") + c.title
-        more = f"\n+{len(c.sources) - 1} sources" if len(c.sources) > 1 else ""
+        more = f"\n+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
         table.add_row(
             str(c.id),
             f"{bar(c.score)} {c.score:.2f}",

@@ -404,3 +404,63 @@ def test_the_model_never_lets_an_excluded_story_in(newsletter: Path) -> None:
     brief(newsletter, "scrape")
     titles = {r["title"] for r in _rows(newsletter, "--status", "all", "--limit", "1000")}
     assert sponsored["title"] not in titles  # the rules' exclude holds, model or not
+
+
+# -- clear messages ------------------------------------------------------------------------------
+
+
+def test_the_scrape_summary_agrees_with_its_table(newsletter: Path, feed_server: Server) -> None:
+    write_feeds(
+        newsletter,
+        {
+            "Retail News": f"{feed_server.url}/retail-news.rss",
+            "Asia Tech": f"{feed_server.url}/asia-tech.atom",
+            "Creators": f"{feed_server.url}/creators.json",
+        },
+    )
+    out = brief(newsletter, "scrape").stdout
+    table = {line.split(None, 1)[1].strip(): int(line.split()[0]) for line in out.splitlines()
+             if line[:1].isdigit() and ":" not in line}  # fmt: skip
+    summary = out.strip().splitlines()[-1]
+    copies = table.get("copies joined a story", table.get("copy joined a story", 0))
+    assert copies > 0  # the fixtures hold the same story from two outlets
+    assert f"{copies} cop" in summary and f"{table['already seen']} already seen" in summary
+    new = table.get("new candidates", table.get("new candidate"))
+    assert f"{new} new candidate" in summary
+    again = brief(newsletter, "scrape").stdout.strip().splitlines()[-1]
+    assert again.endswith(", 0 copies joined a story, 0 already seen") or "not modified" in again
+
+
+def test_sources_fit_80_columns_with_a_reason(newsletter: Path, feed_server: Server) -> None:
+    write_feeds(
+        newsletter,
+        {
+            "Retail News": f"{feed_server.url}/retail-news.rss",
+            "A source with a long name that goes on": f"{feed_server.url}/missing.rss",
+        },
+    )
+    brief(newsletter, "scrape", check=False)
+    import os
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "brief", "sources"],
+        cwd=newsletter, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80, result.stdout
+    failing = next(line for line in lines if line.lstrip().startswith("A source"))
+    assert "404" in failing  # the reason, on the source's own line
+    import re
+
+    assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d\b", result.stdout)  # to the minute
+    assert not re.search(r"\d\d:\d\d:\d\d", result.stdout)  # no seconds or microseconds
+
+
+def test_counts_read_as_sentences(sample: Path) -> None:
+    issue = sample / "content" / "issues" / "2026-W47.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("- tv-shopping-was-live-commerce-first", "- no-such-article"))
+    result = brief(sample, "check", check=False)
+    assert result.stderr.strip().endswith("1 error, 0 warnings"), result.stderr

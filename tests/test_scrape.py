@@ -61,7 +61,7 @@ def test_one_broken_feed_never_stops_the_others(newsletter: Path, feed_server: S
     human = brief(newsletter, "scrape", check=False)  # exit 1: something failed
     assert human.returncode == 1 and "Traceback" not in human.stderr
     assert "3 failed" in human.stdout
-    assert "clusters grown" in human.stdout and "not modified" in human.stdout
+    assert "copies joined a story" in human.stdout and "not modified" in human.stdout
     assert "missing.rss" in human.stderr
 
 

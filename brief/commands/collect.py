@@ -90,4 +90,4 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
         return
     from brief.progress import print_sources
 
-    print_sources(states)
+    print_sources(states, settings.timezone)

@@ -11,7 +11,7 @@ import click
 
 from brief.commands.options import db_option, now, settings_of
 from brief.paths import display_path
-from brief.terminal import echo
+from brief.terminal import echo, plural
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +46,7 @@ def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
     echo(display_path(path))
     if not store.exists():
         echo(f"note: no store at {display_path(store)}: no movers in this issue", err=True)
-    echo(f"{count} {'article' if count == 1 else 'articles'} in issue {week}", err=True)
+    echo(f"{plural(count, 'article')} in issue {week}", err=True)
 
 
 @issue.command("publish")
@@ -71,7 +71,10 @@ def issue_publish(ctx: click.Context, week: str) -> None:
         raise
     for finding in publication.findings:
         echo(finding.format(), err=True)
-    echo(f"published {display_path(publication.issue)} and {len(publication.articles)} articles")
+    echo(
+        f"published {display_path(publication.issue)} and"
+        f" {plural(len(publication.articles), 'article')}"
+    )
     echo(build_site(settings))
 
 
@@ -144,6 +147,6 @@ def check(ctx: click.Context, week: str | None) -> None:
         echo(finding.format())
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
-    echo(f"{errors} errors, {warnings} warnings", err=True)
+    echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}", err=True)
     if has_errors(findings):
         sys.exit(1)
