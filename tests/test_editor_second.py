@@ -464,3 +464,76 @@ def test_counts_read_as_sentences(sample: Path) -> None:
     issue.write_text(text.replace("- tv-shopping-was-live-commerce-first", "- no-such-article"))
     result = brief(sample, "check", check=False)
     assert result.stderr.strip().endswith("1 error, 0 warnings"), result.stderr
+
+
+# -- sources in and out --------------------------------------------------------------------------
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>My reader</title></head>
+  <body>
+    <outline text="Retail">
+      <outline type="rss" text="Modern Retail" xmlUrl="https://www.modernretail.co/feed/" htmlUrl="https://www.modernretail.co/"/>
+      <outline type="rss" text="Retail Dive" title="Retail Dive" xmlUrl="https://www.retaildive.com/feeds/news/"/>
+    </outline>
+    <outline type="rss" text="Tech &quot;and&quot; Asia \\ news" xmlUrl="https://technode.com/feed/"/>
+    <outline type="rss" text="Bad" xmlUrl="javascript:alert(1)"/>
+    <outline type="rss" text="Local" xmlUrl="file:///etc/passwd"/>
+  </body>
+</opml>
+"""
+
+
+def test_opml_import_then_export_round_trips(newsletter: Path) -> None:
+    (newsletter / "feeds.toml").write_text(
+        '# my feeds\n[[source]]\nname = "Retail Dive"\nurl = "https://www.retaildive.com/feeds/news/"\n',
+        encoding="utf-8",
+    )
+    opml = newsletter / "reader.opml"
+    opml.write_text(OPML, encoding="utf-8")
+    result = brief(newsletter, "sources", "import", str(opml))
+    assert "added: Modern Retail <https://www.modernretail.co/feed/>" in result.stdout
+    assert result.stdout.strip().endswith("2 feeds added to feeds.toml, 1 already there, 2 skipped")
+    assert "already there: Retail Dive" in result.stderr
+    assert "javascript:alert(1)" in result.stderr and "file:///etc/passwd" in result.stderr
+    text = (newsletter / "feeds.toml").read_text(encoding="utf-8")
+    assert text.startswith("# my feeds\n")  # what was there is untouched
+    # A second import adds nothing.
+    again = brief(newsletter, "sources", "import", str(opml))
+    assert "0 feeds added" in again.stdout
+    assert (newsletter / "feeds.toml").read_text(encoding="utf-8") == text
+
+    exported = brief(newsletter, "sources", "export").stdout
+    from xml.etree import ElementTree as ET
+
+    outlines = [o.attrib for o in ET.fromstring(exported).iter("outline")]
+    assert [(o["text"], o["xmlUrl"]) for o in outlines] == [
+        ("Retail Dive", "https://www.retaildive.com/feeds/news/"),
+        ("Modern Retail", "https://www.modernretail.co/feed/"),
+        ('Tech "and" Asia \\ news', "https://technode.com/feed/"),
+    ]
+    assert outlines[1]["htmlUrl"] == "https://www.modernretail.co/"
+    # Round trip: the exported OPML, imported into an empty newsletter, gives the same feeds.
+    (newsletter / "feeds.toml").write_text("", encoding="utf-8")
+    (newsletter / "out.opml").write_text(exported, encoding="utf-8")
+    brief(newsletter, "sources", "import", "out.opml")
+    assert brief(newsletter, "sources", "export").stdout == exported
+
+
+def test_hostile_opml_is_refused_with_the_file_named(newsletter: Path) -> None:
+    bomb = newsletter / "bomb.opml"
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE opml [{"".join(entities)}]>'
+        '<opml version="2.0"><body><outline text="&lol9;" xmlUrl="https://x.example/"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    result = brief(newsletter, "sources", "import", str(bomb), check=False)
+    assert result.returncode != 0 and "bomb.opml" in result.stderr
+    not_opml = newsletter / "page.opml"
+    not_opml.write_text("<html><body>hello</body></html>", encoding="utf-8")
+    result = brief(newsletter, "sources", "import", str(not_opml), check=False)
+    assert result.returncode == 2 and "page.opml: not an OPML file" in result.stderr

@@ -11,6 +11,7 @@ import click
 
 from brief.commands.options import db_option, settings_of
 from brief.errors import BriefError
+from brief.paths import display_path
 from brief.terminal import echo
 
 if TYPE_CHECKING:
@@ -65,13 +66,16 @@ def scrape(
         sys.exit(1)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--resume", metavar="NAME", help="Un-pause a source and forget its back-off.")
 @click.pass_context
 def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | None) -> None:
-    """How each source fared: last status, last success, items, failures, next attempt."""
+    """How each source fared: status, last success, failures and why. `brief sources import
+    FILE.opml` adds a feed reader's list; `brief sources export` writes ours as OPML."""
+    if ctx.invoked_subcommand is not None:
+        return
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -91,3 +95,45 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
     from brief.progress import print_sources
 
     print_sources(states, settings.timezone)
+
+
+@sources.command("import")
+@click.argument("opml", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def sources_import(ctx: click.Context, opml: Path) -> None:
+    """Add the feeds of an OPML file to feeds.toml (those already there are skipped)."""
+    from brief.opml import import_opml
+
+    settings = settings_of(ctx)
+    result = import_opml(opml, settings.feeds)
+    for feed in result.added:
+        echo(f"added: {feed.name} <{feed.url}>")
+    for feed in result.known:
+        echo(f"already there: {feed.name} <{feed.url}>", err=True)
+    for note in result.skipped:
+        echo(f"skipped: {note}", err=True)
+    count = len(result.added)
+    echo(
+        f"{count} {'feed' if count == 1 else 'feeds'} added to {display_path(settings.feeds)},"
+        f" {len(result.known)} already there, {len(result.skipped)} skipped"
+    )
+
+
+@sources.command("export")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the OPML to this file (default: print it).",
+)  # fmt: skip
+@click.pass_context
+def sources_export(ctx: click.Context, output: Path | None) -> None:
+    """Write the sources of feeds.toml as OPML 2.0, for a feed reader."""
+    from brief.opml import export_opml
+    from scrapers.sources import load_sources
+
+    settings = settings_of(ctx)
+    text = export_opml(load_sources(settings.feeds), f"{settings.sitename}: sources")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    echo(f"wrote {display_path(output)}")
