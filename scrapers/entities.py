@@ -11,7 +11,10 @@ from scrapers.config import read_toml
 from scrapers.errors import ConfigError
 from scrapers.phrases import PhraseIndex, Words
 
-_KEYS = {"name", "slug", "aliases", "kind", "region", "case_sensitive", "description", "parent"}
+_KEYS = {
+    "name", "slug", "aliases", "kind", "region", "case_sensitive", "description", "parent",
+    "ordinary",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Entity:
     case_sensitive: bool = False
     description: str = ""
     parent: str = ""  # the name of the watchlist entity that owns it
+    ordinary: tuple[str, ...] = ()  # phrases where the name is a plain word ("target audience")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -74,6 +78,9 @@ def load_entities(path: Path) -> list[Entity]:
         aliases = table.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise fail(f"entity {name!r}: aliases must be a list of strings", "aliases")
+        ordinary = table.get("ordinary", [])
+        if not isinstance(ordinary, list) or not all(isinstance(a, str) for a in ordinary):
+            raise fail(f"entity {name!r}: ordinary must be a list of phrases", "ordinary")
         for key in ("slug", "kind", "region", "description", "parent"):
             if key in table and not isinstance(table[key], str):
                 raise fail(f"entity {name!r}: {key} must be a string", key)
@@ -91,6 +98,7 @@ def load_entities(path: Path) -> list[Entity]:
             case_sensitive=table.get("case_sensitive", False),
             description=str(table.get("description", "")),
             parent=str(table.get("parent", "")).strip(),
+            ordinary=tuple(o.strip() for o in ordinary if o.strip()),
         )
         if entity.slug in seen:
             raise fail(f"entity {name!r}: slug {entity.slug!r} is used twice", "slug")
@@ -130,10 +138,15 @@ class EntityTagger:
 
     def __init__(self, entities: list[Entity]):
         self._entities = list(entities)
+        # Phrases where a name is a plain word ("target audience") are in the index too, under
+        # no key: the longest match at a position wins, so they hide the name inside them.
         self._index = PhraseIndex(
-            (entity.slug, name, entity.case_sensitive)
-            for entity in self._entities
-            for name in entity.names
+            [
+                (entity.slug, name, entity.case_sensitive)
+                for entity in self._entities
+                for name in entity.names
+            ]
+            + [("", phrase, False) for entity in self._entities for phrase in entity.ordinary]
         )
 
     def tag(
@@ -146,12 +159,22 @@ class EntityTagger:
         title = title if isinstance(title, Words) else Words(title)
         text = text if isinstance(text, Words) else Words(text)
         lead_words = len(Words(lead(text.text, lead_chars)).words)
-        about = self._index.find(title)
+        about = self._index.find(title) - {""}
         anywhere = set(about)
         for key, position in self._index.find_at(text):
+            if not key:
+                continue
             anywhere.add(key)
             if position < lead_words:
                 about.add(key)
+        # A child implies its parent (Taobao Live -> Alibaba), named or not: the parent is
+        # mentioned, and about the story only if the story names it up front itself.
+        by_name = {e.name: e for e in self._entities}
+        for entity in [e for e in self._entities if e.slug in anywhere]:
+            parent = by_name.get(entity.parent)
+            while parent is not None and parent.slug not in anywhere:
+                anywhere.add(parent.slug)
+                parent = by_name.get(parent.parent)
         return [
             Mention(entity, entity.slug in about)
             for entity in sorted(self._entities, key=lambda e: e.slug not in about)

@@ -10,19 +10,37 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 _WORD = re.compile(r"\w+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A folded word's English stem: livestreamed, livestreaming -> livestream (Snowball)."""
+    return str(_STEMMER.stemWord(word)) if word.isascii() else word
 
 
 class Words:
     """A text cut into words once, for every index that looks at it."""
 
-    __slots__ = ("folded", "text", "words")
+    __slots__ = ("_stems", "folded", "text", "words")
 
     def __init__(self, text: str):
         self.text = text
         self.words = _WORD.findall(text)
         self.folded = [w.casefold() for w in self.words]
+        self._stems: list[str] | None = None
+
+    @property
+    def stems(self) -> list[str]:
+        """Each folded word's stem, made once (for indexes that match word forms)."""
+        if self._stems is None:
+            self._stems = [stem(w) for w in self.folded]
+        return self._stems
 
 
 @dataclass(frozen=True)
@@ -35,8 +53,10 @@ class _Entry:
 class PhraseIndex:
     """Whole-word phrase matching: "Flip" never matches "flipping", "JD" never "JDs"."""
 
-    def __init__(self, phrases: Iterable[tuple[str, str, bool]]):
-        """`phrases`: (key, phrase, case_sensitive) triples; a key may have many phrases."""
+    def __init__(self, phrases: Iterable[tuple[str, str, bool]], stems: bool = False):
+        """`phrases`: (key, phrase, case_sensitive) triples; a key may have many phrases.
+        With `stems`, phrases match any word form ("livestream" finds "livestreamed")."""
+        self._stems = stems
         self._grams: dict[tuple[str, ...], list[_Entry]] = {}
         self._firsts: set[str] = set()
         self._spaceless: list[tuple[str, str]] = []
@@ -49,6 +69,8 @@ class PhraseIndex:
                 self._spaceless.append((key, phrase))  # e.g. 直播带货: no word boundaries
                 continue
             folded = tuple(w.casefold() for w in words)
+            if stems:
+                folded = tuple(stem(w) for w in folded)
             self._grams.setdefault(folded, []).append(_Entry(key, words, case_sensitive))
             self._firsts.add(folded[0])
             self._longest = max(self._longest, len(words))
@@ -69,7 +91,7 @@ class PhraseIndex:
             for key, phrase in self._spaceless
             if phrase in text.text
         ]
-        words, folded = text.words, text.folded
+        words, folded = text.words, (text.stems if self._stems else text.folded)
         start = 0
         while start < len(words):
             if folded[start] in self._firsts:

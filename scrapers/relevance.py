@@ -97,7 +97,7 @@ class Rules:
     ranking: Ranking = field(default_factory=Ranking)
 
     def __post_init__(self) -> None:
-        index = PhraseIndex((phrase, phrase, False) for phrase, _ in self.phrases)
+        index = PhraseIndex(((phrase, phrase, False) for phrase, _ in self.phrases), stems=True)
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_weights", dict(self.phrases))
 
