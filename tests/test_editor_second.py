@@ -537,3 +537,27 @@ def test_hostile_opml_is_refused_with_the_file_named(newsletter: Path) -> None:
     not_opml.write_text("<html><body>hello</body></html>", encoding="utf-8")
     result = brief(newsletter, "sources", "import", str(not_opml), check=False)
     assert result.returncode == 2 and "page.opml: not an OPML file" in result.stderr
+
+
+def test_interactive_undo_takes_back_a_bulk_reject(queue: Path) -> None:
+    before = _rows(queue)
+    scores = sorted(r["score"] for r in before)
+    below = (scores[-2] + scores[-1]) / 2
+    rejected = int(brief(queue, "reject", "--below", f"{below:.4f}").stdout.split()[1])
+    assert rejected >= 2
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "brief", "triage", "-i"],
+        cwd=str(queue),
+        env={"BRIEF_EDITOR": "Ada", "PATH": "/usr/bin:/bin", "TERM": "dumb", "HOME": str(queue)},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
+    child.expect(r"\[q\]uit")
+    child.send("u")  # nothing decided in this session: the store's latest batch comes back
+    child.expect(r"undone: (\d+) decisions")
+    assert int(child.match.group(1)) == rejected
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert {r["id"] for r in _rows(queue)} == {r["id"] for r in before}

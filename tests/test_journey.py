@@ -117,7 +117,8 @@ def test_weekly_cycle(newsletter: Path, feed_server: Server, browser: object) ->
     assert main.index(ANNOTATION) < main.index("What Retail News reported")  # annotation first
     assert page.select_one(".article-dek").get_text().startswith("The live shopping marketplace")
     assert page.find(
-        "a", href="http://retail.test/2026/11/whatnot-sneakers"  # the feed's utm_* dropped
+        "a",
+        href="http://retail.test/2026/11/whatnot-sneakers",  # the feed's utm_* dropped
     )
     issue_page = (output / "issues/2026-w46/index.html").read_text()
     assert ANNOTATION in issue_page
