@@ -22,7 +22,7 @@ from brief.paths import display_path
 from brief.settings import Settings
 from brief.terminal import plural
 from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
-from scrapers.entities import load_entities
+from scrapers.entities import company_names, load_entities
 from scrapers.fetch import internal_address
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ def _company_names(settings: Settings) -> frozenset[str]:
         entities = load_entities(settings.entities)
     except BriefError:
         return frozenset()  # the commands that read the watchlist report it
-    return frozenset(name.casefold() for entity in entities for name in entity.names)
+    return company_names(entities)
 
 
 def _check_calendar(settings: Settings) -> list[Finding]:

@@ -185,12 +185,12 @@ def reject_below(
     who: str = "",
     older_than: datetime | None = None,
     source: str | None = None,
-) -> tuple[list[int], str]:
+) -> list[int]:
     """Reject every undecided, not shortlisted candidate scoring under `below` (published
-    before `older_than`, from `source`, when given), as one batch: (ids, batch)."""
+    before `older_than`, from `source`, when given), as one batch; the ids rejected."""
     batch = f"reject-below-{below}-{now.isoformat()}"
     ids = store.stories.undecided_below(below, older_than, source)
     with store.transaction():
         for candidate_id in ids:
             store.decisions.record(candidate_id, "rejected", now, who, batch=batch)
-    return ids, batch
+    return ids

@@ -247,7 +247,6 @@ class DigestRenderer:
             "numbers": [(line, story_urls[line.slug]) for line in by_the_numbers(shown)],
             "movers": ranked(issue.movers),
             "coming_up": self.calendar.coming_up(issue.date.date()) if issue.date else [],
-            "issue_label": f"Issue {int(issue.week[-2:])}" if issue.week else "",
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
             "unsubscribe_url": _verbatim(audience.unsubscribe),

@@ -73,6 +73,11 @@ class Issue:
         return self.week.lower()
 
     @property
+    def label(self) -> str:
+        """What readers call it: "Issue 47" (the ISO week's number)."""
+        return f"Issue {int(self.week[-2:])}" if self.week else ""
+
+    @property
     def slugs(self) -> list[str]:
         return [entry.slug for section in self.sections for entry in section.entries]
 

@@ -16,6 +16,7 @@ triage of 10,000 stories computes only the new ones.
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class RelevanceModel:
             return None
         raw = path.read_bytes()
         try:
-            saved = joblib.load(path)
+            saved = joblib.load(io.BytesIO(raw))
         except Exception as err:  # a damaged or foreign file: say so, and which
             raise BriefError(
                 f"{path}: cannot read the relevance model ({err}); delete it or train again"

@@ -119,7 +119,7 @@ class IssuePage:
     @property
     def label(self) -> str:
         """What readers call it: "Issue 47" (the ISO week's number)."""
-        return f"Issue {int(self.issue.week[-2:])}" if self.issue.week else ""
+        return self.issue.label
 
     @property
     def title(self) -> Markup:
@@ -211,7 +211,7 @@ class Listing:
         return [
             (view, line)
             for view in self.articles
-            for line in by_the_numbers([view.record], limit=len(view.record.figures), per_story=0)
+            for line in by_the_numbers([view.record], limit=None, per_story=0)
         ]
 
     @property

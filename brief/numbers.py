@@ -59,10 +59,10 @@ class NumberLine:
 
 
 def by_the_numbers(
-    articles: Iterable[Article], limit: int = 8, per_story: int = 2
+    articles: Iterable[Article], limit: int | None = 8, per_story: int = 2
 ) -> list[NumberLine]:
-    """The issue's figures, story by story in issue order: at most `limit`, and at most
-    `per_story` from one story (0: all of them)."""
+    """The issue's figures, story by story in issue order: at most `limit` in all (None: no
+    limit) and `per_story` from one story (0: no limit)."""
     lines: list[NumberLine] = []
     for article in articles:
         for figure in article.figures[: per_story or None]:

@@ -25,7 +25,7 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)
         self._renderer = MarkdownRenderer(settings["MARKDOWN"])
-        self._companies = company_names(settings)
+        self._companies = watchlist_names(settings)
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         document = read_document(Path(source_path))
@@ -46,15 +46,15 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
         return body.html, metadata
 
 
-def company_names(settings: dict[str, Any]) -> frozenset[str]:
+def watchlist_names(settings: dict[str, Any]) -> frozenset[str]:
     """Every watchlist name and alias, case-folded (empty if the watchlist cannot be read:
     the build reports that itself)."""
     from brief.plugin import plugin_settings
-    from scrapers.entities import load_entities
+    from scrapers.entities import company_names, load_entities
     from scrapers.errors import BriefError
 
     try:
         entities = load_entities(plugin_settings(settings).entities)
     except (BriefError, KeyError):
         return frozenset()
-    return frozenset(name.casefold() for entity in entities for name in entity.names)
+    return company_names(entities)

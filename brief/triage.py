@@ -156,7 +156,7 @@ def run_interactive(
             if words:
                 rest = [r for r in rows[index:] if _matches(r, words)]
                 rows = rows[:index] + rest
-                echo(f"  {len(rest)} {'story' if len(rest) == 1 else 'stories'} with {words!r}")
+                echo(f"  {plural(len(rest), 'story')} with {words!r}")
                 on_screen = None
         elif key in ("r", "s"):
             action: Action = "rejected" if key == "r" else "shortlisted"
@@ -181,7 +181,7 @@ def run_interactive(
                     echo(f"  cannot undo: {problem}")
                 count = len(restored)
                 if restored:
-                    click.echo(f"  undone: {count} {'decision' if count == 1 else 'decisions'}")
+                    click.echo(f"  undone: {plural(count, 'decision')}")
                 elif not problems:
                     click.echo("  nothing to undo")
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timedelta
 
 from scrapers.clean import (
@@ -15,6 +14,7 @@ from scrapers.clean import (
     web_url,
     without_tracking,
 )
+from scrapers.cluster import split_publisher
 from scrapers.entities import EntityTagger
 from scrapers.parse import RawEntry
 from scrapers.phrases import Words
@@ -72,16 +72,3 @@ def build_candidate(
         filtered=filtered,
         outlet=outlet if outlet.casefold() != clean_name(source.name).casefold() else "",
     )
-
-
-_PUBLISHER_SUFFIX = re.compile(
-    r"^(?P<title>.+\S)\s+[-|\u2013\u2014]\s+(?P<outlet>[^-|\u2013\u2014]{2,60})$"
-)
-
-
-def split_publisher(title: str) -> tuple[str, str]:
-    """("Headline", "Reuters") from "Headline - Reuters"; (title, "") when there is none."""
-    match = _PUBLISHER_SUFFIX.match(title)
-    if match is None or len(match["outlet"].split()) > 6:
-        return title, ""
-    return match["title"], match["outlet"].strip()

@@ -30,16 +30,23 @@ _STOP = frozenset(
      "was", "were", "what", "why", "will", "with")
 )  # fmt: skip
 _PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video|report)\s*[:\-\u2013|]\s*", re.I)
-_SUFFIX = re.compile(r"\s+[-\u2013\u2014|]\s+[^-\u2013\u2014|]{2,40}$")
+_SUFFIX = re.compile(r"^(?P<title>.*\S)\s+[-\u2013\u2014|]\s+(?P<outlet>[^-\u2013\u2014|]{2,40})$")
 _WORD = re.compile(r"\w+")
 _SEEDS = [zlib.crc32(f"seed-{i}".encode()) for i in range(HASHES)]
 
 
 def title_key(title: str) -> str:
     """A title without syndication noise ("UPDATE:", "- Publisher"), lower-cased words."""
-    text = _PREFIX.sub("", title.strip())
-    text = _SUFFIX.sub("", text)
+    text, _ = split_publisher(_PREFIX.sub("", title.strip()))
     return " ".join(_WORD.findall(text.lower()))
+
+
+def split_publisher(title: str) -> tuple[str, str]:
+    """("Headline", "Reuters") from "Headline - Reuters"; (title, "") when there is none."""
+    match = _SUFFIX.match(title)
+    if match is None:
+        return title, ""
+    return match["title"], match["outlet"].strip()
 
 
 def words(text: str, limit: int | None = None) -> frozenset[str]:

@@ -116,6 +116,11 @@ def load_entities(path: Path) -> list[Entity]:
     return entities
 
 
+def company_names(entities: list[Entity]) -> frozenset[str]:
+    """Every name and alias of the watchlist, case-folded."""
+    return frozenset(name.casefold() for entity in entities for name in entity.names)
+
+
 def match_entities(term: str, entities: list[Entity]) -> list[Entity]:
     """The watchlist entries a user's `term` means: an exact name, alias or slug (any case)
     if there is one, else every entry with a name, alias or slug starting with it."""

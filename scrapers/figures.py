@@ -24,6 +24,8 @@ import cn2an  # type: ignore[import-untyped]
 from babel.numbers import list_currencies
 from price_parser.parser import parse_number
 
+from scrapers.clean import inert_text
+
 # A currency written before the number, as news text writes it, and its ISO 4217 code.
 _SYMBOLS = {
     "US$": "USD", "$": "USD", "HK$": "HKD", "NT$": "TWD", "S$": "SGD", "A$": "AUD",
@@ -141,6 +143,7 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order, each (value, unit) once."""
+    text = inert_text(text)  # escape sequences and controls are not text to read numbers in
     if not text:
         return []
     blocked = [m.span() for m in _NOT_FIGURES.finditer(text)]

@@ -138,6 +138,26 @@ def sample_site(built_sample: Path) -> Iterator[str]:
     next(server, None)
 
 
+def write_sample_feeds(root: Path, server: Server) -> None:
+    """feeds.toml naming the three fixture feeds, served by `server`."""
+    write_feeds(
+        root,
+        {
+            "Retail News": f"{server.url}/retail-news.rss",
+            "Asia Tech": f"{server.url}/asia-tech.atom",
+            "Creators": f"{server.url}/creators.json",
+        },
+    )
+
+
+@pytest.fixture
+def scraped(newsletter: Path, feed_server: Server) -> Path:
+    """A newsletter that has scraped the three fixture feeds."""
+    write_sample_feeds(newsletter, feed_server)
+    brief(newsletter, "scrape")
+    return newsletter
+
+
 def write_feeds(root: Path, sources: dict[str, str]) -> None:
     lines = []
     for name, url in sources.items():

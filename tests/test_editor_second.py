@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from brief.document import read_document
 from brief.issues import issue_from
-from tests.conftest import FEEDS, Server, brief, write_feeds
+from tests.conftest import FEEDS, Server, brief, write_feeds, write_sample_feeds
 
 
 def _accept_all(newsletter: Path) -> list[Path]:
@@ -44,7 +43,7 @@ def test_issue_new_takes_every_accepted_article_whatever_its_date(newsletter: Pa
     assert refused.returncode == 1
     assert "nothing to put in issue 2027-W11" in refused.stderr
     assert not (newsletter / "content" / "issues" / "2027-W11.md").exists()
-    assert brief(newsletter, "check", check=False).returncode in (0, 1)  # no stray empty issue
+    assert "2027-W11" not in brief(newsletter, "check", check=False).stdout  # no stray issue
 
 
 def test_an_empty_store_writes_no_issue_and_check_stays_clean(newsletter: Path) -> None:
@@ -132,36 +131,22 @@ def test_google_and_bing_news_are_recognised_by_address() -> None:
 # -- a faster queue --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def queue(newsletter: Path, feed_server: Server) -> Path:
-    write_feeds(
-        newsletter,
-        {
-            "Retail News": f"{feed_server.url}/retail-news.rss",
-            "Asia Tech": f"{feed_server.url}/asia-tech.atom",
-            "Creators": f"{feed_server.url}/creators.json",
-        },
-    )
-    brief(newsletter, "scrape")
-    return newsletter
-
-
 def _rows(root: Path, *args: str) -> list[dict[str, object]]:
     return json.loads(brief(root, "triage", "--json", *args).stdout)
 
 
-def test_interactive_edit_section_and_narrow_keys(queue: Path, tmp_path: Path) -> None:
+def test_interactive_edit_section_and_narrow_keys(scraped: Path, tmp_path: Path) -> None:
     editor = tmp_path / "fake-editor"
     editor.write_text('#!/bin/sh\nprintf "\\nWritten in the editor.\\n" >> "$1"\n')
     editor.chmod(0o755)
-    rows = _rows(queue)
+    rows = _rows(scraped)
     child = pexpect.spawn(
         sys.executable,
         ["-m", "brief", "triage", "-i"],
-        cwd=str(queue),
+        cwd=str(scraped),
         env={
             "BRIEF_EDITOR": "Ada", "PATH": "/usr/bin:/bin", "TERM": "dumb",
-            "HOME": str(queue), "EDITOR": str(editor), "VISUAL": str(editor),
+            "HOME": str(scraped), "EDITOR": str(editor), "VISUAL": str(editor),
         },
         encoding="utf-8",
         timeout=20,
@@ -175,7 +160,7 @@ def test_interactive_edit_section_and_narrow_keys(queue: Path, tmp_path: Path) -
     child.expect(r"section: Deals")
     child.send("e")  # accept (in Deals) and open the draft in $EDITOR
     child.expect(r"accepted: (content/articles/2026/\S+\.md)")
-    first = queue / child.match.group(1)
+    first = scraped / child.match.group(1)
     child.expect(r"edited: ")
     child.expect(r"\[2/\d+\]")
     child.send("/")  # narrow what is left to stories with a word
@@ -192,55 +177,57 @@ def test_interactive_edit_section_and_narrow_keys(queue: Path, tmp_path: Path) -
     assert left < len(rows) - 1
 
 
-def test_bulk_reject_and_undo_take_the_batch(queue: Path) -> None:
-    before = _rows(queue)
+def test_bulk_reject_and_undo_take_the_batch(scraped: Path) -> None:
+    before = _rows(scraped)
     scores = sorted(r["score"] for r in before)
     below = (scores[-2] + scores[-1]) / 2  # all but the best
     low = [r for r in before if r["score"] < below]
     assert len(low) >= 3 and len(low) < len(before)
     shortlisted = low[0]["id"]
-    brief(queue, "shortlist", str(shortlisted))  # the editor's pick stays
-    result = brief(queue, "reject", "--below", f"{below:.4f}")
+    brief(scraped, "shortlist", str(shortlisted))  # the editor's pick stays
+    result = brief(scraped, "reject", "--below", f"{below:.4f}")
     assert result.stdout.startswith(f"rejected {len(low) - 1} stories")
-    left = {r["id"] for r in _rows(queue)}
+    left = {r["id"] for r in _rows(scraped)}
     assert left == {r["id"] for r in before if r["score"] >= below} | {shortlisted}
-    undone = brief(queue, "undo")
+    undone = brief(scraped, "undo")
     assert f"undone: {len(low) - 1} decisions" in undone.stdout
-    assert {r["id"] for r in _rows(queue)} == {r["id"] for r in before}
+    assert {r["id"] for r in _rows(scraped)} == {r["id"] for r in before}
     # Then the shortlist is the latest decision: one more undo takes it back alone.
-    assert "undone: 1 decision " in brief(queue, "undo").stdout
-    assert not any(r["shortlisted"] for r in _rows(queue))
-    assert brief(queue, "undo").stdout.strip() == "Nothing to undo."
+    assert "undone: 1 decision " in brief(scraped, "undo").stdout
+    assert not any(r["shortlisted"] for r in _rows(scraped))
+    assert brief(scraped, "undo").stdout.strip() == "Nothing to undo."
 
 
-def test_bulk_reject_by_age_and_source(queue: Path) -> None:
-    everything = _rows(queue)
-    result = brief(queue, "reject", "--below", "1", "--source", "Creators")
+def test_bulk_reject_by_age_and_source(scraped: Path) -> None:
+    everything = _rows(scraped)
+    result = brief(scraped, "reject", "--below", "1", "--source", "Creators")
     creators = [r for r in everything if r["source"] == "Creators"]
     assert result.stdout.startswith(f"rejected {len(creators)} stor")
-    assert all(r["source"] != "Creators" for r in _rows(queue))
-    assert brief(queue, "reject", "--below", "1", "--older-than", "36500d").stdout.startswith(
+    assert all(r["source"] != "Creators" for r in _rows(scraped))
+    assert brief(scraped, "reject", "--below", "1", "--older-than", "36500d").stdout.startswith(
         "rejected 0 stories"
     )
-    usage = brief(queue, "reject", "--source", "Creators", check=False)
+    usage = brief(scraped, "reject", "--source", "Creators", check=False)
     assert usage.returncode == 2
 
 
-def test_entity_filter_matches_names_aliases_and_slugs(queue: Path) -> None:
-    exact = _rows(queue, "--entity", "TikTok Shop")
+def test_entity_filter_matches_names_aliases_and_slugs(scraped: Path) -> None:
+    exact = _rows(scraped, "--entity", "TikTok Shop")
     assert exact
     for term in ("tiktok", "TIKTOK SHOP", "tiktok-shop", "TikTok Shopping"):
-        assert _rows(queue, "--entity", term) == exact, term
-    douyin = _rows(queue, "--entity", "抖音")
-    assert douyin == _rows(queue, "--entity", "Douyin")
-    ambiguous = brief(queue, "triage", "--entity", "ama", check=False)
+        assert _rows(scraped, "--entity", term) == exact, term
+    douyin = _rows(scraped, "--entity", "抖音")
+    assert douyin == _rows(scraped, "--entity", "Douyin")
+    ambiguous = brief(scraped, "triage", "--entity", "ama", check=False)
     assert ambiguous.returncode == 2
     assert (
         "could be: Amazon Live, Amazon" in ambiguous.stderr
         or "could be: Amazon, Amazon Live" in ambiguous.stderr
     )
-    assert _rows(queue, "--entity", "amazon") == _rows(queue, "--entity", "Amazon")  # exact wins
-    unknown = brief(queue, "triage", "--entity", "nobody", check=False)
+    assert _rows(scraped, "--entity", "amazon") == _rows(
+        scraped, "--entity", "Amazon"
+    )  # exact wins
+    unknown = brief(scraped, "triage", "--entity", "nobody", check=False)
     assert unknown.returncode == 2 and "no company or platform" in unknown.stderr
 
 
@@ -410,14 +397,7 @@ def test_the_model_never_lets_an_excluded_story_in(newsletter: Path) -> None:
 
 
 def test_the_scrape_summary_agrees_with_its_table(newsletter: Path, feed_server: Server) -> None:
-    write_feeds(
-        newsletter,
-        {
-            "Retail News": f"{feed_server.url}/retail-news.rss",
-            "Asia Tech": f"{feed_server.url}/asia-tech.atom",
-            "Creators": f"{feed_server.url}/creators.json",
-        },
-    )
+    write_sample_feeds(newsletter, feed_server)
     out = brief(newsletter, "scrape").stdout
     table = {line.split(None, 1)[1].strip(): int(line.split()[0]) for line in out.splitlines()
              if line[:1].isdigit() and ":" not in line}  # fmt: skip
@@ -539,17 +519,17 @@ def test_hostile_opml_is_refused_with_the_file_named(newsletter: Path) -> None:
     assert result.returncode == 2 and "page.opml: not an OPML file" in result.stderr
 
 
-def test_interactive_undo_takes_back_a_bulk_reject(queue: Path) -> None:
-    before = _rows(queue)
+def test_interactive_undo_takes_back_a_bulk_reject(scraped: Path) -> None:
+    before = _rows(scraped)
     scores = sorted(r["score"] for r in before)
     below = (scores[-2] + scores[-1]) / 2
-    rejected = int(brief(queue, "reject", "--below", f"{below:.4f}").stdout.split()[1])
+    rejected = int(brief(scraped, "reject", "--below", f"{below:.4f}").stdout.split()[1])
     assert rejected >= 2
     child = pexpect.spawn(
         sys.executable,
         ["-m", "brief", "triage", "-i"],
-        cwd=str(queue),
-        env={"BRIEF_EDITOR": "Ada", "PATH": "/usr/bin:/bin", "TERM": "dumb", "HOME": str(queue)},
+        cwd=str(scraped),
+        env={"BRIEF_EDITOR": "Ada", "PATH": "/usr/bin:/bin", "TERM": "dumb", "HOME": str(scraped)},
         encoding="utf-8",
         timeout=20,
         dimensions=(40, 120),
@@ -560,4 +540,56 @@ def test_interactive_undo_takes_back_a_bulk_reject(queue: Path) -> None:
     assert int(child.match.group(1)) == rejected
     child.send("q")
     child.expect(pexpect.EOF)
-    assert {r["id"] for r in _rows(queue)} == {r["id"] for r in before}
+    assert {r["id"] for r in _rows(scraped)} == {r["id"] for r in before}
+
+
+def test_a_hostile_publisher_name_stays_inert(newsletter: Path) -> None:
+    feed = newsletter / "hostile.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Agg</title>'
+        "<item><title>Live shopping grows - Evil</title>"
+        "<link>https://evil.example.com/a?utm_source=x</link><guid>h1</guid>"
+        "<pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate>"
+        "<description>Live shopping news.</description>"
+        '<source url="javascript:alert(1)">&lt;script&gt;alert(1)&lt;/script&gt;\x1b[31m [bold]Evil\n'
+        "Title: owned</source></item></channel></rss>",
+        encoding="utf-8",
+    )
+    write_feeds(newsletter, {"Agg": str(feed)})
+    brief(newsletter, "scrape")
+    (row,) = _rows(newsletter)
+    assert "\x1b" not in row["outlet"] and "\n" not in row["outlet"]
+    path = newsletter / brief(newsletter, "accept", str(row["id"])).stdout.strip()
+    header = path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+    assert [line for line in header if line.startswith("Title:")] == [
+        "Title: Live shopping grows - Evil"  # the suffix is not this outlet's name: kept
+    ]
+    source = next(line for line in header if line.startswith("Source:"))
+    assert "Title: owned" in source  # folded onto its own line, never a header of its own
+    table = brief(newsletter, "triage", "--status", "all").stdout
+    assert "\x1b" not in table
+
+
+def test_careless_settings_for_the_new_keys_are_reported_by_line(newsletter: Path) -> None:
+    (newsletter / "feeds.toml").write_text(
+        '[[source]]\nname = "A"\nurl = "https://a.example.com/feed"\naggregator = "yes"\n',
+        encoding="utf-8",
+    )
+    result = brief(newsletter, "scrape", check=False)
+    assert (
+        result.returncode == 2 and "feeds.toml:4" in result.stderr and "aggregator" in result.stderr
+    )
+    rules = newsletter / "relevance.toml"
+    rules.write_text(rules.read_text() + "\n[ranking]\nfreshness = -1\n", encoding="utf-8")
+    write_feeds(newsletter, {"Creators": str(FEEDS / "creators.json")})
+    result = brief(newsletter, "triage", check=False)
+    assert result.returncode == 2 and "[ranking] freshness must be a number from 0" in result.stderr
+    watchlist = newsletter / "content" / "entities.toml"
+    watchlist.write_text(
+        watchlist.read_text() + '\n[[entity]]\nname = "Orphan"\nparent = "Nobody"\n',
+        encoding="utf-8",
+    )
+    result = brief(newsletter, "scrape", check=False)
+    assert (
+        result.returncode == 2 and "parent 'Nobody' is not another entity's name" in result.stderr
+    )

@@ -12,7 +12,7 @@ import pexpect
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import Server, brief, write_feeds
+from tests.conftest import Server, brief
 
 WHY = "Sneaker resale is where Whatnot can grow beyond trading cards."
 
@@ -32,20 +32,6 @@ def _set_status(path: Path, status: str) -> None:
 
 def _annotate(path: Path, words: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").rstrip() + f"\n\n{words}\n", encoding="utf-8")
-
-
-@pytest.fixture
-def scraped(newsletter: Path, feed_server: Server) -> Path:
-    write_feeds(
-        newsletter,
-        {
-            "Retail News": f"{feed_server.url}/retail-news.rss",
-            "Asia Tech": f"{feed_server.url}/asia-tech.atom",
-            "Creators": f"{feed_server.url}/creators.json",
-        },
-    )
-    brief(newsletter, "scrape")
-    return newsletter
 
 
 def test_triage_filters(scraped: Path) -> None:

@@ -12,7 +12,7 @@ import click
 from brief.commands.options import db_option, settings_of
 from brief.errors import BriefError
 from brief.paths import display_path
-from brief.terminal import echo
+from brief.terminal import echo, plural
 
 if TYPE_CHECKING:
     pass
@@ -112,9 +112,8 @@ def sources_import(ctx: click.Context, opml: Path) -> None:
         echo(f"already there: {feed.name} <{feed.url}>", err=True)
     for note in result.skipped:
         echo(f"skipped: {note}", err=True)
-    count = len(result.added)
     echo(
-        f"{count} {'feed' if count == 1 else 'feeds'} added to {display_path(settings.feeds)},"
+        f"{plural(len(result.added), 'feed')} added to {display_path(settings.feeds)},"
         f" {len(result.known)} already there, {len(result.skipped)} skipped"
     )
 

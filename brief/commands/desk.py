@@ -20,7 +20,7 @@ from brief.commands.options import (
 )
 from brief.errors import BriefError
 from brief.paths import display_path
-from brief.terminal import echo
+from brief.terminal import echo, plural
 
 if TYPE_CHECKING:
     from brief.queue import TriageStatus
@@ -216,11 +216,9 @@ def reject(
             report(outcomes, lambda o: f"#{o.candidate_id} rejected")
             return
         cutoff = since_moment(older_than) if older_than else None
-        rejected, _ = reject_below(store, below, now(), who(), cutoff, source)
-    count = len(rejected)
-    plural = "story" if count == 1 else "stories"
-    echo(f"rejected {count} {plural} scoring under {below:.2f}" + (
-        "; `brief undo` takes them all back" if count else ""
+        rejected = reject_below(store, below, now(), who(), cutoff, source)
+    echo(f"rejected {plural(len(rejected), 'story')} scoring under {below:.2f}" + (
+        "; `brief undo` takes them all back" if rejected else ""
     ))  # fmt: skip
 
 
@@ -242,7 +240,7 @@ def undo(ctx: click.Context, db: Path | None) -> None:
     elif restored:
         count = len(restored)
         ids = ", ".join(f"#{i}" for i in restored[:10]) + (" ..." if count > 10 else "")
-        echo(f"undone: {count} {'decision' if count == 1 else 'decisions'} ({ids})")
+        echo(f"undone: {plural(count, 'decision')} ({ids})")
     if problems:
         raise SystemExit(1)
 

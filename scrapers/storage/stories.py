@@ -248,8 +248,7 @@ class Stories:
     def model_scores(self, ids: Sequence[int], model: str) -> dict[int, float]:
         """Cached scores of `model` for these stories (those it has scored)."""
         found: dict[int, float] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
+        for chunk in chunks(ids):
             rows = self._db.execute(
                 f"SELECT candidate_id, score FROM model_scores WHERE model = ?"
                 f" AND candidate_id IN ({marks(len(chunk))})",
@@ -273,7 +272,7 @@ class Stories:
             (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat()),
         )
         for published, entities in rows:
-            yield datetime.fromisoformat(published), json.loads(entities)
+            yield date(published), json.loads(entities)
 
     def get(self, story_id: int) -> Story | None:
         row = self._db.execute("SELECT * FROM candidates WHERE id = ?", (story_id,)).fetchone()
