@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 import jinja2
 
-from brief.digest import MAIL_POLICY, wrap
+from brief.digest import wrap
+from brief.headers import MAIL_POLICY, mailbox
 from brief.settings import Settings
 
 
@@ -36,8 +36,7 @@ def confirmation_message(
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Confirm your subscription to {settings.sitename}"
     message["From"] = settings.digest.sender
-    local, _, domain = email.rpartition("@")
-    message["To"] = Address(display_name=name or "", username=local, domain=domain)
+    message["To"] = mailbox(name, email)
     message["Date"] = format_datetime(datetime.now(UTC))
     host = urlsplit(confirm_url).hostname or settings.digest.sender_address.rpartition("@")[2]
     message["Message-ID"] = make_msgid(idstring="confirm", domain=host)

@@ -13,9 +13,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from brief.articles import Article
 from brief.content import Newsletter
 from brief.errors import ConfigError, DeliveryError
 from brief.events import CommerceCalendar, load_calendar
+from brief.headers import MAIL_POLICY, mailbox
 from brief.issues import Issue
 from brief.links import add_utm
 from brief.markup import MarkdownRenderer, plain_text
@@ -88,30 +87,6 @@ SERVICES = {  # `brief digest WEEK --for SERVICE`
 }
 
 
-class MailPolicy(EmailPolicy):
-    """SMTP's policy (CRLF, folded at 78), except that the List-Unsubscribe headers are
-    never encoded or broken inside a URL: mail providers read them raw (RFC 8058). Long
-    values fold only between their <...> entries."""
-
-    def fold(self, name: str, value: str) -> str:
-        return self._unbroken(name, value) or super().fold(name, value)
-
-    def fold_binary(self, name: str, value: str) -> bytes:
-        unbroken = self._unbroken(name, value)
-        if unbroken:
-            return unbroken.encode("utf-8" if self.utf8 else "ascii")
-        return super().fold_binary(name, value)
-
-    def _unbroken(self, name: str, value: str) -> str | None:
-        if name.lower() == "list-unsubscribe":
-            targets = re.findall(r"<[^<>\s]*>", str(value))
-            return f"{name}: " + f",{self.linesep} ".join(targets) + self.linesep
-        if name.lower() == "list-unsubscribe-post":
-            return f"{name}: {value}{self.linesep}"
-        return None
-
-
-MAIL_POLICY = MailPolicy(linesep="\r\n")
 PREHEADER_MAX = 140
 
 
@@ -284,8 +259,7 @@ class DigestRenderer:
         message = EmailMessage(policy=MAIL_POLICY)
         message["Subject"] = subject
         message["From"] = digest.sender
-        local, _, domain = recipient.rpartition("@")
-        message["To"] = Address(display_name=name or "", username=local, domain=domain)
+        message["To"] = mailbox(name, recipient)
         if digest.reply_to:
             message["Reply-To"] = digest.reply_to
         sent = issue.date or now or datetime.now(UTC)

@@ -34,8 +34,9 @@ from pathlib import Path
 from brief.audience import NOT_TO_MAIL
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter
-from brief.digest import MAIL_POLICY, Audience, Digest, DigestRenderer, sample_digest
+from brief.digest import Audience, Digest, DigestRenderer, sample_digest
 from brief.errors import ConfigError, DeliveryError
+from brief.headers import MAIL_POLICY
 from brief.issues import Issue
 from brief.settings import Settings, SmtpSettings, SubscriptionSettings
 from brief.subscribers import BadRow, Subscriber, envelope_of
@@ -278,7 +279,8 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
     mailer = _Mailer(smtp)
     try:
         client = mailer.ready()
-        utf8 = not str(message["To"]).isascii()
+        # SMTPUTF8 is for an address that needs it; a name is encoded in the header.
+        utf8 = not all(a.addr_spec.isascii() for a in message["To"].addresses)
         client.send_message(message, mail_options=["SMTPUTF8"] if utf8 else [])
     except smtplib.SMTPException as err:
         raise DeliveryError(f"the SMTP server refused the message: {err}") from err

@@ -175,7 +175,7 @@ class _Handlers:
         if fields[HONEYPOT]:
             return self.page(request, "Almost there", NEUTRAL)  # a bot: nothing done
         email = fields["email"].strip()[:MAX_FIELD]
-        name = " ".join(fields["name"].split())[:MAX_FIELD] or None
+        name = fields["name"][:MAX_FIELD] or None
         try:
             person = subscriber(email, name)
         except ValueError:
@@ -184,7 +184,7 @@ class _Handlers:
             )
         # The store and the mail server are asked only after the answer has left, so that
         # neither its bytes nor its timing tell a new address from a subscribed one.
-        work = BackgroundTask(self._ask_to_confirm, person.email, person.address, name)
+        work = BackgroundTask(self._ask_to_confirm, person.email, person.address, person.name)
         return self.page(request, "Almost there", NEUTRAL, background=work)
 
     def _ask_to_confirm(self, email: str, address: str, name: str | None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 
 from brief.errors import ConfigError
+from brief.headers import plain_name
 from scrapers.clean import inert_text
 
 MAX_FIELD = 4096  # characters in one CSV field: far beyond any address or name
@@ -48,13 +49,14 @@ class BadRow:
 
 
 def subscriber(email: str, name: str | None = None, line: int = 0) -> Subscriber:
-    """A Subscriber from an address, checked; raises ValueError saying what is wrong."""
+    """A Subscriber from an address, checked (ValueError says what is wrong), and a name
+    made plain text (`plain_name`), wherever both came from."""
     try:
         checked = validate_email(email, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as err:
         raise ValueError(f"not an email address: {email!r} ({err})") from None
     envelope = checked.ascii_email or f"{checked.local_part}@{checked.ascii_domain}"
-    return Subscriber(checked.normalized, name, line, envelope)
+    return Subscriber(checked.normalized, plain_name(name), line, envelope)
 
 
 def envelope_of(email: str) -> str:
@@ -103,7 +105,7 @@ def read_subscribers(path: Path) -> tuple[list[Subscriber], list[BadRow]]:
         if problem:
             bad.append(BadRow(start, problem))
             continue
-        name = unguarded(" ".join((values.get("name") or "").split())) or None
+        name = unguarded((values.get("name") or "").strip()) or None
         try:
             person = subscriber(unguarded((values.get("email") or "").strip()), name, start)
         except ValueError as err:
@@ -151,10 +153,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run
 
 def guarded(cell: str) -> str:
     """A CSV cell a spreadsheet shows as text: a leading quote before what it would run
-    (a name like '=HYPERLINK(...)' typed into the public form)."""
-    return f"'{cell}" if cell.startswith(FORMULA_START) else cell
+    (a name like '=HYPERLINK(...)' typed into the public form), and before a cell that
+    already starts with quotes and then a formula, so that `unguarded` gives it back."""
+    return f"'{cell}" if cell.lstrip("'").startswith(FORMULA_START) else cell
 
 
 def unguarded(cell: str) -> str:
     """The cell `guarded` wrote, as it was (so an export imports back unchanged)."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+    guarded_cell = cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START)
+    return cell[1:] if guarded_cell else cell

@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.service import Service
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -285,3 +289,19 @@ def browser() -> Iterator[object]:
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def service(sendable: Path) -> Iterator[Service]:
+    """The service of the sample newsletter, with its public settings (publishconf.py)."""
+    from tests.service import Service, mail_to, start_service, stop
+    from tests.smtp_server import Recorder, SmtpServer
+
+    recorder = Recorder()
+    with SmtpServer(recorder) as smtp:
+        mail_to(sendable, smtp)
+        process, base = start_service(sendable)
+        try:
+            yield Service(sendable, base, recorder, smtp, process)
+        finally:
+            stop(process)
