@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from brief.bounces import read_reports
@@ -14,8 +15,6 @@ from brief.errors import ContentError
 from brief.subscribers import Subscriber, guarded
 from scrapers.records import SubscriberStatus, Subscription, iso_utc
 from scrapers.storage import Store
-
-NOT_TO_MAIL: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced", "complained")
 
 
 @dataclass
@@ -48,6 +47,21 @@ def add_subscribers(
             else:
                 changes.kept.append((person.email, f"already in the list as {known.status}"))
     return changes
+
+
+def confirm_subscriber(store: Store, subscriber_id: int, issued: datetime) -> Subscription | None:
+    """Follow a confirmation link made at `issued`: a pending subscriber is confirmed, and
+    so is one who left before the link was made (they asked again, then confirmed). A link
+    replayed after an unsubscribe, a bounce or a complaint changes nothing. The subscriber
+    as they now are, or None if they are no longer in the list."""
+    with store.transaction():
+        known = store.subscribers.by_id(subscriber_id)
+        if known is None or known.status == "confirmed":
+            return known
+        asked_again = known.status == "unsubscribed" and issued > known.changed_at
+        if known.status == "pending" or asked_again:
+            store.subscribers.confirm(known, "confirmation link")
+        return store.subscribers.by_id(subscriber_id)
 
 
 def remove_subscriber(store: Store, email: str) -> Subscription:

@@ -31,7 +31,6 @@ from email.message import EmailMessage
 from html import escape as html_escape
 from pathlib import Path
 
-from brief.audience import NOT_TO_MAIL
 from brief.check import Finding, check_newsletter, has_errors
 from brief.content import Newsletter
 from brief.digest import Audience, Digest, DigestRenderer, sample_digest
@@ -42,6 +41,7 @@ from brief.settings import Settings, SmtpSettings, SubscriptionSettings
 from brief.subscribers import BadRow, Subscriber, envelope_of
 from brief.tokens import Tokens, read_secret
 from scrapers.clean import inert_text
+from scrapers.records import NOT_TO_MAIL, SubscriberStatus
 from scrapers.storage import Store, open_store
 from scrapers.storage.deliveries import Deliveries
 
@@ -53,6 +53,7 @@ class SendReport:
     skipped: int = 0  # already delivered in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)
     suppressed: list[tuple[str, str]] = field(default_factory=list)  # (address, status)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (address, status) mid-send
     recipients: int = 0  # to be served in this run
     # May have been delivered, so not sent again: (address, why).
     uncertain: list[tuple[str, str]] = field(default_factory=list)
@@ -61,6 +62,17 @@ class SendReport:
     written: list[Path] = field(default_factory=list)  # dry run
     stopped: str | None = None  # why the run stopped before the end, if it did
     findings: list[Finding] = field(default_factory=list)  # the check's warnings
+
+    @property
+    def not_to_mail(self) -> int:
+        """Recipients the list said not to mail: before this run, or since it started."""
+        return len(self.suppressed) + len(self.left)
+
+    @property
+    def untried(self) -> int:
+        """Recipients of this run that it never got to (it stopped early)."""
+        done = self.sent + self.skipped + len(self.failed) + len(self.uncertain)
+        return self.recipients - done - len(self.unsent) - len(self.left)
 
 
 @contextmanager
@@ -89,6 +101,14 @@ class _Refused(DeliveryError):
         self.code = code
         self.text = text.decode(errors="replace") if isinstance(text, bytes) else text
         super().__init__(f"{code} {inert_text(self.text)}")
+
+
+class _LeftTheList(DeliveryError):
+    """The recipient unsubscribed (or bounced, or complained) while this send was running."""
+
+    def __init__(self, status: SubscriberStatus):
+        self.status = status
+        super().__init__(f"{status} during this send")
 
 
 class _Ambiguous(DeliveryError):
@@ -383,12 +403,18 @@ def _serve(
     data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
     message_id = str(message["Message-ID"])
     delay = smtp.backoff
+
+    def started() -> None:
+        left = deliveries.start(week, person.email, message_id)
+        if left is not None:
+            raise _LeftTheList(left)
+
     for attempt in range(smtp.retries + 1):
         try:
-            mailer.transact(
-                data, sender, person.address, person.needs_smtputf8,
-                started=lambda: deliveries.mark(week, person.email, "pending", message_id),
-            )  # fmt: skip
+            mailer.transact(data, sender, person.address, person.needs_smtputf8, started)
+        except _LeftTheList as gone:
+            report.left.append((person.email, gone.status))
+            return "left"
         except _NotStarted:
             deliveries.forget(week, person.email)
             if attempt == smtp.retries:

@@ -5,46 +5,55 @@ the same settings and store as the commands. Its routes live under the path of
 `BRIEF_SUBSCRIPTIONS["url"]` (for example /subscriptions/), so a reverse proxy can pass that
 path through to it beside the static site; with `site`, it also serves the built site itself.
 
-- `POST subscribe`: always the same answer, whoever asks about whichever address. A new (or
-  still pending, or unsubscribed) address is sent a confirmation email, at most
-  `per_address` a day; a client may ask `per_client` times an hour; a filled honeypot field
+- `POST subscribe`: always the same answer, whoever asks about whichever address. The
+  sign-up is queued (committed) before the answer; the confirmation queue (`outbox`) then
+  sends a new, pending or unsubscribed address a confirmation email, at most `per_address`
+  a day per mailbox; a client may ask `per_client` times an hour; a filled honeypot field
   is silently ignored.
-- `GET confirm?token=T`: confirms the subscriber the signed token names.
+- `GET confirm?token=T`: confirms the subscriber the signed token names, if they are
+  pending (or unsubscribed before the link was made: they asked again).
 - `GET unsubscribe?token=T`: a page with one button, which POSTs the same URL.
 - `POST unsubscribe?token=T`: unsubscribes at once and answers 200 (RFC 8058 one-click:
   mailbox providers POST `List-Unsubscribe=One-Click`).
 - `GET health`: 200.
-A bad or tampered token changes nothing and gets a 400 page that says so.
+A bad or tampered token changes nothing and gets a 400 page that says so; HEAD never
+changes anything. Every request body is capped in size and in time (`BodyLimit`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
-from datetime import timedelta
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import uvicorn
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from brief.confirmation import confirmation_message
-from brief.errors import BriefError, ConfigError
+from brief.audience import confirm_subscriber
+from brief.errors import ConfigError
 from brief.mail import send_message
+from brief.outbox import ConfirmationWorker, Outbox
 from brief.settings import Settings, SubscriptionSettings
 from brief.subscribers import subscriber
-from brief.tokens import TokenError, Tokens
+from brief.tokens import TokenError, Tokens, read_secret
+from scrapers.errors import StoreError
 from scrapers.storage import open_store
 
 log = logging.getLogger(__name__)
@@ -58,30 +67,107 @@ MAX_FIELD = 320  # characters of an address or a name in the form
 
 
 class RateLimit:
-    """At most `limit` events per key within `window` seconds (kept in memory)."""
+    """At most `limit` requests per key in a burst, then one every `window / limit`
+    seconds: `limit` an hour, say, without a list of times per key (GCRA, the generic cell
+    rate algorithm: one number per key). O(1) per request; at most `max_keys` keys, the
+    least recently seen forgotten first, so a flood of one-off clients cannot grow it."""
 
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self._events: defaultdict[str, deque[float]] = defaultdict(deque)
+    MAX_KEYS = 100_000
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.interval = window / limit
+        self.tolerance = window - self.interval
+        self.max_keys = max_keys
+        self._clock = clock
+        self._due: OrderedDict[str, float] = OrderedDict()  # key -> theoretical arrival
         self._lock = threading.Lock()
 
-    MAX_KEYS = 10_000  # past this many clients, forget those with nothing in the window
+    def __len__(self) -> int:
+        return len(self._due)
 
     def allow(self, key: str) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
-            if len(self._events) > self.MAX_KEYS:
-                for old in [
-                    k for k, e in self._events.items() if not e or e[-1] <= now - self.window
-                ]:
-                    del self._events[old]
-            events = self._events[key]
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+            due = max(self._due.get(key, now), now)
+            allowed = due - now <= self.tolerance
+            self._due[key] = due + self.interval if allowed else due
+            self._due.move_to_end(key)
+            if len(self._due) > self.max_keys:
+                self._due.popitem(last=False)
+            return allowed
+
+
+def client_key(host: str) -> str:
+    """Whom a request counts against: an IPv4 address, or an IPv6 /64 (one subscriber's
+    line, which holds more addresses than any limit could count one by one)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class BodyLimit:
+    """ASGI middleware: every request body is read here first, at most `max_body` bytes
+    (413 beyond, without reading the rest) within `timeout` seconds (408 beyond), then
+    handed to the application. No route can be made to hold a large or a slow body."""
+
+    def __init__(self, app: ASGIApp, max_body: int, timeout: float):
+        self.app, self.max_body, self.timeout = app, max_body, timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await _refuse(413, "That request is too large.", scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # the client left: nothing to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body:
+                        await _refuse(413, "That request is too large.", scope, receive, send)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(408, "That request took too long to arrive.", scope, receive, send)
+            return
+        body = b"".join(chunks)
+        given = False
+
+        async def replay() -> Message:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(status: int, text: str, scope: Scope, receive: Receive, send: Send) -> None:
+    answer = PlainTextResponse(text, status_code=status, headers={"Connection": "close"})
+    await answer(scope, receive, send)
 
 
 def create_app(
@@ -89,7 +175,7 @@ def create_app(
     secret: str,
     site: Path | None = None,
     send: Callable[[EmailMessage], None] | None = None,
-) -> Starlette:
+) -> ASGIApp:
     """The service for these settings; `send` delivers a confirmation (SMTP by default)."""
     service = settings.subscriptions
     if service is None:
@@ -97,7 +183,12 @@ def create_app(
             "set BRIEF_SUBSCRIPTIONS (its public URL) before starting the service",
             settings.config_file,
         )
-    handler = _Handlers(settings, service, Tokens(secret), send)
+    tokens = Tokens(secret)
+    outbox = Outbox(
+        settings, service, tokens, send or (lambda message: send_message(settings.smtp, message))
+    )
+    worker = ConfirmationWorker(outbox)
+    handler = _Handlers(settings, service, tokens, worker)
     prefix = service.path.rstrip("/")
     routes: list[BaseRoute] = [
         Route(f"{prefix}/subscribe", handler.subscribe, methods=["POST"]),
@@ -107,7 +198,15 @@ def create_app(
     ]
     if site is not None:
         routes.append(Mount("/", app=StaticFiles(directory=site, html=True), name="site"))
-    return Starlette(routes=routes)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker.start()  # first, whatever an earlier run left in the queue
+        yield
+        await run_in_threadpool(worker.stop)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return BodyLimit(app, service.max_body, service.body_timeout)
 
 
 class _Handlers:
@@ -116,12 +215,12 @@ class _Handlers:
         settings: Settings,
         service: SubscriptionSettings,
         tokens: Tokens,
-        send: Callable[[EmailMessage], None] | None,
+        worker: ConfirmationWorker,
     ):
         self.settings = settings
         self.service = service
         self.tokens = tokens
-        self.send = send or (lambda message: send_message(settings.smtp, message))
+        self.worker = worker
         self.per_client = RateLimit(service.per_client, 3600)
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(settings.theme / "templates" / "service"),
@@ -141,14 +240,10 @@ class _Handlers:
     # -- pages -------------------------------------------------------------------------
 
     def page(self, request: Request, title: str, message: str, status: int = 200,
-             form: dict[str, str] | None = None,
-             background: BackgroundTask | None = None) -> Response:  # fmt: skip
+             form: dict[str, str] | None = None) -> Response:  # fmt: skip
         """The answer as JSON for the site's script, or as a page in the site's style."""
         if "application/json" in request.headers.get("accept", ""):
-            return JSONResponse(
-                {"message": message}, status_code=status, headers=self.headers,
-                background=background,
-            )  # fmt: skip
+            return JSONResponse({"message": message}, status_code=status, headers=self.headers)
         html = self.pages.get_template("page.html").render(
             title=title,
             message=message,
@@ -156,7 +251,7 @@ class _Handlers:
             sitename=self.settings.sitename,
             siteurl=self.settings.public_url,
         )
-        return HTMLResponse(html, status_code=status, headers=self.headers, background=background)
+        return HTMLResponse(html, status_code=status, headers=self.headers)
 
     # -- routes ------------------------------------------------------------------------
 
@@ -164,7 +259,7 @@ class _Handlers:
         return PlainTextResponse("ok")
 
     async def subscribe(self, request: Request) -> Response:
-        client = request.client.host if request.client else "unknown"
+        client = client_key(request.client.host if request.client else "unknown")
         if not self.per_client.allow(client):
             return self.page(
                 request, "Too many requests", "Too many sign-ups from here; try again in an hour.",
@@ -174,60 +269,51 @@ class _Handlers:
             fields = {key: str(form.get(key) or "") for key in ("email", "name", HONEYPOT)}
         if fields[HONEYPOT]:
             return self.page(request, "Almost there", NEUTRAL)  # a bot: nothing done
-        email = fields["email"].strip()[:MAX_FIELD]
-        name = fields["name"][:MAX_FIELD] or None
         try:
-            person = subscriber(email, name)
+            person = subscriber(fields["email"].strip()[:MAX_FIELD], fields["name"][:MAX_FIELD])
         except ValueError:
             return self.page(
                 request, "Check the address", "That does not look like an email address.", 400
             )
-        # The store and the mail server are asked only after the answer has left, so that
-        # neither its bytes nor its timing tell a new address from a subscribed one.
-        work = BackgroundTask(self._ask_to_confirm, person.email, person.address, person.name)
-        return self.page(request, "Almost there", NEUTRAL, background=work)
-
-    def _ask_to_confirm(self, email: str, address: str, name: str | None) -> None:
+        # Queued and committed before the answer, the same work whatever the address (the
+        # store's list is not even read), so neither the answer's bytes nor its timing tell
+        # a new address from a subscribed one; the worker does the rest.
         try:
-            self._confirmation(email, address, name)
-        except BriefError as err:
-            log.error("subscribe: %s", err)  # said in the log; the reader saw the same answer
-        except Exception:  # a bug must not go unseen in a background task
-            log.exception("subscribe: unexpected error")
+            await run_in_threadpool(self._queue, person.email, person.name)
+        except StoreError as err:
+            log.error("subscribe: %s", err)
+            return self.page(
+                request, "Please try again", "The sign-up could not be recorded just now;"
+                " please try again in a few minutes.", 503,
+            )  # fmt: skip
+        self.worker.wake()
+        return self.page(request, "Almost there", NEUTRAL)
 
-    def _confirmation(self, email: str, address: str, name: str | None) -> None:
+    def _queue(self, email: str, name: str | None) -> None:
         with open_store(self.settings.db) as store:
-            known = store.subscribers.get(email)
-            if known is not None and known.status in ("confirmed", "bounced", "complained"):
-                return  # nothing to confirm, or an address that must not be mailed
-            with store.transaction():
-                if known is None:
-                    known = store.subscribers.add(email, name, "pending", "subscribe form")
-                elif name and not known.name:
-                    store.subscribers.set_name(known.id, name)
-                if store.subscribers.confirmations_since(known.id, timedelta(days=1)) >= (
-                    self.service.per_address
-                ):
-                    return  # mail bombing through our form: not one more today
-                store.subscribers.confirmation_sent(known.id, "subscribe form")
-            link = f"{self.service.url}confirm?token={self.tokens.make(known.id, 'confirm')}"
-            self.send(confirmation_message(self.settings, address, name or known.name, link))
+            store.signups.add(email, name, datetime.now(UTC))
 
     def confirm(self, request: Request) -> Response:
         try:
-            subscriber_id = self.tokens.read(request.query_params.get("token", ""), "confirm")
+            subscriber_id, issued = self.tokens.read_issued(
+                request.query_params.get("token", ""), "confirm"
+            )
         except TokenError as err:
             return self.page(request, "This link does not work", f"{str(err).capitalize()}.", 400)
+        if request.method == "HEAD":  # a link checker or a mail scanner: look, change nothing
+            return self.page(request, "Confirm", "Open this link to confirm.")
         with open_store(self.settings.db) as store:
-            known = store.subscribers.by_id(subscriber_id)
-            if known is None:
-                return self.page(
-                    request, "This link does not work", "This subscription no longer exists.",
-                    404,
-                )  # fmt: skip
-            if known.status != "confirmed":
-                with store.transaction():
-                    store.subscribers.set_status(known.id, "confirmed", "confirmation link")
+            known = confirm_subscriber(store, subscriber_id, issued)
+        if known is None:
+            return self.page(
+                request, "This link does not work", "This subscription no longer exists.", 404
+            )
+        if known.status != "confirmed":
+            return self.page(
+                request, "This link no longer works",
+                "Nothing was changed: this link was made before this address left the list."
+                " To subscribe again, use the form on the site.", 410,
+            )  # fmt: skip
         return self.page(
             request, "You are subscribed",
             f"Thank you: {self.settings.sitename} will reach {known.email} every week.",
@@ -239,14 +325,15 @@ class _Handlers:
             subscriber_id = self.tokens.read(token, "unsubscribe")
         except TokenError as err:
             return self.page(request, "This link does not work", f"{str(err).capitalize()}.", 400)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, or HEAD: mail scanners follow links
             return self.page(
                 request,
                 "Unsubscribe",
                 f"Stop receiving {self.settings.sitename}? One click, and it is done.",
                 form={"action": f"{request.url.path}?{request.url.query}", "button": "Unsubscribe"},
             )
-        await request.body()  # RFC 8058: List-Unsubscribe=One-Click; the token is the key
+        # RFC 8058's body is List-Unsubscribe=One-Click; the token is the key. BodyLimit
+        # has already read (and capped) whatever came.
         await run_in_threadpool(self._unsubscribe, subscriber_id, _how(request))
         return self.page(
             request, "You are unsubscribed",
@@ -269,12 +356,8 @@ def _how(request: Request) -> str:
     return "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe link"
 
 
-def serve(settings: Settings, host: str, port: int, site: Path | None, **uvicorn: Any) -> None:
+def serve(settings: Settings, host: str, port: int, site: Path | None, **options: Any) -> None:
     """Run the service under uvicorn until interrupted (it needs BRIEF_SECRET)."""
-    import uvicorn as server
-
-    from brief.tokens import read_secret
-
     service = settings.subscriptions
     if service is None:
         raise ConfigError(
@@ -282,4 +365,4 @@ def serve(settings: Settings, host: str, port: int, site: Path | None, **uvicorn
             settings.config_file,
         )
     app = create_app(settings, read_secret(service.secret_env), site)
-    server.run(app, host=host, port=port, proxy_headers=True, log_level="info", **uvicorn)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info", **options)

@@ -53,6 +53,9 @@ class SubscriptionSettings:
     per_address: int = 3  # confirmation emails to one address per day
     per_client: int = 20  # subscribe requests from one client per hour
     secret_env: str = "BRIEF_SECRET"  # the environment variable holding the signing secret
+    retry: float = 60.0  # seconds before a confirmation the mail server refused is retried
+    max_body: int = 16_384  # bytes a request body may hold (413 beyond)
+    body_timeout: float = 10.0  # seconds a client may take to send its body (408 beyond)
 
     @property
     def path(self) -> str:
@@ -468,6 +471,12 @@ class _Checker:
             per_client=int(self.number(key, value.get("per_client", defaults.per_client),
                                        int, 1, 10_000, "per_client")),
             secret_env=secret_env,
+            retry=float(self.number(key, value.get("retry", defaults.retry),
+                                    float, 0.01, 86_400, "retry")),
+            max_body=int(self.number(key, value.get("max_body", defaults.max_body),
+                                     int, 1_024, 1_048_576, "max_body")),
+            body_timeout=float(self.number(key, value.get("body_timeout", defaults.body_timeout),
+                                           float, 0.1, 300, "body_timeout")),
         )  # fmt: skip
 
 

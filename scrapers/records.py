@@ -13,6 +13,8 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 # Where a subscriber stands: asked and not confirmed yet; receiving; or not to be mailed.
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced", "complained"]
 SUBSCRIBER_STATUSES: tuple[SubscriberStatus, ...] = get_args(SubscriberStatus)
+# Who is never mailed, even when a `brief send --to` list names them.
+NOT_TO_MAIL: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced", "complained")
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 
@@ -123,3 +125,15 @@ class Subscription:
             "changed_at": iso_utc(self.changed_at),
             "created_at": iso_utc(self.created_at),
         }
+
+
+@dataclass(frozen=True)
+class Signup:
+    """A sign-up the service answered and has not yet confirmed by email."""
+
+    id: int
+    email: str
+    name: str | None
+    received_at: datetime
+    attempts: int  # confirmation emails the mail server did not take
+

@@ -117,13 +117,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def mail_to(root: Path, smtp: SmtpServer) -> None:
-    """Confirmation emails go to the test's SMTP server (publishconf reads pelicanconf)."""
+def mail_to(root: Path, smtp: SmtpServer | int) -> None:
+    """Confirmation emails go to the test's SMTP server (or port: nothing may listen there
+    yet), refused ones are retried quickly, and a body must arrive within a second
+    (publishconf reads pelicanconf)."""
+    port = smtp if isinstance(smtp, int) else smtp.port
     conf = root / "pelicanconf.py"
     conf.write_text(
         conf.read_text()
-        + f'\nBRIEF_SMTP = {{"host": "127.0.0.1", "port": {smtp.port}, "security": "none",'
+        + f'\nBRIEF_SMTP = {{"host": "127.0.0.1", "port": {port}, "security": "none",'
         ' "backoff": 0.05}\n'
+        'BRIEF_SUBSCRIPTIONS = {**BRIEF_SUBSCRIPTIONS, "retry": 0.05, "body_timeout": 1.0}\n'
     )
 
 

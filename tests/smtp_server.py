@@ -8,6 +8,7 @@ import email
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -27,6 +28,8 @@ class Recorder:
     recipients: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called (in the server's thread) as each message arrives, before the server answers.
+    on_message: Callable[[EmailMessage], None] | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.attempts[address] += 1
@@ -46,6 +49,8 @@ class Recorder:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             for rcpt in envelope.rcpt_tos:
                 self.recipients[rcpt] += 1
+        if self.on_message is not None:
+            self.on_message(message)  # type: ignore[arg-type]
         if self.slow & set(envelope.rcpt_tos):
             # Delivered, but the answer comes after the client has given up waiting.
             await asyncio.sleep(self.slow_delay)
@@ -53,11 +58,13 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self, recorder: Recorder, smtputf8: bool = False):
+    def __init__(self, recorder: Recorder, smtputf8: bool = False, port: int = 0):
         self.recorder = recorder
-        with socket.socket() as probe:  # aiosmtpd 1.4 cannot listen on port 0 itself
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = port
+        if not port:
+            with socket.socket() as probe:  # aiosmtpd 1.4 cannot listen on port 0 itself
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
         self.controller = Controller(
             recorder, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
         )

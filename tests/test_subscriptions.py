@@ -409,17 +409,18 @@ def _unsubscribe_link_for(root: Path, email: str, base: str) -> str:
     )
 
 
-def test_the_client_limit_forgets_old_clients() -> None:
-    """Millions of one-off clients (an IPv6 range) cannot grow the limiter without bound."""
+def test_the_client_limit_stays_bounded_while_every_client_is_active() -> None:
+    """A flood of one-off clients inside one window (an IPv6 range, a botnet) cannot grow the
+    limiter past its bound, and the clients it still knows keep their counts."""
     from brief.service import RateLimit
 
-    limit = RateLimit(2, window=0.05)
+    now = [0.0]
+    limit = RateLimit(2, window=3600, max_keys=1_000, clock=lambda: now[0])
     assert [limit.allow("a"), limit.allow("a"), limit.allow("a")] == [True, True, False]
-    largest = 0
-    for flood in range(3):  # three floods of one-off clients, the window passing after each
-        for n in range(RateLimit.MAX_KEYS):
-            limit.allow(f"client-{flood}-{n}")
-            largest = max(largest, len(limit._events))
-        time.sleep(0.06)
-    assert largest <= RateLimit.MAX_KEYS + 2  # bounded, however many clients came
-    assert limit.allow("after") and limit.allow("a")  # the window has passed for "a"
+    for n in range(5_000):  # all within the window: none of them has expired
+        limit.allow(f"client-{n}")
+        assert len(limit) <= 1_000
+    # The newest clients are still known: one request each so far, one more allowed.
+    assert [limit.allow("client-4998"), limit.allow("client-4998")] == [True, False]
+    now[0] += 1800  # half the window: one more request's worth for a client at its limit
+    assert [limit.allow("client-4998"), limit.allow("client-4998")] == [True, False]

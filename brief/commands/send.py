@@ -93,20 +93,20 @@ def send(
         echo(f"not sent: {email}: {reason}; it will be sent by a later run", err=True)
     for email, status in report.suppressed:
         echo(f"not to be mailed: {email}: {status} in the store", err=True)
+    for email, status in report.left:
+        echo(f"not to be mailed: {email}: {status} while this send ran", err=True)
     for email, why in report.uncertain:
         echo(f"uncertain: {email}: {why}; not sent again (--retry-uncertain sends anyway)",
              err=True)  # fmt: skip
     echo(
         f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
         f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
-        f" bad rows {len(bad)}, not to be mailed {len(report.suppressed)}"
+        f" bad rows {len(bad)}, not to be mailed {report.not_to_mail}"
     )
     if report.stopped:
-        untried = report.recipients - report.sent - report.skipped - len(report.failed)
-        untried -= len(report.uncertain) + len(report.unsent)
         raise DeliveryError(
-            f"{report.stopped}. Stopped after {report.sent} sent; the other {untried} were not"
-            f" tried: run `brief send {week}` again to send them (never twice)"
+            f"{report.stopped}. Stopped after {report.sent} sent; the other {report.untried}"
+            f" were not tried: run `brief send {week}` again to send them (never twice)"
         )
     if report.failed or report.unsent:
         sys.exit(1)

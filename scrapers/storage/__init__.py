@@ -2,10 +2,10 @@
 
 One facade over storage split by domain, as lemon24/reader splits its storage: `sources`
 (fetch state), `stories` (candidates, clusters, triage queries), `decisions` (the editor's
-log), `deliveries` (who received which issue) and `subscribers`. Every table is made by
-the migrations in `schema.py`. Each source's items and its new fetch state commit in one
-transaction, so a scrape killed at any moment (even kill -9) leaves the store as it was
-before that source.
+log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
+confirmation queue). Every table is made by the migrations in `schema.py`. Each source's
+items and its new fetch state commit in one transaction, so a scrape killed at any moment
+(even kill -9) leaves the store as it was before that source.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scrapers.errors import StoreError
 from scrapers.storage.decisions import Decisions
 from scrapers.storage.deliveries import Deliveries
 from scrapers.storage.schema import migrate
+from scrapers.storage.signups import Signups
 from scrapers.storage.sources import Sources
 from scrapers.storage.stories import Stories, StoryQuery
 from scrapers.storage.subscribers import Subscribers
@@ -41,6 +42,7 @@ class Store:
         self.decisions = Decisions(connection)
         self.deliveries = Deliveries(connection)
         self.subscribers = Subscribers(connection)
+        self.signups = Signups(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

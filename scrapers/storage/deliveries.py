@@ -6,6 +6,9 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Literal
 
+from scrapers.records import NOT_TO_MAIL, SubscriberStatus
+from scrapers.storage.subscribers import mailbox_key
+
 DeliveryState = Literal["pending", "sent", "failed", "uncertain"]
 
 
@@ -15,7 +18,7 @@ class Deliveries:
 
     def state(self, week: str, email: str) -> DeliveryState | None:
         row = self._db.execute(
-            "SELECT state FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
+            "SELECT state FROM deliveries WHERE week = ? AND email = ?", (week, mailbox_key(email))
         ).fetchone()
         return row[0] if row else None
 
@@ -29,14 +32,34 @@ class Deliveries:
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, email) DO UPDATE SET"
                 " state = excluded.state, message_id = excluded.message_id, at = excluded.at,"
                 " error = excluded.error",
-                (week, email.casefold(), state, message_id, datetime.now(UTC).isoformat(), error),
+                (week, mailbox_key(email), state, message_id, datetime.now(UTC).isoformat(), error),
             )
+
+    def start(self, week: str, email: str, message_id: str) -> SubscriberStatus | None:
+        """Mark the recipient pending as their transaction starts, unless the list now says
+        not to mail them (they left during this send): then that status, and nothing marked.
+        One transaction, so an unsubscribe is either seen here or comes after the mail."""
+        key = mailbox_key(email)
+        with self._db:
+            row = self._db.execute("SELECT status FROM subscribers WHERE key = ?", (key,))
+            found = row.fetchone()
+            if found is not None and found[0] in NOT_TO_MAIL:
+                status: SubscriberStatus = found[0]
+                return status
+            self._db.execute(
+                "INSERT INTO deliveries (week, email, state, message_id, at, error)"
+                " VALUES (?, ?, 'pending', ?, ?, '') ON CONFLICT (week, email) DO UPDATE SET"
+                " state = excluded.state, message_id = excluded.message_id, at = excluded.at,"
+                " error = excluded.error",
+                (week, key, message_id, datetime.now(UTC).isoformat()),
+            )
+        return None
 
     def forget(self, week: str, email: str) -> None:
         """The recipient was never sent to after all: back to unsent."""
         with self._db:
             self._db.execute(
-                "DELETE FROM deliveries WHERE week = ? AND email = ?", (week, email.casefold())
+                "DELETE FROM deliveries WHERE week = ? AND email = ?", (week, mailbox_key(email))
             )
 
     def count(self, week: str, state: DeliveryState) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scrapers.cluster import TEXT_WORDS, band_keys, title_key, words
 from scrapers.errors import StoreError
+from scrapers.storage.subscribers import mailbox_base, mailbox_key
 
 
 def _v1(db: sqlite3.Connection) -> None:
@@ -168,7 +169,46 @@ def _v6(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite3.Connection) -> None:
+    """Subscribers keyed by their mailbox as mail systems route it (not a case-fold of the
+    whole address), grouped by the mailbox behind its +tags; deliveries keyed the same way;
+    and the queue of sign-ups the service has answered but not yet confirmed by email."""
+    _script(
+        db,
+        """
+        ALTER TABLE subscribers ADD COLUMN base TEXT NOT NULL DEFAULT '';
+        CREATE INDEX subscribers_base ON subscribers (base);
+        CREATE TABLE signups (  -- answered, not yet handled: survives a crash or an outage
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            key TEXT NOT NULL,  -- mailbox_key(email): one confirmation serves every copy
+            name TEXT,
+            received_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            last_error TEXT
+        );
+        CREATE INDEX signups_due ON signups (next_attempt);
+        """,
+    )
+    for subscriber_id, email in db.execute("SELECT id, email FROM subscribers").fetchall():
+        key = mailbox_key(email)
+        taken = db.execute(
+            "SELECT 1 FROM subscribers WHERE key = ? AND id != ?", (key, subscriber_id)
+        ).fetchone()
+        if taken is None:  # two rows a case-fold had kept apart stay apart under their old key
+            db.execute("UPDATE subscribers SET key = ? WHERE id = ?", (key, subscriber_id))
+        db.execute(
+            "UPDATE subscribers SET base = ? WHERE id = ?", (mailbox_base(key), subscriber_id)
+        )
+    for week, email in db.execute("SELECT week, email FROM deliveries").fetchall():
+        db.execute(
+            "UPDATE OR IGNORE deliveries SET email = ? WHERE week = ? AND email = ?",
+            (mailbox_key(email), week, email),
+        )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,4 +1,9 @@
-"""Subscribers: one per address, their status, and every change with when and how."""
+"""Subscribers: one per mailbox, their status, and every change with when and how.
+
+A subscriber is keyed by their mailbox as mail systems route it (`mailbox_key`), and
+grouped with the other tags of the same mailbox (`mailbox_base`) for the per-address
+limit of the sign-up form.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,39 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
+
 from scrapers.records import SubscriberStatus, Subscription
 from scrapers.storage.rows import date
 
 CONFIRMATION_SENT = "confirmation sent"  # an event that is not a status
+# Mail providers that ignore dots in the local part (and their other domain name).
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, as mail systems route it: the domain IDNA-encoded
+    (punycode, IDNA 2008: `straße.de` and `strasse.de` are two domains) and lower case,
+    the local part in lower case (as every mainstream provider reads it). Not a case-fold
+    of the whole address, which merges mailboxes that are not the same."""
+    text = email.strip()
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return text.lower()  # not an address: keyed as written, never merged with one
+    return f"{checked.local_part.lower()}@{checked.ascii_domain.lower()}"
+
+
+def mailbox_base(key: str) -> str:
+    """The mailbox behind its tags: `victim+1@` and `victim+2@` are one inbox (and so are
+    `v.ictim@gmail.com` and `victim@gmail.com`)."""
+    local, _, domain = key.rpartition("@")
+    cut = local.find("+", 1)
+    if cut > 0:
+        local = local[:cut]
+    if domain in _DOTLESS:
+        local, domain = local.replace(".", ""), _DOTLESS[domain]
+    return f"{local}@{domain}"
 
 
 class Subscribers:
@@ -18,7 +52,7 @@ class Subscribers:
 
     def get(self, email: str) -> Subscription | None:
         row = self._db.execute(
-            "SELECT * FROM subscribers WHERE key = ?", (email.casefold(),)
+            "SELECT * FROM subscribers WHERE key = ?", (mailbox_key(email),)
         ).fetchone()
         return _subscription(row) if row else None
 
@@ -46,10 +80,11 @@ class Subscribers:
     ) -> Subscription:
         """A new subscriber (the address must not be known yet)."""
         when = when or datetime.now(UTC)
+        key = mailbox_key(email)
         cursor = self._db.execute(
-            "INSERT INTO subscribers (email, key, name, status, created_at, changed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (email, email.casefold(), name, status, when.isoformat(), when.isoformat()),
+            "INSERT INTO subscribers (email, key, base, name, status, created_at, changed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (email, key, mailbox_base(key), name, status, when.isoformat(), when.isoformat()),
         )
         assert cursor.lastrowid is not None  # always set after an INSERT
         self._event(cursor.lastrowid, status, how, when)
@@ -68,6 +103,19 @@ class Subscribers:
         )
         self._event(subscriber_id, status, how, when)
 
+    def confirm(self, known: Subscription, how: str, when: datetime | None = None) -> bool:
+        """Confirm `known` if the store still holds them as read (status and time of their
+        last change): a change made in between by another process wins. Whether it did."""
+        when = when or datetime.now(UTC)
+        changed = self._db.execute(
+            "UPDATE subscribers SET status = 'confirmed', changed_at = ?"
+            " WHERE id = ? AND status = ? AND changed_at = ?",
+            (when.isoformat(), known.id, known.status, known.changed_at.isoformat()),
+        ).rowcount
+        if changed:
+            self._event(known.id, "confirmed", how, when)
+        return bool(changed)
+
     def set_name(self, subscriber_id: int, name: str | None) -> None:
         self._db.execute("UPDATE subscribers SET name = ? WHERE id = ?", (name, subscriber_id))
 
@@ -80,11 +128,13 @@ class Subscribers:
         self._event(subscriber_id, CONFIRMATION_SENT, how, when or datetime.now(UTC))
 
     def confirmations_since(self, subscriber_id: int, since: timedelta) -> int:
-        """How many confirmation emails this subscriber was sent in the last `since`."""
+        """How many confirmation emails reached this subscriber's mailbox in the last
+        `since`, whatever tag each was addressed to (`mailbox_base`)."""
         low = (datetime.now(UTC) - since).isoformat()
         row = self._db.execute(
-            "SELECT COUNT(*) FROM subscriber_events WHERE subscriber_id = ? AND status = ?"
-            " AND at >= ?",
+            "SELECT COUNT(*) FROM subscriber_events AS e JOIN subscribers AS s"
+            " ON s.id = e.subscriber_id WHERE s.base = (SELECT base FROM subscribers"
+            " WHERE id = ?) AND e.status = ? AND e.at >= ?",
             (subscriber_id, CONFIRMATION_SENT, low),
         ).fetchone()
         return int(row[0])
