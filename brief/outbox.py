@@ -24,6 +24,7 @@ from brief.subscribers import subscriber
 from brief.tokens import Tokens
 from scrapers.records import Signup
 from scrapers.storage import Store, open_store
+from scrapers.storage.subscribers import mailbox_key
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,12 @@ class Outbox:
         (None: the queue is empty)."""
         now = datetime.now(UTC)
         with open_store(self.settings.db) as store:
+            handled: set[str] = set()
             for signup in store.signups.due(None if everything else now):
+                key = mailbox_key(signup.email)
+                if key in handled:
+                    continue  # queued twice: answered with the first one's confirmation
+                handled.add(key)
                 try:
                     self._handle(store, signup, now)
                 except BriefError as err:
