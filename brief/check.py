@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,9 +20,15 @@ from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
 from brief.settings import Settings
 from brief.terminal import plural
-from scrapers.clean import canonical_url, inert_text, slug_problem, urlsplit_scheme, web_url
+from scrapers.clean import (
+    canonical_url,
+    inert_text,
+    internal_host,
+    slug_problem,
+    urlsplit_scheme,
+    web_url,
+)
 from scrapers.entities import company_names, load_entities
-from scrapers.fetch import internal_address
 
 if TYPE_CHECKING:
     from brief.digest import Digest
@@ -126,7 +131,7 @@ def _check_digest(issue: Issue, digest: Digest, settings: Settings) -> list[Find
     message_id = str(digest.message["Message-ID"] or "")
     domain = message_id.strip("<>").rpartition("@")[2].lower()
     allowed = {settings.digest.sender_address.rpartition("@")[2].lower(), *own_hosts}
-    if domain not in allowed or domain == "localhost" or _is_internal(domain):
+    if domain not in allowed or internal_host(domain):
         theirs = "not a public domain of the sender or the site"
         add(f"the digest's Message-ID ends in @{domain}, {theirs}{_HINT}")
     return found
@@ -161,18 +166,11 @@ def link_problem(href: str, own_hosts: set[str | None]) -> str | None:
         return "not a valid URL"
     if not parts.scheme or not host:
         return "a relative link, which no mail client can follow"
-    if host == "localhost" or host.endswith(".localhost") or _is_internal(host):
+    if internal_host(host):
         return "a loopback, private or link-local address no reader can reach"
     if host in own_hosts and parts.scheme != "https":
         return "the newsletter's own links must use https"
     return None
-
-
-def _is_internal(host: str) -> bool:
-    try:
-        return internal_address(ipaddress.ip_address(host))
-    except ValueError:
-        return False
 
 
 def _check_article(

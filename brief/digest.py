@@ -61,16 +61,21 @@ class Verbatim(Markup):
 
 
 _OPENERS = re.compile(r"\{(?=[{%#])|\*(?=\|)")  # {{ {% {# (Django, Go, Liquid), *| (Mailchimp)
+# The same openers percent-encoded, as a link carries them: email services decode a link
+# before they merge it (Mailchimp reads *%7CEMAIL%7C* as *|EMAIL|*).
+_ENCODED_OPENERS = re.compile(r"(?:\{|%7B)(?=[{#]|%7B|%25|%23)|(?:\*|%2A)(?=\||%7C)", re.I)
 
 
 def inert_tags(value: Any) -> Any:
     """A printed value with every template opener of an email service broken by a zero-width
     space, so that text from a feed or an editor (`{{ subscriber.email }}`, `*|EMAIL|*`,
-    `{% ... %}`) is shown as written, never run by the service that sends the digest. Our own
+    `{% ... %}`) is shown as written, never run by the service that sends the digest; in a
+    link's percent-encoded form (`*%7CEMAIL%7C*`) the space is percent-encoded too. Our own
     merge tags are `Verbatim` and pass. Jinja calls this on every value a template prints."""
     if not isinstance(value, str) or isinstance(value, Verbatim):
         return value
     inert = _OPENERS.sub(lambda m: m.group() + "\u200b", value)
+    inert = _ENCODED_OPENERS.sub(lambda m: m.group() + "%E2%80%8B", inert)
     return type(value)(inert) if isinstance(value, Markup) else inert
 
 

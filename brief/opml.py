@@ -13,9 +13,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from brief.errors import ConfigError
-from scrapers.clean import canonical_url, clean_name, web_url
+from scrapers.clean import canonical_url, clean_name, internal_host, web_url
 from scrapers.sources import Source, load_sources
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -35,8 +36,12 @@ class Imported:
     skipped: tuple[str, ...]  # outlines that are not usable feeds, and why
 
 
-def read_opml(path: Path) -> tuple[list[Feed], list[str]]:
-    """The feeds of an OPML file (nested outlines flattened) and a note per unusable one."""
+def read_opml(path: Path, allow_internal: bool = False) -> tuple[list[Feed], list[str]]:
+    """The feeds of an OPML file (nested outlines flattened) and a note per unusable one.
+
+    A feed on this machine or a private network (localhost, 10.0.0.0/8, 169.254.169.254,
+    printer.local...) is unusable unless `allow_internal`: a list from elsewhere is not the
+    editor typing an address, and would point the scraper at services only it can reach."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise ConfigError(
@@ -60,6 +65,12 @@ def read_opml(path: Path) -> tuple[list[Feed], list[str]]:
         if url is None:
             notes.append(f"{name or address!r}: {address!r} is not an http(s) feed address")
             continue
+        if not allow_internal and internal_host(urlsplit(url).hostname or ""):
+            notes.append(
+                f"{name or url!r}: {url} is on this machine or a private network"
+                " (--allow-internal adds it)"
+            )
+            continue
         home = web_url((outline.get("htmlUrl") or "").strip())
         feeds.append(Feed(name or url, url, home))
     return feeds, notes
@@ -71,10 +82,10 @@ def _outlines(parent: ET.Element) -> Iterator[ET.Element]:
         yield from _outlines(outline)
 
 
-def import_opml(opml: Path, feeds_file: Path) -> Imported:
+def import_opml(opml: Path, feeds_file: Path, allow_internal: bool = False) -> Imported:
     """Append the OPML's new feeds to `feeds_file` (created if missing); a feed whose address
     is already there is left alone, and a name already taken gets a number."""
-    found, notes = read_opml(opml)
+    found, notes = read_opml(opml, allow_internal)
     existing = load_sources(feeds_file) if feeds_file.exists() else []
     known_urls = {canonical_url(s.url) for s in existing}
     names = {s.name.casefold() for s in existing}

@@ -73,6 +73,7 @@ class TriageRow:
             "decided_at": iso_utc(c.decided_at),
             "article_path": c.article_path,
             "summary": c.summary_text,
+            "summary_cut": c.summary_cut,
             "figures": [f.as_json() for f in story_figures(c.title, c.summary_text or "")],
         }
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import datetime, timedelta
 
 from scrapers.clean import (
+    SUMMARY_MAX,
     canonical_url,
     clean_name,
     clean_title,
+    cut_at_word,
     html_to_text,
     sanitize_html,
     web_url,
@@ -42,6 +45,10 @@ def build_candidate(
         title = f"{title} - {suffix}"  # a dash that is part of the headline stays
     summary_html = sanitize_html(entry.summary)
     summary_text = html_to_text(summary_html)
+    cut = len(summary_text) > SUMMARY_MAX
+    if cut:  # kept as plain text: a cut in HTML could leave a tag open
+        summary_text = cut_at_word(summary_text, SUMMARY_MAX)
+        summary_html = f"<p>{html.escape(summary_text, quote=False)}</p>"
     published, flag = entry.published or fetched, "" if entry.published else "undated"
     if published > fetched + FUTURE_TOLERANCE:
         published, flag = fetched, "future"
@@ -71,4 +78,5 @@ def build_candidate(
         section=source.section,
         filtered=filtered,
         outlet=outlet if outlet.casefold() != clean_name(source.name).casefold() else "",
+        summary_cut=cut,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import re
+import socket
 import unicodedata
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -180,6 +181,63 @@ def canonical_url(url: str) -> str:
         if not _TRACKING.match(key) and key.lower() not in ("amp", "outputtype")
     ]
     return urlunsplit(("https", host + port_part, path.rstrip("/") or "/", urlencode(query), ""))
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Names that never leave this machine or its network (RFC 6761, RFC 6762, RFC 8375, ICANN).
+_LOCAL_NAMES = re.compile(r"(?:^|\.)(?:localhost|local|internal|intranet|lan|home\.arpa)\.?$")
+
+
+def internal_address(address: Address) -> bool:
+    """Loopback, private, link-local (and unspecified, multicast, reserved) addresses."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+    )
+
+
+def literal_address(host: str) -> Address | None:
+    """The IP address a URL's host spells, in any form a resolver accepts (127.1,
+    0x7f000001, 2130706433, [::1]); None for a name."""
+    host = host.strip("[]")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if not re.fullmatch(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", host, re.I):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))  # inet_aton's old forms
+    except OSError:
+        return None
+
+
+def internal_host(host: str) -> bool:
+    """Whether a URL's host is this machine or a private network, judged without asking
+    DNS: an internal address in any spelling, or a name reserved for local use."""
+    host = host.lower()
+    address = literal_address(host)
+    if address is not None:
+        return internal_address(address)
+    return bool(_LOCAL_NAMES.search(host))
+
+
+SUMMARY_MAX = 20_000  # characters of a summary the store keeps: no entry can slow the desk
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at the last word that fits, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2]
+    space = cut.rfind(" ", 0, len(cut))
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + " …"
 
 
 SLUG_MAX = 80  # bytes: short enough for any file system and URL, long enough to read

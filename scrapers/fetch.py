@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from scrapers import __version__
-from scrapers.clean import inert_text, web_url
+from scrapers.clean import inert_text, internal_address, web_url
 from scrapers.errors import BriefError
 from scrapers.sources import Source
 
@@ -259,20 +259,6 @@ async def _is_internal(url: str) -> bool:
             return False  # unresolvable: the request itself will fail and say so
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     return any(internal_address(address) for address in addresses)
-
-
-def internal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Loopback, private, link-local (and unspecified, multicast, reserved) addresses."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_unspecified
-        or address.is_multicast
-        or address.is_reserved
-    )
 
 
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:

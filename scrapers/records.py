@@ -59,6 +59,7 @@ class Candidate:
     section: str | None = None  # the source's suggested section
     filtered: str = ""  # why the rules drop it, if they do
     outlet: str = ""  # the publisher an aggregator names (Reuters for a Google News item)
+    summary_cut: bool = False  # the summary was longer than the store keeps (SUMMARY_MAX)
 
     @property
     def publisher(self) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from scrapers.candidate import build_candidate
-from scrapers.clean import clean_title, inert_text
+from scrapers.clean import SUMMARY_MAX, clean_title, inert_text
 from scrapers.entities import EntityTagger
 from scrapers.errors import SourceError, StoreError
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
@@ -179,6 +179,8 @@ def prepare(result: FetchResult, tagger: EntityTagger, rules: Rules) -> Prepared
         elif candidate.filtered:
             filtered += 1
         else:
+            if candidate.summary_cut:
+                warnings.append(f"{label}: summary cut to {SUMMARY_MAX:,} characters")
             if candidate.date_flag == "future":
                 warnings.append(f"{label}: future date clamped to the fetch time")
             elif entry.raw_date:

@@ -99,13 +99,19 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
 
 @sources.command("import")
 @click.argument("opml", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--allow-internal",
+    is_flag=True,
+    help="Also add feeds on localhost or a private network (refused by default: an OPML file"
+    " from elsewhere could point the scraper at this machine's own services).",
+)
 @click.pass_context
-def sources_import(ctx: click.Context, opml: Path) -> None:
+def sources_import(ctx: click.Context, opml: Path, allow_internal: bool) -> None:
     """Add the feeds of an OPML file to feeds.toml (those already there are skipped)."""
     from brief.opml import import_opml
 
     settings = settings_of(ctx)
-    result = import_opml(opml, settings.feeds)
+    result = import_opml(opml, settings.feeds, allow_internal=allow_internal)
     for feed in result.added:
         echo(f"added: {feed.name} <{feed.url}>")
     for feed in result.known:
