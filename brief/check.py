@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from brief.articles import Article, read_also, read_figures
 from brief.content import Newsletter
 from brief.document import Document, read_document
-from brief.errors import BriefError, ConfigError
+from brief.errors import ConfigError
 from brief.events import load_calendar
 from brief.issues import Issue, placeholder_title
 from brief.paths import display_path
@@ -28,7 +28,7 @@ from scrapers.clean import (
     urlsplit_scheme,
     web_url,
 )
-from scrapers.entities import company_names, load_entities
+from scrapers.entities import Watchlist, load_entities
 
 if TYPE_CHECKING:
     from brief.digest import Digest
@@ -93,9 +93,10 @@ def check_newsletter(
         issue = newsletter.issue(week)
         issues = [issue]
         articles = [newsletter.articles[s] for s in issue.slugs if s in newsletter.articles]
-    companies = _company_names(settings)
+    watchlist, unreadable = _watchlist(settings)
+    findings += unreadable
     for article in articles:
-        findings += _check_article(article, settings, companies)
+        findings += _check_article(article, settings, watchlist)
     for issue in issues:
         findings += _check_issue(issue, newsletter, settings, publishing)
         if digest is not None and issue.slugs:
@@ -174,7 +175,7 @@ def link_problem(href: str, own_hosts: set[str | None]) -> str | None:
 
 
 def _check_article(
-    article: Article, settings: Settings, companies: frozenset[str] = frozenset()
+    article: Article, settings: Settings, watchlist: Watchlist | None = None
 ) -> list[Finding]:
     # The document the newsletter was read from: its header lines, without reading it again.
     document = article.document or read_document(article.path)
@@ -200,8 +201,17 @@ def _check_article(
         add("link", f"Link must be an absolute http(s) URL with a valid host, not {article.link!r}")
     for problem in read_also(document.meta.get("also", ""))[1]:
         add("also", problem)
+    for name in article.entities if watchlist else ():
+        if watchlist and watchlist.resolve(name) is None:
+            guess = watchlist.closest(name)
+            hint = (
+                f"did you mean {guess!r}?"
+                if guess
+                else f"add it to {display_path(settings.entities)} or take it out"
+            )
+            add("entities", f"Entities: {name!r} is not on the watchlist: {hint}")
     for tag in article.tags:
-        if tag.casefold() in companies:
+        if watchlist and watchlist.resolve(tag) is not None:
             add(
                 "tags",
                 f"tag {tag!r} repeats a company: companies go in Entities (they have their own"
@@ -301,12 +311,14 @@ def _check_issue(
     return found
 
 
-def _company_names(settings: Settings) -> frozenset[str]:
+def _watchlist(settings: Settings) -> tuple[Watchlist | None, list[Finding]]:
+    """The watchlist, or the error that stops it from being read (the build would fail on
+    it, and every company page with it)."""
     try:
-        entities = load_entities(settings.entities)
-    except BriefError:
-        return frozenset()  # the commands that read the watchlist report it
-    return company_names(entities)
+        return Watchlist(load_entities(settings.entities)), []
+    except ConfigError as err:
+        path = err.path or settings.entities
+        return None, [Finding(path, err.line or 1, "error", str(err.args[0]))]
 
 
 def _check_calendar(settings: Settings) -> list[Finding]:

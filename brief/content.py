@@ -243,13 +243,16 @@ class ContentWriter:
         self._remember(path, after if was_untouched else None)
         return True
 
-    def delete_untouched(self, path: Path, what_to_do: str) -> None:
+    def delete_untouched(self, path: Path, what_to_do: str) -> str:
+        """Delete a file no editor changed since we wrote it; what it held."""
         if not self.untouched(path):
             raise ContentError(
                 f"was edited since brief wrote it, so it is kept; {what_to_do}", path
             )
         try:
+            text = path.read_text(encoding="utf-8")
             path.unlink()
         except OSError as err:
             raise ContentError(f"cannot delete: {err.strerror}", path) from err
         self._remember(path, None)
+        return text

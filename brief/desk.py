@@ -18,8 +18,8 @@ from brief.paths import under
 from brief.queue import guess_section
 from brief.settings import Settings
 from scrapers.clean import SLUG_MAX
-from scrapers.entities import Entity
-from scrapers.records import Action
+from scrapers.entities import Entity, load_entities
+from scrapers.records import Action, Decision
 from scrapers.storage import Store, store_error
 
 
@@ -128,16 +128,19 @@ def unaccept(
             outcomes.append(Outcome(candidate_id, error=error))
             continue
         path = settings.root / candidate.article_path
+        draft = None
         if path.exists():
             try:
-                writer.delete_untouched(
+                draft = writer.delete_untouched(
                     path, "delete it yourself if you really want it gone, then unaccept again"
                 )
             except ContentError as err:
                 outcomes.append(Outcome(candidate_id, error=err))
                 continue
         with store.transaction():
-            store.decisions.record(candidate_id, "new", now, who)
+            store.decisions.record(
+                candidate_id, "new", now, who, article_path=candidate.article_path, draft=draft
+            )
         outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path)))
     return outcomes
 
@@ -153,29 +156,57 @@ def _free_slug(slug: str, taken: set[str]) -> str:
 def undo_last(
     store: Store, settings: Settings, now: datetime, who: str = ""
 ) -> tuple[list[int], list[str]]:
-    """Take back the latest decision, or its whole batch: (candidates restored, problems).
-
-    An accept is undone like `brief unaccept` (its draft deleted only if untouched)."""
+    """Take back the latest decision, or its whole batch: (candidates restored, problems)."""
     restored: list[int] = []
     problems: list[str] = []
     for decision in store.decisions.last_batch():
-        if decision.action == "accepted":
-            (outcome,) = unaccept(store, [decision.candidate_id], settings, now, who)
-            if outcome.error is not None:
-                problems.append(f"#{decision.candidate_id}: {outcome.error}")
-                continue
-            # unaccept logged its own "back to the queue": forget it, then put the story
-            # back exactly as it was before the accept (shortlisted or not).
-            with store.transaction():
-                back = store.decisions.last(decision.candidate_id)
-                if back is not None and back.action == "new":
-                    store.decisions.forget(back)
-                store.decisions.undo(decision)
-        else:
-            with store.transaction():
-                store.decisions.undo(decision)
+        try:
+            undo_decision(store, settings, decision, now, who)
+        except BriefError as err:
+            problems.append(f"#{decision.candidate_id}: {err}")
+            continue
         restored.append(decision.candidate_id)
     return restored, problems
+
+
+def undo_decision(
+    store: Store, settings: Settings, decision: Decision, now: datetime, who: str = ""
+) -> None:
+    """Put a story back exactly as it was before `decision`: status, shortlist mark, author
+    and time of the decision before; and its draft. An accept is undone like `unaccept` (the
+    draft deleted, only if untouched); an unaccept is undone by writing back the draft it
+    deleted, so the story is accepted with its file again. BriefError says why not."""
+    if decision.action == "accepted":
+        (outcome,) = unaccept(store, [decision.candidate_id], settings, now, who)
+        if outcome.error is not None:
+            raise outcome.error
+        with store.transaction():
+            # unaccept logged its own "back to the queue": forget it, then the accept.
+            back = store.decisions.last(decision.candidate_id)
+            if back is not None and back.action == "new":
+                store.decisions.forget(back)
+            store.decisions.undo(decision)
+        return
+    if decision.status_before == "accepted" and decision.article_path:
+        _restore_draft(store, settings, decision)
+    with store.transaction():
+        store.decisions.undo(decision)
+
+
+def _restore_draft(store: Store, settings: Settings, decision: Decision) -> None:
+    """The draft an unaccept deleted, written back (a file now at its place is kept)."""
+    assert decision.article_path is not None
+    path = settings.root / decision.article_path
+    if path.exists():
+        return
+    text = decision.draft
+    if text is None:  # an unaccept from before drafts were kept: write it anew
+        candidate = store.stories.get(decision.candidate_id)
+        if candidate is None:
+            raise BriefError(f"no candidate #{decision.candidate_id}")
+        section = guess_section(candidate, load_entities(settings.entities), settings)
+        text = render_article(candidate, section, path.stem, settings.timezone)
+    content_writer(settings).create(path, text)
 
 
 def reject_below(

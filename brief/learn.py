@@ -19,7 +19,7 @@ import hashlib
 import io
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ MIN_DECISIONS = 20
 MIN_EACH = 5
 HELD_OUT = 0.25
 SEED = 7
+MEANINGFUL_HELD_OUT = 20  # held-out decisions below which average precision is mostly noise
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,19 @@ class TrainingReport:
     weight: float
     seconds: float
     path: Path
+    saved: bool = True  # switched on: written where triage reads it
+    held_out_positives: int = 0
+
+    @property
+    def better(self) -> bool:
+        """Whether the blend ranked the held-out decisions at least as well as the rules."""
+        return self.ap_blend >= self.ap_rules
+
+    @property
+    def too_small(self) -> bool:
+        """Whether the held-out split is too small for its figures to mean much."""
+        kinds = min(self.held_out_positives, self.held_out - self.held_out_positives)
+        return self.held_out < MEANINGFUL_HELD_OUT or kinds < MIN_EACH
 
 
 class NotEnoughDecisions(BriefError):
@@ -90,8 +104,11 @@ def _pipeline() -> Any:
     return Pipeline([("features", features), ("model", model)])
 
 
-def train(store: Store, folder: Path, weight: float) -> TrainingReport:
-    """Fit, measure on a held-out split, refit on everything, save; the report says how."""
+def train(store: Store, folder: Path, weight: float, force: bool = False) -> TrainingReport:
+    """Fit, measure on a held-out split, refit on everything, save; the report says how.
+
+    A model whose blend ranks the held-out decisions worse than the rules alone is not
+    switched on (nothing is written, the previous model or the rules stay) unless `force`."""
     import joblib
     from sklearn.metrics import average_precision_score
     from sklearn.model_selection import train_test_split
@@ -120,10 +137,23 @@ def train(store: Store, folder: Path, weight: float) -> TrainingReport:
         ap_model=float(average_precision_score(labels, model)),
         ap_blend=float(average_precision_score(labels, blend)),
     )
+    path = folder / MODEL_FILE
+    result = TrainingReport(
+        decisions=len(data),
+        positives=positives,
+        held_out=len(test_set),
+        weight=weight,
+        seconds=time.perf_counter() - started,
+        path=path,
+        saved=False,
+        held_out_positives=sum(labels),
+        **report,
+    )
+    if not result.better and not force:
+        return result
     final = _pipeline()
     final.fit([e.text for e in data], [e.label for e in data])
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / MODEL_FILE
     temporary = path.with_suffix(".tmp")
     joblib.dump({"pipeline": final, "decisions": len(data)}, temporary)
     temporary.replace(path)
@@ -133,15 +163,7 @@ def train(store: Store, folder: Path, weight: float) -> TrainingReport:
         from brief.queue import story_query
 
         model.scores(store, list(store.stories.find(story_query("new"))))
-    return TrainingReport(
-        decisions=len(data),
-        positives=positives,
-        held_out=len(test_set),
-        weight=weight,
-        seconds=time.perf_counter() - started,
-        path=path,
-        **report,
-    )
+    return replace(result, saved=True, seconds=time.perf_counter() - started)
 
 
 class RelevanceModel:

@@ -30,7 +30,7 @@ from brief.movers import Mover, ranked
 from brief.numbers import NumberLine, by_the_numbers
 from brief.settings import Settings
 from scrapers.clean import slugify, web_url
-from scrapers.entities import Entity
+from scrapers.entities import Entity, Watchlist
 
 
 @dataclass(eq=False)
@@ -253,19 +253,16 @@ class Listing:
 
 
 def entity_listings(
-    articles: Iterable[ArticleView], entities: Sequence[Entity], urls: Urls
+    articles: Iterable[ArticleView], watchlist: Watchlist, urls: Urls
 ) -> list[Listing]:
-    """One listing per watchlist entity named by at least one article, by name."""
-    by_name = {e.name.casefold(): e for e in entities}
-    for entity in entities:
-        for alias in entity.aliases:
-            by_name.setdefault(alias.casefold(), entity)
+    """One listing per watchlist entity named by at least one article (by any of its
+    names), sorted by name."""
     listings: dict[str, Listing] = {}
     for article in sorted(articles, key=lambda a: a.date, reverse=True):
         named = {
-            by_name[n.casefold()].slug: by_name[n.casefold()]
+            entity.slug: entity
             for n in article.record.entities
-            if n.casefold() in by_name
+            if (entity := watchlist.resolve(n)) is not None
         }
         for entity in named.values():
             listing = listings.get(entity.slug)
@@ -276,6 +273,7 @@ def entity_listings(
                     feed=urls.entity_feed.format(slug=entity.slug),
                 )  # fmt: skip
             listing.articles.append(article)
+            article.entity_pages.append(listing)
     return sorted(listings.values(), key=lambda item: item.name.casefold())
 
 
@@ -455,7 +453,7 @@ def build_model(
         for view in page.articles:
             view.issues.append(page)
     listed = [views[c.source_path] for c in published]
-    entity_pages = entity_listings(listed, entities, settings.urls)
+    entity_pages = entity_listings(listed, Watchlist(entities), settings.urls)
     by_name = {page.name: page for page in entity_pages}
     for listing in entity_pages:
         owner = listing.entity.parent if listing.entity else ""
@@ -470,8 +468,6 @@ def build_model(
         for mover in page.issue.movers:
             if mover.name in by_name:
                 by_name[mover.name].moved = (page, mover)
-    for view in listed:
-        view.entity_pages = [by_name[n] for n in view.record.entities if n in by_name]
     for view in listed:
         view.related = related_articles(view)
     return SiteModel(

@@ -35,7 +35,7 @@ from brief.model import SiteModel, SubscribeForm, build_model
 from brief.numbers import figure_rows, write_figures
 from brief.reader import ArticleReader
 from brief.search import finish_search_index, start_search_index
-from brief.settings import Settings, settings_from_dict
+from brief.settings import pelican_settings
 from brief.sitecheck import check_site
 from brief.sitemap import write_sitemap
 from scrapers.clean import web_url
@@ -44,16 +44,11 @@ from scrapers.entities import load_entities
 log = logging.getLogger(__name__)
 
 
-def plugin_settings(raw: dict[str, Any]) -> Settings:
-    root = Path(raw["PATH"]).resolve().parent
-    return settings_from_dict(raw, root)
-
-
 class SiteGenerator(Generator):  # type: ignore[misc]
     """Computes the site model, then writes issue, entity and source pages and feeds."""
 
     def generate_context(self) -> None:
-        settings = plugin_settings(self.settings)
+        settings = pelican_settings(self.settings)
         # Canonical and sharing URLs must be absolute, even in a local preview build.
         self.context["CANONICAL_BASE"] = settings.public_url
         issues, unreadable = load_issues(settings)

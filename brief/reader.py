@@ -16,6 +16,9 @@ from pelican.readers import BaseReader
 from brief.articles import render_body
 from brief.document import read_document, split_list
 from brief.markup import MarkdownRenderer
+from brief.settings import pelican_settings
+from scrapers.entities import Watchlist, load_entities
+from scrapers.errors import BriefError
 
 
 class ArticleReader(BaseReader):  # type: ignore[misc]
@@ -25,7 +28,7 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
     def __init__(self, settings: dict[str, Any]):
         super().__init__(settings)
         self._renderer = MarkdownRenderer(settings["MARKDOWN"])
-        self._companies = watchlist_names(settings)
+        self._watchlist = read_watchlist(settings)
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         document = read_document(Path(source_path))
@@ -35,9 +38,12 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
         for key, value in document.meta.items():
             text = self._renderer.render(value) if key in formatted else value
             if key == "tags":  # tags are topics; companies have their pages (`brief check`)
-                text = ", ".join(t for t in split_list(text) if t.casefold() not in self._companies)
+                tags = split_list(text)
+                text = ", ".join(t for t in tags if self._watchlist.resolve(t) is None)
                 if not text:
                     continue
+            elif key == "entities":  # as the watchlist names them: 抖音 is Douyin
+                text = ", ".join(self._watchlist.canonical(split_list(text)))
             metadata[key] = self.process_metadata(key, text)
         metadata["quote"] = body.quote_html
         metadata["annotation"] = body.annotation_html
@@ -46,15 +52,9 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
         return body.html, metadata
 
 
-def watchlist_names(settings: dict[str, Any]) -> frozenset[str]:
-    """Every watchlist name and alias, case-folded (empty if the watchlist cannot be read:
-    the build reports that itself)."""
-    from brief.plugin import plugin_settings
-    from scrapers.entities import company_names, load_entities
-    from scrapers.errors import BriefError
-
+def read_watchlist(settings: dict[str, Any]) -> Watchlist:
+    """The watchlist (empty if it cannot be read: `brief check` and the build say why)."""
     try:
-        entities = load_entities(plugin_settings(settings).entities)
+        return Watchlist(load_entities(pelican_settings(settings).entities))
     except (BriefError, KeyError):
-        return frozenset()
-    return company_names(entities)
+        return Watchlist(())

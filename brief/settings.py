@@ -145,6 +145,12 @@ def load_settings(config_file: Path, overrides: dict[str, Any] | None = None) ->
     return settings_from_dict(raw, config_file.resolve().parent, config_file)
 
 
+def pelican_settings(raw: dict[str, Any]) -> Settings:
+    """Our settings from the dict Pelican hands its plugins (the repository is the parent
+    of its content PATH)."""
+    return settings_from_dict(raw, Path(raw["PATH"]).resolve().parent)
+
+
 def settings_from_dict(
     raw: dict[str, Any], root: Path, config_file: Path | None = None
 ) -> Settings:

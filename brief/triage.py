@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from brief.errors import BriefError
 from brief.queue import TriageRow
 from brief.settings import Settings
 from brief.terminal import echo, markup, plural, shown
@@ -107,7 +108,7 @@ def run_interactive(
     now: Callable[[], datetime],
 ) -> None:
     """One story at a time; single keys (no Enter needed on a terminal, over SSH too)."""
-    from brief.desk import accept, decide, unaccept, undo_last
+    from brief.desk import accept, decide, undo_decision, undo_last
 
     if not rows:
         click.echo("Nothing to triage.")
@@ -188,20 +189,15 @@ def run_interactive(
             index = done.pop()
             on_screen = None
             undone = rows[index].candidate
-            assert undone.id is not None
             decision = store.decisions.last(undone.id)
-            if decision is not None and decision.action == "accepted":
-                # Undoing an accept deletes the draft (unless edited) and requeues the story;
-                # the log keeps both decisions.
-                (outcome,) = unaccept(store, [undone.id], settings, now(), who)
-                if outcome.error:
-                    echo(f"  cannot undo: {outcome.error}")
+            if decision is not None:
+                try:
+                    undo_decision(store, settings, decision, now(), who)
+                except BriefError as err:
+                    echo(f"  cannot undo: {err}")
                     done.append(index)
                     index += 1
                     continue
-            elif decision is not None:
-                with store.transaction():
-                    store.decisions.undo(decision)
             click.echo(f"  undone: #{undone.id} is back as it was")
         else:
             click.echo(f"  keys: {KEYS}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,9 +118,42 @@ def load_entities(path: Path) -> list[Entity]:
     return entities
 
 
-def company_names(entities: list[Entity]) -> frozenset[str]:
+def company_names(entities: Sequence[Entity]) -> frozenset[str]:
     """Every name and alias of the watchlist, case-folded."""
     return frozenset(name.casefold() for entity in entities for name in entity.names)
+
+
+class Watchlist:
+    """The one place a company's name, as an editor or a feed writes it, becomes a watchlist
+    entity: its name or any alias, in any case and spacing (`抖音` is Douyin)."""
+
+    def __init__(self, entities: Sequence[Entity]):
+        self.entities = tuple(entities)
+        self._by_key: dict[str, Entity] = {}
+        for entity in self.entities:
+            for name in entity.names:
+                self._by_key.setdefault(_key(name), entity)
+
+    def resolve(self, name: str) -> Entity | None:
+        return self._by_key.get(_key(name))
+
+    def canonical(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Each name as the watchlist names it, once, in order; unknown names as written."""
+        found = [entity.name if (entity := self.resolve(n)) else n for n in names]
+        return tuple(dict.fromkeys(found))
+
+    def closest(self, name: str) -> str | None:
+        """The watchlist name (or alias) a mistyped `name` most likely meant, if any."""
+        close = difflib.get_close_matches(_key(name), list(self._by_key), n=1, cutoff=0.75)
+        if not close:
+            return None
+        entity = self._by_key[close[0]]
+        alias = next((n for n in entity.names if _key(n) == close[0]), entity.name)
+        return entity.name if alias == entity.name else f"{alias} ({entity.name})"
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def match_entities(term: str, entities: list[Entity]) -> list[Entity]:

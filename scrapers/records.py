@@ -97,6 +97,7 @@ class Decision:
     at: datetime
     article_path: str | None
     batch: str | None = None  # decisions made together, undone together
+    draft: str | None = None  # an unaccept: the untouched draft it deleted, for undo
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,3 @@ class Signup:
     name: str | None
     received_at: datetime
     attempts: int  # confirmation emails the mail server did not take
-

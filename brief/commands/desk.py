@@ -18,7 +18,7 @@ from brief.commands.options import (
     since_moment,
     who,
 )
-from brief.errors import BriefError
+from brief.errors import BriefError, ContentError
 from brief.paths import display_path
 from brief.terminal import echo, plural
 
@@ -271,11 +271,15 @@ def relevance() -> None:
 
 
 @relevance.command("train")
+@click.option(
+    "--force", is_flag=True, help="Switch the model on even if it ranked worse than the rules."
+)
 @db_option
 @click.pass_context
-def relevance_train(ctx: click.Context, db: Path | None) -> None:
+def relevance_train(ctx: click.Context, force: bool, db: Path | None) -> None:
     """Fit a model on your decisions (accepted and shortlisted against rejected), report its
-    average precision on a held-out quarter next to the rules', and save it under data/."""
+    average precision on a held-out quarter next to the rules', and save it under data/ if
+    it ranks them at least as well as the rules alone (or with --force)."""
     from brief.learn import train
     from scrapers.relevance import load_rules
     from scrapers.storage import open_store
@@ -284,7 +288,7 @@ def relevance_train(ctx: click.Context, db: Path | None) -> None:
     weight = load_rules(settings.relevance).ranking.model
     store_path = db or settings.db
     with open_store(store_path) as store:
-        report = train(store, store_path.parent, weight)
+        report = train(store, store_path.parent, weight, force)
     negatives = report.decisions - report.positives
     echo(
         f"Trained on {report.decisions} decisions ({report.positives} accepted or shortlisted,"
@@ -294,6 +298,23 @@ def relevance_train(ctx: click.Context, db: Path | None) -> None:
     echo(f"  rules alone        {report.ap_rules:.3f}")
     echo(f"  model alone        {report.ap_model:.3f}")
     echo(f"  blend (model {report.weight:.2f})  {report.ap_blend:.3f}")
+    if report.too_small:
+        positives = report.held_out_positives
+        echo(
+            f"Only {plural(report.held_out, 'held-out decision')} ({positives} accepted or"
+            f" shortlisted, {report.held_out - positives} rejected): too few for these figures"
+            " to mean much. Keep deciding, and train again."
+        )
+    if not report.saved:
+        kept = (
+            f"triage keeps the model already in {display_path(report.path)}"
+            if report.path.exists()
+            else "triage keeps ranking by the rules alone"
+        )
+        raise ContentError(
+            "the blend ranked the held-out decisions worse than the rules alone, so the new"
+            f" model was not switched on; {kept} (--force switches it on anyway)"
+        )
     echo(
         f"Saved {display_path(report.path)}; triage now blends the rules and the model"
         " (`model` in [ranking] of relevance.toml; 0 turns the model off)."

@@ -22,8 +22,10 @@ class Decisions:
         who: str = "",
         article_path: str | None = None,
         batch: str | None = None,
+        draft: str | None = None,
     ) -> None:
-        """Set a story's status (`shortlisted` keeps it undecided, listed first) and log it."""
+        """Set a story's status (`shortlisted` keeps it undecided, listed first) and log it
+        (with the draft an unaccept deleted, so that undo can write it back)."""
         row = self._db.execute(
             "SELECT status, shortlisted FROM candidates WHERE id = ?", (story_id,)
         ).fetchone()
@@ -35,8 +37,8 @@ class Decisions:
         shortlisted = 1 if action == "shortlisted" else 0
         self._db.execute(
             "INSERT INTO decisions (candidate_id, action, status_before, shortlisted_before,"
-            " who, at, article_path, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (story_id, action, row[0], row[1], who, when.isoformat(), article_path, batch),
+            " who, at, article_path, batch, draft) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (story_id, action, row[0], row[1], who, when.isoformat(), article_path, batch, draft),
         )
         self._db.execute(
             "UPDATE candidates SET status = ?, shortlisted = ?, decided_at = ?, decided_by = ?,"
@@ -72,20 +74,24 @@ class Decisions:
         self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
 
     def undo(self, decision: Decision) -> None:
-        """Put a story back as it was before `decision`, and forget the decision."""
+        """Put a story back as it was before `decision`, and forget the decision: its status,
+        its shortlist mark, its draft's path (an undone unaccept is accepted as that file
+        again), and who decided it and when (the decision before, kept in the log)."""
+        self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
+        before = self.last(decision.candidate_id)
         self._db.execute(
             "UPDATE candidates SET status = ?, shortlisted = ?,"
-            " article_path = CASE WHEN ? = 'accepted' THEN article_path ELSE NULL END"
-            " WHERE id = ?",
+            " article_path = CASE WHEN ? = 'accepted' THEN COALESCE(?, article_path) END,"
+            " decided_by = ?, decided_at = ? WHERE id = ?",
             (decision.status_before, int(decision.shortlisted_before), decision.status_before,
-             decision.candidate_id),
+             decision.article_path, before.who if before else None,
+             before.at.isoformat() if before else None, decision.candidate_id),
         )  # fmt: skip
-        self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
 
 
 def _decision(row: sqlite3.Row) -> Decision:
     return Decision(
         row["id"], row["candidate_id"], row["action"], row["status_before"],
         bool(row["shortlisted_before"]), row["who"], date(row["at"]), row["article_path"],
-        row["batch"],
+        row["batch"], row["draft"],
     )  # fmt: skip

@@ -172,13 +172,15 @@ def _v6(db: sqlite3.Connection) -> None:
 def _v7(db: sqlite3.Connection) -> None:
     """Subscribers keyed by their mailbox as mail systems route it (not a case-fold of the
     whole address), grouped by the mailbox behind its +tags; deliveries keyed the same way;
-    the queue of sign-ups the service has answered but not yet confirmed by email; and
-    whether a story's summary was cut to what the store keeps."""
+    the queue of sign-ups the service has answered but not yet confirmed by email;
+    whether a story's summary was cut to what the store keeps; and the draft an unaccept
+    deleted, so that undoing it brings the same file back."""
     _script(
         db,
         """
         ALTER TABLE subscribers ADD COLUMN base TEXT NOT NULL DEFAULT '';
         ALTER TABLE candidates ADD COLUMN summary_cut INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE decisions ADD COLUMN draft TEXT;  -- what an unaccept deleted, for undo
         CREATE INDEX subscribers_base ON subscribers (base);
         CREATE TABLE signups (  -- answered, not yet handled: survives a crash or an outage
             id INTEGER PRIMARY KEY,
