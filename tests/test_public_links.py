@@ -60,7 +60,9 @@ def test_a_published_digest_links_only_to_the_public_site(sample: Path) -> None:
     # The local preview is untouched: it still builds with pelicanconf.py.
     brief(sample, "build")
     index = (sample / "output" / "index.html").read_text()
-    assert 'href="/issues/' in index or 'href="/' in index
+    # Root-relative links to its own pages, never the public address it was not built for.
+    assert 'href="/issues/' in index
+    assert 'href="https://brief.example.com' not in index
 
 
 @pytest.mark.parametrize(
