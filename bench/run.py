@@ -7,7 +7,10 @@ scrape  the real `scrape()` over HTTP: feeds served from many loopback addresses
         Cold wall time is compared with feedparser alone parsing the same corpus.
 figures precision and recall of the figure extractor on the labelled set
         (tests/data/figures.jsonl), and its time per sentence divided by price-parser's
-        `Price.fromstring` alone on the same sentences.
+        `Price.fromstring` alone on the same sentences; 100 KB in one text against the
+        same bytes in 1 KB texts (linear: about 1.0x).
+limiter the service's per-client limit: a request's cost with 10^5 clients known against
+        10 known (O(1): about 1.0x), and the memory of 10^5 clients.
 build   `brief build` (Pelican + our theme and plugin + search index + digests) divided by
         a plain Pelican build of the same articles with its default theme and no plugins.
 """
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -250,8 +254,8 @@ def bench_service(work: Path, requests: int) -> None:
     to a local SMTP server), against GET health on the same server as the baseline."""
     import httpx
 
+    from tests.service import free_port, wait_for_mail
     from tests.smtp_server import Recorder, SmtpServer
-    from tests.test_subscriptions import free_port, wait_for_mail
 
     root = write_newsletter(work / "service", 5, per_issue=5)
     os.environ.setdefault("BRIEF_SECRET", "a-benchmark-secret-nobody-uses")
@@ -327,6 +331,59 @@ def bench_figures() -> None:
         f" recall {right / wanted:.3f}; {ours / len(texts) * 1e6:.0f} µs a sentence,"
         f" {ours / baseline:.2f}x price-parser's Price.fromstring alone"
     )
+    # Linear on long text: one 100 KB text against the same bytes as 100 texts of 1 KB.
+    real = " ".join(json.loads(line)["text"] for line in REAL_FIGURES.read_text().splitlines())
+    for label, text in (
+        ("real sentences", (real * 2)[:100_000]),
+        ('hostile "$1 million and "', ("$1 million and " * 7000)[:100_000]),
+    ):
+        whole = min(_seconds(lambda t=text: figures(t)) for _ in range(3))
+        pieces = [text[i : i + 1000] for i in range(0, len(text), 1000)]
+        parts = min(_seconds(lambda p=pieces: [figures(x) for x in p]) for _ in range(3))
+        print(
+            f"  100 KB of {label}: {whole * 1000:.0f} ms in one text,"
+            f" {whole / parts:.2f}x the same bytes as 100 texts of 1 KB"
+        )
+
+
+REAL_FIGURES = REPO / "tests" / "data" / "real" / "figures.jsonl"
+
+
+def _seconds(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def bench_limiter() -> None:
+    """The service's per-client limit: the cost of one request with 10^5 clients known,
+    against the same with 10 known, and the memory those 10^5 take."""
+    import tracemalloc
+
+    from brief.service import RateLimit
+
+    def per_request(clients: int, requests: int = 200_000) -> float:
+        limit = RateLimit(20, 3600)
+        for n in range(clients):
+            limit.allow(f"2001:db8:{n:x}::/64")
+        keys = [f"2001:db8:{n % clients:x}::/64" for n in range(requests)]
+        start = time.perf_counter()
+        for key in keys:
+            limit.allow(key)
+        return (time.perf_counter() - start) / requests
+
+    few, many = per_request(10), per_request(100_000)
+    tracemalloc.start()
+    limit = RateLimit(20, 3600)
+    for n in range(100_000):
+        limit.allow(f"198.51.{n >> 8 & 255}.{n & 255}-{n}")
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(
+        f"limiter: {many * 1e6:.2f} µs a request with 10^5 clients known,"
+        f" {many / few:.2f}x the cost with 10; {size / 2**20:.1f} MiB for 10^5 clients"
+        f" (bounded at {RateLimit.MAX_KEYS:,})"
+    )
 
 
 def bench_relevance(work: Path, candidates: int = 10_000) -> None:
@@ -392,13 +449,25 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=1000)
     parser.add_argument("--signups", type=int, default=500)
     parser.add_argument(
-        "--only", choices=["figures", "relevance", "ingest", "scrape", "build", "digest", "service"]
+        "--only",
+        choices=[
+            "figures",
+            "limiter",
+            "relevance",
+            "ingest",
+            "scrape",
+            "build",
+            "digest",
+            "service",
+        ],
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as temp:
         work = Path(temp)
         if args.only in (None, "figures"):
             bench_figures()
+        if args.only in (None, "limiter"):
+            bench_limiter()
         if args.only in (None, "relevance"):
             bench_relevance(work)
         if args.only in (None, "ingest"):
