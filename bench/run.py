@@ -211,7 +211,7 @@ def bench_digest(work: Path, recipients: int) -> None:
     """A 30-article issue: digest size and render time; send rate to a local SMTP server."""
     from brief.content import load_newsletter
     from brief.digest import DigestRenderer
-    from brief.mail import send_issue
+    from brief.sending import send_issue
     from brief.settings import SmtpSettings, load_settings
     from brief.subscribers import Subscriber
     from tests.smtp_server import Recorder, SmtpServer

@@ -16,18 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from brief.articles import Article
 from brief.document import Document, format_header, optional_date
-from brief.errors import ConfigError
 from brief.markup import plain_text
 from brief.movers import HEADING as MOVERS_HEADING
 from brief.movers import Mover, movers_section, parse_mover
+from brief.weeks import is_week, parse_week
 
-_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")  # ASCII digits only, matched whole
 _SECTION = re.compile(r"^##\s+(?P<name>[^#].*?)\s*#*\s*$")
 _ITEM = re.compile(r"^[-*+]\s+(?P<slug>[a-z0-9][a-z0-9-]*)\s*(?:<!--.*-->)?\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -82,31 +81,6 @@ class Issue:
         return [entry.slug for section in self.sections for entry in section.entries]
 
 
-def parse_week(text: str) -> tuple[int, int]:
-    """`2026-W46` as (2026, 46); a ConfigError for anything else."""
-    match = _WEEK.fullmatch(text)
-    if match:
-        year, week = int(match.group(1)), int(match.group(2))
-        try:
-            date.fromisocalendar(year, week, 1)
-            return year, week
-        except ValueError:
-            pass
-    raise ConfigError(f"{text!r} is not an ISO week: write YYYY-Www, for example 2026-W46")
-
-
-def week_of(moment: datetime | date) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_bounds(week: str, timezone: ZoneInfo) -> tuple[datetime, datetime]:
-    """Monday 00:00 to the next Monday 00:00, in the newsletter's time zone."""
-    year, number = parse_week(week)
-    monday = datetime.combine(date.fromisocalendar(year, number, 1), time(), timezone)
-    return monday, monday + timedelta(days=7)
-
-
 def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     meta = document.meta
     moment = optional_date(document, timezone)
@@ -118,7 +92,7 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     return Issue(
         path=document.path,
         document=document,
-        week=document.path.stem.upper() if _WEEK.fullmatch(document.path.stem.upper()) else "",
+        week=document.path.stem.upper() if is_week(document.path.stem.upper()) else "",
         title=meta.get("title", ""),
         date=moment,
         status=meta.get("status", "published").lower(),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from brief.weeks import week_bounds, week_of
 from scrapers.entities import Entity
 
 HEADING = "Who moved this week"
@@ -92,7 +93,6 @@ def count_mentions(
     timezone: ZoneInfo,
 ) -> list[Mover]:
     """Movers for `week` from (published datetime, entity names) pairs."""
-    from brief.issues import week_bounds, week_of
 
     start, _ = week_bounds(week, timezone)
     weeks = [week_of(start - timedelta(weeks=n)) for n in range(TRAILING, -1, -1)]

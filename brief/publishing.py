@@ -13,10 +13,11 @@ from brief.content import Newsletter, content_writer, load_newsletter
 from brief.digest import digest_probe
 from brief.document import set_fields
 from brief.errors import ContentError
-from brief.issues import render_issue, week_bounds
+from brief.issues import render_issue
 from brief.movers import TRAILING, Mover, count_mentions
 from brief.settings import Settings
 from brief.terminal import plural
+from brief.weeks import week_bounds
 
 
 def week_movers(settings: Settings, db: Path, week: str) -> list[Mover]:

@@ -48,11 +48,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from brief.audience import confirm_subscriber
 from brief.errors import ConfigError
-from brief.mail import send_message
 from brief.outbox import ConfirmationWorker, Outbox
 from brief.settings import Settings, SubscriptionSettings
 from brief.subscribers import subscriber
 from brief.tokens import TokenError, Tokens, read_secret
+from brief.transport import send_message
 from scrapers.errors import StoreError
 from scrapers.storage import open_store
 

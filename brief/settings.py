@@ -14,11 +14,13 @@ import re
 import string
 import sys
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from brief.addresses import check_address
 from brief.errors import ConfigError
 from brief.links import Urls
 from scrapers.clean import inert_text, web_url
@@ -39,8 +41,6 @@ class DigestSettings:
 
     @property
     def sender_address(self) -> str:
-        from email.utils import parseaddr
-
         return parseaddr(self.sender)[1] or self.sender
 
 
@@ -331,16 +331,12 @@ class _Checker:
 
     def address(self, key: str, value: Any, inner: str, named: bool) -> str:
         """An email address (with a display name when `named`): no line break, valid."""
-        from email.utils import parseaddr
-
-        from brief.subscribers import subscriber
-
         text = self.text(key, "", value, inner)
         name, address = parseaddr(text)
         if not named and name:
             raise self.fail(key, f"must be a bare address, not {text!r}", inner)
         try:
-            subscriber(address)
+            check_address(address)
         except ValueError as err:
             raise self.fail(key, str(err), inner) from None
         return text

@@ -1,9 +1,5 @@
-"""Subscribers: checked addresses, read from a CSV file a row at a time.
-
-An address is checked with email-validator (the library made for it): the domain is
-normalised and kept in punycode for the envelope, so IDN domains are sent like any other;
-a non-ASCII local part needs a server that speaks SMTPUTF8.
-"""
+"""Subscribers: checked addresses (`brief.addresses`) with plain-text names, read from a
+CSV file a row at a time."""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
+from brief.addresses import check_address
 from brief.errors import ConfigError
 from brief.headers import plain_name
 from scrapers.clean import inert_text
@@ -51,12 +46,8 @@ class BadRow:
 def subscriber(email: str, name: str | None = None, line: int = 0) -> Subscriber:
     """A Subscriber from an address, checked (ValueError says what is wrong), and a name
     made plain text (`plain_name`), wherever both came from."""
-    try:
-        checked = validate_email(email, check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError as err:
-        raise ValueError(f"not an email address: {email!r} ({err})") from None
-    envelope = checked.ascii_email or f"{checked.local_part}@{checked.ascii_domain}"
-    return Subscriber(checked.normalized, plain_name(name), line, envelope)
+    checked = check_address(email)
+    return Subscriber(checked.normalized, plain_name(name), line, checked.envelope)
 
 
 def envelope_of(email: str) -> str:

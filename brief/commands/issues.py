@@ -34,8 +34,8 @@ def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
     """Start an issue with every accepted article not yet in an issue, grouped by section,
     and a snapshot of who moved in the news (counted in the store). The week is this one
     unless --week says otherwise; with nothing to put in it, nothing is written (exit 1)."""
-    from brief.issues import parse_week, week_of
     from brief.publishing import new_issue, week_movers
+    from brief.weeks import parse_week, week_of
 
     settings = settings_of(ctx)
     week = week or week_of(now().astimezone(settings.timezone))
@@ -57,9 +57,9 @@ def issue_publish(ctx: click.Context, week: str) -> None:
 
     When the check fails nothing is changed, and every problem is listed.
     """
-    from brief.issues import parse_week
     from brief.publishing import PublishRefused, publish_issue
     from brief.site import build_site
+    from brief.weeks import parse_week
 
     parse_week(week)
     settings = settings_of(ctx, production=True)
@@ -118,7 +118,7 @@ def digest(ctx: click.Context, week: str, service: str | None) -> None:
     """
     from brief.content import load_newsletter
     from brief.digest import GENERIC, SERVICES, build_digests
-    from brief.issues import parse_week
+    from brief.weeks import parse_week
 
     parse_week(week)
     settings = settings_of(ctx, production=True)

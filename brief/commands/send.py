@@ -54,9 +54,9 @@ def send(
     BRIEF_SMTP_PASSWORD).
     """
     from brief.content import load_newsletter
-    from brief.issues import parse_week
-    from brief.mail import SendRefused, send_issue
+    from brief.sending import SendRefused, send_issue
     from brief.subscribers import read_subscribers
+    from brief.weeks import parse_week
 
     parse_week(week)
     settings = settings_of(ctx, production=True)

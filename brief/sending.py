@@ -1,4 +1,4 @@
-"""Sending an issue's digest over SMTP: the only module that talks SMTP.
+"""Sending an issue's digest to its subscribers (`brief send`), through `transport`.
 
 The store's delivery log records every recipient of every issue, so that nobody is skipped
 and nobody is mailed twice:
@@ -16,16 +16,11 @@ and nobody is mailed twice:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import shutil
-import smtplib
-import ssl
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from html import escape as html_escape
@@ -38,9 +33,9 @@ from brief.errors import ConfigError, DeliveryError
 from brief.headers import MAIL_POLICY
 from brief.issues import Issue
 from brief.settings import Settings, SmtpSettings, SubscriptionSettings
-from brief.subscribers import BadRow, Subscriber, envelope_of
+from brief.subscribers import Subscriber, envelope_of
 from brief.tokens import Tokens, read_secret
-from scrapers.clean import inert_text
+from brief.transport import Ambiguous, Mailer, NotStarted, Refused
 from scrapers.records import NOT_TO_MAIL, SubscriberStatus
 from scrapers.storage import Store, open_store
 from scrapers.storage.deliveries import Deliveries
@@ -58,7 +53,6 @@ class SendReport:
     # May have been delivered, so not sent again: (address, why).
     uncertain: list[tuple[str, str]] = field(default_factory=list)
     unsent: list[tuple[str, str]] = field(default_factory=list)  # not tried: sent next run
-    bad_rows: list[BadRow] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)  # dry run
     stopped: str | None = None  # why the run stopped before the end, if it did
     findings: list[Finding] = field(default_factory=list)  # the check's warnings
@@ -75,13 +69,6 @@ class SendReport:
         return self.recipients - done - len(self.unsent) - len(self.left)
 
 
-@contextmanager
-def open_deliveries(path: Path) -> Iterator[Deliveries]:
-    """The store's delivery log, held for this send alone (a second send is refused)."""
-    with open_store(path) as store, store.exclusive("send"):
-        yield store.deliveries
-
-
 class SendRefused(DeliveryError):
     """The issue may not be sent (it fails the check, or is not published); nothing was."""
 
@@ -90,133 +77,12 @@ class SendRefused(DeliveryError):
         super().__init__(message)
 
 
-class _NotStarted(DeliveryError):
-    """The transaction never started: nothing was sent, the recipient stays unsent."""
-
-
-class _Refused(DeliveryError):
-    """The server said no (a 4xx or 5xx reply): the message was not taken."""
-
-    def __init__(self, code: int, text: bytes | str):
-        self.code = code
-        self.text = text.decode(errors="replace") if isinstance(text, bytes) else text
-        super().__init__(f"{code} {inert_text(self.text)}")
-
-
 class _LeftTheList(DeliveryError):
     """The recipient unsubscribed (or bounced, or complained) while this send was running."""
 
     def __init__(self, status: SubscriberStatus):
         self.status = status
         super().__init__(f"{status} during this send")
-
-
-class _Ambiguous(DeliveryError):
-    """The body was sent but no final reply came: the server may have delivered it."""
-
-
-class _Mailer:
-    """One SMTP connection, opened when first needed and again after it broke."""
-
-    def __init__(self, smtp: SmtpSettings):
-        self.smtp = smtp
-        self._client: smtplib.SMTP | None = None
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.smtp
-        password = os.environ.get(s.password_env) if s.user else None
-        if s.user and password is None:
-            raise DeliveryError(f"set {s.password_env} to the SMTP password of {s.user}")
-        try:
-            if s.security == "ssl":
-                tls = ssl.create_default_context()
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=tls
-                )
-            else:
-                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-                if s.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-            client.ehlo_or_helo_if_needed()
-            if s.user and password is not None:
-                client.login(s.user, password)
-        except (OSError, smtplib.SMTPException) as err:
-            raise DeliveryError(
-                f"cannot connect to SMTP server {s.host}:{s.port}: {inert_text(str(err))}"
-            ) from err
-        return client
-
-    def ready(self) -> smtplib.SMTP:
-        """The open connection; DeliveryError (before any transaction) when there is none."""
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
-
-    def supports_smtputf8(self) -> bool:
-        return self.ready().has_extn("smtputf8")
-
-    def transact(
-        self, data: bytes, sender: str, recipient: str, utf8: bool, started: Callable[[], None]
-    ) -> None:
-        """One SMTP transaction, `started()` called just before MAIL FROM.
-
-        Raises _NotStarted (nothing sent; the connection broke before MAIL FROM was
-        accepted), _Refused (the server declined) or _Ambiguous (see the module doc).
-        """
-        client = self.ready()
-        options = ["SMTPUTF8", "BODY=8BITMIME"] if utf8 else []
-        started()
-        try:
-            code, text = client.mail(sender, options)
-        except (smtplib.SMTPServerDisconnected, OSError) as err:
-            self._drop()
-            raise _NotStarted(str(err)) from err
-        try:
-            if code != 250:
-                raise _Refused(code, text)
-            code, text = client.rcpt(recipient)
-            if code not in (250, 251):
-                raise _Refused(code, text)
-            code, text = client.docmd("data")
-            if code != 354:
-                raise _Refused(code, text)
-        except _Refused:
-            self._reset()
-            raise
-        except (smtplib.SMTPException, OSError) as err:
-            # MAIL FROM was accepted but the body never left: nothing can be delivered.
-            self._drop()
-            raise _NotStarted(f"connection lost before the message was sent: {err}") from err
-        try:  # past DATA: from here on, a failure is ambiguous
-            body = re.sub(rb"(?m)^\.", b"..", data)
-            if not body.endswith(b"\r\n"):
-                body += b"\r\n"
-            client.send(body + b".\r\n")
-            code, text = client.getreply()
-        except (smtplib.SMTPException, OSError) as err:  # timeouts are OSErrors
-            self._drop()
-            raise _Ambiguous(f"no answer after the message was sent: {err}") from err
-        if code != 250:
-            raise _Refused(code, text)
-
-    def _reset(self) -> None:
-        if self._client is not None:
-            try:
-                self._client.rset()
-            except (smtplib.SMTPException, OSError):
-                self._drop()
-
-    def _drop(self) -> None:
-        if self._client is not None:
-            with contextlib.suppress(OSError):
-                self._client.close()
-        self._client = None
-
-    def close(self) -> None:
-        if self._client is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                self._client.quit()
-            self._client = None
 
 
 def send_issue(
@@ -271,7 +137,7 @@ def send_issue(
             folder = settings.output / "send" / week
             report.written = _write_dry_run(folder, renderer, issue, digest, recipients)
             return report
-        mailer = _Mailer(smtp)
+        mailer = Mailer(smtp)
         interval = 1.0 / rate if rate else 0.0
         try:
             for person, unsubscribe in recipients:
@@ -292,22 +158,6 @@ def send_issue(
 
 
 PLACEHOLDER_UNSUBSCRIBE = "https://unsubscribe.invalid/link"  # replaced per recipient
-
-
-def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
-    """Send one message now (a confirmation email); DeliveryError when it cannot go."""
-    mailer = _Mailer(smtp)
-    try:
-        client = mailer.ready()
-        # SMTPUTF8 is for an address that needs it; a name is encoded in the header.
-        utf8 = not all(a.addr_spec.isascii() for a in message["To"].addresses)
-        client.send_message(message, mail_options=["SMTPUTF8"] if utf8 else [])
-    except smtplib.SMTPException as err:
-        raise DeliveryError(f"the SMTP server refused the message: {err}") from err
-    except OSError as err:
-        raise DeliveryError(f"the message could not be sent: {err}") from err
-    finally:
-        mailer.close()
 
 
 def _requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:
@@ -365,7 +215,7 @@ def _recipients(
 
 def _serve(
     deliveries: Deliveries,
-    mailer: _Mailer,
+    mailer: Mailer,
     renderer: DigestRenderer,
     issue: Issue,
     digest: Digest,
@@ -415,20 +265,20 @@ def _serve(
         except _LeftTheList as gone:
             report.left.append((person.email, gone.status))
             return "left"
-        except _NotStarted:
+        except NotStarted:
             deliveries.forget(week, person.email)
             if attempt == smtp.retries:
                 report.stopped = "the SMTP server keeps closing the connection"
                 return ""
             continue  # a stale connection: reconnect and start this transaction again
-        except _Ambiguous as err:
+        except Ambiguous as err:
             deliveries.mark(week, person.email, "uncertain", message_id, str(err))
             report.uncertain.append(
                 (person.email, "the server did not answer after the message was sent"
                  " (it may have been delivered)")
             )  # fmt: skip
             return "uncertain"
-        except _Refused as refusal:
+        except Refused as refusal:
             if 400 <= refusal.code < 500 and attempt < smtp.retries:
                 deliveries.forget(week, person.email)
                 sleep(delay)
