@@ -11,7 +11,7 @@ TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
-PLUGINS = ["brief.plugin"]
+PLUGINS = ["brief.site.plugin"]
 
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]

@@ -209,11 +209,11 @@ def bench_search(output: Path) -> None:
 
 def bench_digest(work: Path, recipients: int) -> None:
     """A 30-article issue: digest size and render time; send rate to a local SMTP server."""
-    from brief.content import load_newsletter
-    from brief.digest import DigestRenderer
-    from brief.sending import send_issue
-    from brief.settings import SmtpSettings, load_settings
-    from brief.subscribers import Subscriber
+    from brief.audience.subscribers import Subscriber
+    from brief.content.files import load_newsletter
+    from brief.desk.sending import send_issue
+    from brief.ground.settings import SmtpSettings, load_settings
+    from brief.mail.digest import DigestRenderer
     from tests.smtp_server import Recorder, SmtpServer
 
     root = write_newsletter(work / "mail", 30, per_issue=30)
@@ -360,7 +360,7 @@ def bench_limiter() -> None:
     against the same with 10 known, and the memory those 10^5 take."""
     import tracemalloc
 
-    from brief.service import RateLimit
+    from brief.audience.service import RateLimit
 
     def per_request(clients: int, requests: int = 200_000) -> float:
         limit = RateLimit(20, 3600)
@@ -390,9 +390,9 @@ def bench_relevance(work: Path, candidates: int = 10_000) -> None:
     """Training on the sample decisions, then `brief triage` (the queue's rows, ranked) on
     10,000 stored candidates with the model (first run scores them all, then cached) against
     the same triage without a model."""
-    from brief.learn import RelevanceModel, train
-    from brief.queue import find_rows, story_query
-    from brief.settings import load_settings
+    from brief.desk.learn import RelevanceModel, train
+    from brief.desk.queue import find_rows, story_query
+    from brief.ground.settings import load_settings
     from scrapers.entities import load_entities
 
     paths = write_feeds(work / "relevance", candidates * 23 // 1000, 50)  # some cluster

@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 import click
 
-from brief.errors import BriefError, ConfigError
-from brief.terminal import echo, shown
+from brief.ground.errors import BriefError, ConfigError
+from brief.ground.terminal import echo, shown
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug of ours, never the editor's input
 

@@ -16,7 +16,7 @@ import unicodedata
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import nh3
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from unidecode import unidecode
 
 ALLOWED_TAGS = {
@@ -84,13 +84,29 @@ def _keep_attribute(tag: str, name: str, value: str) -> str | None:
     return web_url(value)
 
 
-def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment, whitespace collapsed (for scoring and email)."""
+def html_to_text(fragment: str, blocks: bool = False) -> str:
+    """The text of an HTML fragment: the one way the project reads HTML as text (Beautiful
+    Soup), inert. On one line, whitespace collapsed (for scoring, titles, subjects); or with
+    `blocks`, each paragraph and list item kept apart and a link as `text (url)` (for the
+    plain-text email)."""
     fragment = inert_text(fragment)
     if "<" not in fragment and "&" not in fragment:
         return _collapse(fragment)
-    text = BeautifulSoup(fragment, "html.parser").get_text(" ")
-    return _collapse(inert_text(text))
+    soup = BeautifulSoup(fragment, "html.parser")
+    if not blocks:
+        return _collapse(inert_text(soup.get_text(" ")))
+    for link in soup.find_all("a"):
+        href, text = link.get("href"), link.get_text()
+        if href and href != text:
+            link.replace_with(f"{text} ({href})")
+    parts: list[str] = []
+    for node in soup.children:
+        if isinstance(node, Tag) and node.name in ("ul", "ol"):
+            items = [_collapse(li.get_text(" ")) for li in node.find_all("li")]
+            parts.append("\n".join(f"- {item}" for item in items))
+        else:
+            parts.append(_collapse(node.get_text(" ") if isinstance(node, Tag) else str(node)))
+    return inert_text("\n\n".join(part for part in parts if part))
 
 
 def clean_title(raw: str) -> str:

@@ -1,7 +1,7 @@
 """The project's one exception tree, rooted here in the lowest layer.
 
 Every error carries the data a user needs to act on it (a path and line, a URL) and its
-message says what happened, where, and what to do. The editorial layer (`brief.errors`)
+message says what happened, where, and what to do. The editorial layer (`brief.ground.errors`)
 extends this tree; nothing here knows about it.
 """
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from brief.content import write_new_file
-from brief.errors import ContentError
+from brief.content.files import write_new_file
+from brief.ground.errors import ContentError
 from tests.conftest import FEEDS, brief, write_feeds
 
 
@@ -91,7 +91,7 @@ def test_text_that_looks_like_markup_stays_text_in_the_article(newsletter: Path)
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from brief.articles import render_article
+    from brief.content.articles import render_article
     from scrapers.records import Story
 
     moment = datetime(2026, 11, 10, tzinfo=UTC)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from brief.content import load_newsletter
-from brief.digest import DigestRenderer
-from brief.settings import load_settings
+from brief.content.files import load_newsletter
+from brief.ground.settings import load_settings
+from brief.mail.digest import DigestRenderer
 from tests.conftest import REPO, brief
 
 ARTIFACTS = REPO / "tests" / "artifacts"

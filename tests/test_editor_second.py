@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pexpect
 
-from brief.document import read_document
-from brief.issues import issue_from
+from brief.content.document import read_document
+from brief.content.issues import issue_from
 from tests.conftest import FEEDS, Server, brief, write_feeds, write_sample_feeds
 
 
@@ -53,8 +53,8 @@ def test_an_empty_store_writes_no_issue_and_check_stays_clean(newsletter: Path) 
 
 
 def test_a_headline_cannot_end_the_slug_comment(newsletter: Path) -> None:
-    from brief.articles import Article
-    from brief.issues import slug_note
+    from brief.content.articles import Article
+    from brief.content.issues import slug_note
 
     article = Article(
         path=Path("x.md"), slug="x", title="Ends here --> - slug-injection", date=None,

@@ -215,8 +215,8 @@ def test_without_the_ledger_nothing_counts_as_untouched(scraped: Path) -> None:
 
 
 def test_update_refuses_a_file_changed_under_its_feet(tmp_path: Path) -> None:
-    from brief.content import ContentWriter
-    from brief.errors import ContentError
+    from brief.content.files import ContentWriter
+    from brief.ground.errors import ContentError
 
     writer = ContentWriter(tmp_path, tmp_path / "ledger.json")
     path = tmp_path / "content" / "a.md"

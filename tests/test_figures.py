@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from brief.articles import format_figures, read_figures
+from brief.content.articles import format_figures, read_figures
 from scrapers.figures import Figure, figures, lead_sentence
 from tests.conftest import DATA, brief, write_feeds
 

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from brief.markup import MarkdownRenderer, markdown_quote
+from brief.ground.markup import MarkdownRenderer, markdown_quote
 from scrapers.clean import inert_text
 from tests.conftest import REPO, RULES_FILE, WATCHLIST, run_brief
 
@@ -392,8 +392,8 @@ def test_rich_tables_show_markup_in_titles_as_text() -> None:
 
     from rich.console import Console
 
-    from brief.queue import TriageRow
-    from brief.triage import print_table
+    from brief.desk.queue import TriageRow
+    from brief.desk.triage import print_table
     from scrapers.records import Story
 
     title = "[link=https://evil.test]Click[/link] [blink]now[/blink]"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from brief.articles import article_from
-from brief.document import read_document
+from brief.content.articles import article_from
+from brief.content.document import read_document
 from tests.conftest import brief
 
 W47 = [

@@ -114,8 +114,8 @@ def test_the_policy_writes_no_header_line_of_its_own() -> None:
     from email.headerregistry import Address
     from email.message import EmailMessage
 
-    from brief.errors import DeliveryError
-    from brief.headers import MAIL_POLICY
+    from brief.ground.errors import DeliveryError
+    from brief.mail.headers import MAIL_POLICY
 
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = "Week 46"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from brief.document import parse_document
-from brief.issues import issue_from
+from brief.content.document import parse_document
+from brief.content.issues import issue_from
 from tests.conftest import brief, write_feeds
 
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from brief.chart import mention_chart
+from brief.site.chart import mention_chart
 from tests.conftest import brief
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from brief.errors import SourceError
+from brief.ground.errors import SourceError
 from scrapers.clean import canonical_url, clean_title, html_to_text, safe_link, sanitize_html
 from scrapers.parse import parse_feed
 from tests.conftest import FEEDS

@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape as xml_escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from brief.errors import SourceError
-from brief.markup import html_text
+from brief.ground.errors import SourceError
+from brief.ground.markup import html_text
 from scrapers.candidate import FUTURE_TOLERANCE, build_candidate
 from scrapers.clean import sanitize_html
 from scrapers.entities import EntityTagger, load_entities

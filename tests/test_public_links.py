@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from brief.check import link_problem
+from brief.desk.check import link_problem
 from tests.conftest import brief, run_brief
 from tests.smtp_server import Recorder, SmtpServer
 
@@ -270,6 +270,6 @@ def test_text_never_becomes_a_services_template_code(sample: Path) -> None:
 
 
 def _greetings() -> list[str]:
-    from brief.digest import SERVICES as AUDIENCES
+    from brief.mail.digest import SERVICES as AUDIENCES
 
     return [a.greeting for a in AUDIENCES.values() if a.greeting]

@@ -45,7 +45,7 @@ def raw_request(base: str, head: bytes, body_chunks: int = 0, chunk: bytes = b""
 
 
 def unsubscribe_path(service: Service) -> str:
-    from brief.tokens import Tokens
+    from brief.audience.tokens import Tokens
     from tests.conftest import TEST_SECRET
 
     brief(service.root, "subscribers", "add", "reader@example.org", "--confirmed")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from brief.settings import load_settings
+from brief.ground.settings import load_settings
 from tests.conftest import brief
 
 
@@ -28,17 +28,17 @@ def test_plugin_registers(sample: Path) -> None:
 
     settings = load_settings(sample / "pelicanconf.py")
     pelican = Pelican(dict(settings.pelican))
-    assert "brief.plugin" in [module.__name__ for module in pelican.plugins]
+    assert "brief.site.plugin" in [module.__name__ for module in pelican.plugins]
 
 
 def test_build_fails_when_the_plugin_does_not_load(sample: Path) -> None:
     conf = sample / "pelicanconf.py"
     conf.write_text(
-        conf.read_text().replace('PLUGINS = ["brief.plugin"]', 'PLUGINS = ["brief.plugn"]')
+        conf.read_text().replace('PLUGINS = ["brief.site.plugin"]', 'PLUGINS = ["brief.plugn"]')
     )
     result = brief(sample, "build", check=False)
     assert result.returncode == 1
-    assert "brief.plugin did not load" in result.stderr
+    assert "brief.site.plugin did not load" in result.stderr
 
 
 def test_sample_output_layout(built: Path) -> None:

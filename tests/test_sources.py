@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from brief.errors import ConfigError
+from brief.ground.errors import ConfigError
 from scrapers.sources import load_sources
 from tests.conftest import brief
 

@@ -400,7 +400,7 @@ def test_the_sites_form_in_chromium_with_and_without_javascript(
 
 def _unsubscribe_link_for(root: Path, email: str, base: str) -> str:
     """The link `brief send` would put in this subscriber's message, on the local service."""
-    from brief.tokens import Tokens
+    from brief.audience.tokens import Tokens
 
     rows = json.loads(brief(root, "subscribers", "list", "--json").stdout)
     number = [r["email"] for r in rows].index(email) + 1  # ids follow the order of sign-up
@@ -412,7 +412,7 @@ def _unsubscribe_link_for(root: Path, email: str, base: str) -> str:
 def test_the_client_limit_stays_bounded_while_every_client_is_active() -> None:
     """A flood of one-off clients inside one window (an IPv6 range, a botnet) cannot grow the
     limiter past its bound, and the clients it still knows keep their counts."""
-    from brief.service import RateLimit
+    from brief.audience.service import RateLimit
 
     now = [0.0]
     limit = RateLimit(2, window=3600, max_keys=1_000, clock=lambda: now[0])

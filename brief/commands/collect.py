@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import click
 
 from brief.commands.options import db_option, settings_of
-from brief.errors import BriefError
-from brief.paths import display_path
-from brief.terminal import echo, plural
+from brief.ground.errors import BriefError
+from brief.ground.paths import display_path
+from brief.ground.terminal import echo, plural
 
 if TYPE_CHECKING:
     pass
@@ -38,7 +38,7 @@ def scrape(
     a warning. Paused sources (HTTP 410) and sources backing off after failures are skipped
     until they are due. Only one scrape runs at a time on a store.
     """
-    from brief.progress import ScrapeProgress, print_scrape_summary
+    from brief.ground.progress import ScrapeProgress, print_scrape_summary
     from scrapers.entities import EntityTagger, load_entities
     from scrapers.relevance import load_rules
     from scrapers.scrape import scrape as run_scrape
@@ -92,7 +92,7 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
     if as_json:
         echo(json.dumps([s.as_json() for s in states], ensure_ascii=False, indent=2))
         return
-    from brief.progress import print_sources
+    from brief.ground.progress import print_sources
 
     print_sources(states, settings.timezone)
 
@@ -108,7 +108,7 @@ def sources(ctx: click.Context, db: Path | None, as_json: bool, resume: str | No
 @click.pass_context
 def sources_import(ctx: click.Context, opml: Path, allow_internal: bool) -> None:
     """Add the feeds of an OPML file to feeds.toml (those already there are skipped)."""
-    from brief.opml import import_opml
+    from brief.desk.opml import import_opml
 
     settings = settings_of(ctx)
     result = import_opml(opml, settings.feeds, allow_internal=allow_internal)
@@ -132,7 +132,7 @@ def sources_import(ctx: click.Context, opml: Path, allow_internal: bool) -> None
 @click.pass_context
 def sources_export(ctx: click.Context, output: Path | None) -> None:
     """Write the sources of feeds.toml as OPML 2.0, for a feed reader."""
-    from brief.opml import export_opml
+    from brief.desk.opml import export_opml
     from scrapers.sources import load_sources
 
     settings = settings_of(ctx)

@@ -18,12 +18,12 @@ from brief.commands.options import (
     since_moment,
     who,
 )
-from brief.errors import BriefError, ContentError
-from brief.paths import display_path
-from brief.terminal import echo, plural
+from brief.ground.errors import BriefError, ContentError
+from brief.ground.paths import display_path
+from brief.ground.terminal import echo, plural
 
 if TYPE_CHECKING:
-    from brief.queue import TriageStatus
+    from brief.desk.queue import TriageStatus
     from scrapers.entities import Entity
     from scrapers.records import Action
 
@@ -77,9 +77,9 @@ def triage(
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
-    from brief.learn import RelevanceModel
-    from brief.queue import TriageRow, find_rows, story_query
-    from brief.triage import explain_text, print_table, run_interactive
+    from brief.desk.learn import RelevanceModel
+    from brief.desk.queue import TriageRow, find_rows, story_query
+    from brief.desk.triage import explain_text, print_table, run_interactive
     from scrapers.entities import load_entities
     from scrapers.relevance import load_rules
     from scrapers.storage import open_store
@@ -149,7 +149,7 @@ def _entity_name(term: str, entities: list[Entity]) -> str:
 @click.pass_context
 def accept(ctx: click.Context, ids: tuple[int, ...], section: str | None, db: Path | None) -> None:
     """Write each candidate as a draft article under content/articles/ and print its path."""
-    from brief.desk import accept as accept_candidates
+    from brief.desk.decisions import accept as accept_candidates
     from scrapers.entities import load_entities
     from scrapers.storage import open_store
 
@@ -171,7 +171,7 @@ def _decision_command(name: str, action: Action, summary: str) -> click.Command:
     @db_option
     @click.pass_context
     def command(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
-        from brief.desk import decide
+        from brief.desk.decisions import decide
         from scrapers.storage import open_store
 
         settings = settings_of(ctx)
@@ -202,7 +202,7 @@ def reject(
 ) -> None:
     """Mark candidates rejected: they leave the triage queue. With --below, reject in bulk;
     `brief undo` takes the whole batch back."""
-    from brief.desk import decide, reject_below
+    from brief.desk.decisions import decide, reject_below
     from scrapers.storage import open_store
 
     if bool(ids) == (below is not None):
@@ -227,7 +227,7 @@ def reject(
 @click.pass_context
 def undo(ctx: click.Context, db: Path | None) -> None:
     """Take back the latest decision, or the whole batch it was part of (a bulk reject)."""
-    from brief.desk import undo_last
+    from brief.desk.decisions import undo_last
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -256,7 +256,7 @@ shortlist = _decision_command(
 @click.pass_context
 def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
     """Undo an accept: delete the draft, only if nobody edited it, and requeue the story."""
-    from brief.desk import unaccept as unaccept_candidates
+    from brief.desk.decisions import unaccept as unaccept_candidates
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -280,7 +280,7 @@ def relevance_train(ctx: click.Context, force: bool, db: Path | None) -> None:
     """Fit a model on your decisions (accepted and shortlisted against rejected), report its
     average precision on a held-out quarter next to the rules', and save it under data/ if
     it ranks them at least as well as the rules alone (or with --force)."""
-    from brief.learn import train
+    from brief.desk.learn import train
     from scrapers.relevance import load_rules
     from scrapers.storage import open_store
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from brief.commands.options import db_option, now, settings_of
-from brief.paths import display_path
-from brief.terminal import echo, plural
+from brief.ground.paths import display_path
+from brief.ground.terminal import echo, plural
 
 if TYPE_CHECKING:
     pass
@@ -34,8 +34,8 @@ def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
     """Start an issue with every accepted article not yet in an issue, grouped by section,
     and a snapshot of who moved in the news (counted in the store). The week is this one
     unless --week says otherwise; with nothing to put in it, nothing is written (exit 1)."""
-    from brief.publishing import new_issue, week_movers
-    from brief.weeks import parse_week, week_of
+    from brief.content.weeks import parse_week, week_of
+    from brief.desk.publishing import new_issue, week_movers
 
     settings = settings_of(ctx)
     week = week or week_of(now().astimezone(settings.timezone))
@@ -57,9 +57,9 @@ def issue_publish(ctx: click.Context, week: str) -> None:
 
     When the check fails nothing is changed, and every problem is listed.
     """
-    from brief.publishing import PublishRefused, publish_issue
-    from brief.site import build_site
-    from brief.weeks import parse_week
+    from brief.content.weeks import parse_week
+    from brief.desk.publishing import PublishRefused, publish_issue
+    from brief.site.build import build_site
 
     parse_week(week)
     settings = settings_of(ctx, production=True)
@@ -90,7 +90,7 @@ def issue_publish(ctx: click.Context, week: str) -> None:
 @click.pass_context
 def build(ctx: click.Context, output: Path | None) -> None:
     """Build the site with Pelican, then the search index, then every issue's digest."""
-    from brief.site import build_site
+    from brief.site.build import build_site
 
     overrides = {"OUTPUT_PATH": str(output.resolve())} if output else {}
     settings = settings_of(ctx, False, **overrides)
@@ -116,9 +116,9 @@ def digest(ctx: click.Context, week: str, service: str | None) -> None:
 
     Uses the production settings (publishconf.py), so every link is the public site's.
     """
-    from brief.content import load_newsletter
-    from brief.digest import GENERIC, SERVICES, build_digests
-    from brief.weeks import parse_week
+    from brief.content.files import load_newsletter
+    from brief.content.weeks import parse_week
+    from brief.mail.digest import GENERIC, SERVICES, build_digests
 
     parse_week(week)
     settings = settings_of(ctx, production=True)
@@ -136,9 +136,9 @@ def check(ctx: click.Context, week: str | None) -> None:
     Digests are checked as they will leave (the production settings, publishconf.py): no
     link to a private address, the site's own links absolute and https.
     """
-    from brief.check import check_newsletter, has_errors
-    from brief.content import load_newsletter
-    from brief.digest import digest_probe
+    from brief.content.files import load_newsletter
+    from brief.desk.check import check_newsletter, has_errors
+    from brief.mail.digest import digest_probe
 
     settings = settings_of(ctx, production=True)
     newsletter = load_newsletter(settings)

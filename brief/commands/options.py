@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from brief.settings import Settings, load_settings
-from brief.terminal import echo
+from brief.ground.settings import Settings, load_settings
+from brief.ground.terminal import echo
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 ID = click.IntRange(1, MAX_ID)

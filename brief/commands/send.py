@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from brief.commands.options import Number, settings_of
-from brief.errors import DeliveryError
-from brief.settings import Settings, SmtpSettings
-from brief.terminal import echo
+from brief.ground.errors import DeliveryError
+from brief.ground.settings import Settings, SmtpSettings
+from brief.ground.terminal import echo
 
 
 @click.command()
@@ -53,10 +53,10 @@ def send(
     password comes only from the environment variable named in BRIEF_SMTP (default
     BRIEF_SMTP_PASSWORD).
     """
-    from brief.content import load_newsletter
-    from brief.sending import SendRefused, send_issue
-    from brief.subscribers import read_subscribers
-    from brief.weeks import parse_week
+    from brief.audience.subscribers import read_subscribers
+    from brief.content.files import load_newsletter
+    from brief.content.weeks import parse_week
+    from brief.desk.sending import SendRefused, send_issue
 
     parse_week(week)
     settings = settings_of(ctx, production=True)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import click
 
 from brief.commands.options import db_option, settings_of
-from brief.terminal import echo
+from brief.ground.terminal import echo
 
 if TYPE_CHECKING:
-    from brief.audience import Changes
+    from brief.audience.roster import Changes
 
 STATUS = click.Choice(["pending", "confirmed", "unsubscribed", "bounced", "complained"])
 
@@ -35,9 +35,9 @@ def subscribers() -> None:
 @click.pass_context
 def add(ctx: click.Context, email: str, name: str | None, confirmed: bool, db: Path | None) -> None:
     """Add one address: pending (they confirm through the service), or --confirmed."""
-    from brief.audience import add_subscribers
-    from brief.errors import ContentError
-    from brief.subscribers import subscriber
+    from brief.audience.roster import add_subscribers
+    from brief.audience.subscribers import subscriber
+    from brief.ground.errors import ContentError
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -62,8 +62,8 @@ def add(ctx: click.Context, email: str, name: str | None, confirmed: bool, db: P
 @click.pass_context
 def import_(ctx: click.Context, csv_path: Path, confirmed: bool, db: Path | None) -> None:
     """Add every address of a CSV (an 'email' column, 'name' optional); bad rows are named."""
-    from brief.audience import add_subscribers
-    from brief.subscribers import read_subscribers
+    from brief.audience.roster import add_subscribers
+    from brief.audience.subscribers import read_subscribers
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -109,8 +109,8 @@ def list_(ctx: click.Context, status: str | None, as_json: bool, db: Path | None
 def unsubscribe(ctx: click.Context, emails: tuple[str, ...], db: Path | None) -> None:
     """Unsubscribe readers who asked by email (the unsubscribe_mailto address): no send mails
     them again, and their history is kept."""
-    from brief.audience import unsubscribe as mark
-    from brief.subscribers import subscriber
+    from brief.audience.roster import unsubscribe as mark
+    from brief.audience.subscribers import subscriber
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -140,7 +140,7 @@ def _say(changes: Changes) -> None:
 def remove(ctx: click.Context, email: str, db: Path | None) -> None:
     """Forget an address and its history (erasure on request). To stop mailing someone, use
     `unsubscribe`: a removed address listed in a later --to CSV would be mailed again."""
-    from brief.audience import remove_subscriber
+    from brief.audience.roster import remove_subscriber
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -156,7 +156,7 @@ def remove(ctx: click.Context, email: str, db: Path | None) -> None:
 @click.pass_context
 def history(ctx: click.Context, email: str, as_json: bool, db: Path | None) -> None:
     """Every change of one subscriber: when, what, and how (form, link, report, editor)."""
-    from brief.errors import ContentError
+    from brief.ground.errors import ContentError
     from scrapers.records import iso_utc
     from scrapers.storage import open_store
 
@@ -180,7 +180,7 @@ def history(ctx: click.Context, email: str, as_json: bool, db: Path | None) -> N
 @click.pass_context
 def export(ctx: click.Context, status: str | None, db: Path | None) -> None:
     """The list as CSV on standard output: email, name, status, changed_at."""
-    from brief.audience import export_csv
+    from brief.audience.roster import export_csv
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -203,7 +203,7 @@ def export(ctx: click.Context, status: str | None, db: Path | None) -> None:
 def suppress(ctx: click.Context, files: tuple[Path, ...], csv_status: str, db: Path | None) -> None:
     """Mark the addresses named by bounce and complaint reports (.eml) or a CSV, so that no
     send mails them again."""
-    from brief.audience import suppress as suppress_reports
+    from brief.audience.roster import suppress as suppress_reports
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -235,6 +235,6 @@ def serve(ctx: click.Context, host: str, port: int, site: Path | None) -> None:
     --settings names others: `brief --settings pelicanconf.py subscriptions serve --site
     output` tries the whole sign-up locally on http://127.0.0.1:8080/.
     """
-    from brief.service import serve as run
+    from brief.audience.service import serve as run
 
     run(settings_of(ctx, production=True), host, port, site)

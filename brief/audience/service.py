@@ -1,0 +1,368 @@
+"""The subscription service: sign-up with double opt-in, confirmation, one-click unsubscribe.
+
+A small Starlette application (run by `brief subscriptions serve` under uvicorn). It reads
+the same settings and store as the commands. Its routes live under the path of
+`BRIEF_SUBSCRIPTIONS["url"]` (for example /subscriptions/), so a reverse proxy can pass that
+path through to it beside the static site; with `site`, it also serves the built site itself.
+
+- `POST subscribe`: always the same answer, whoever asks about whichever address. The
+  sign-up is queued (committed) before the answer; the confirmation queue (`outbox`) then
+  sends a new, pending or unsubscribed address a confirmation email, at most `per_address`
+  a day per mailbox; a client may ask `per_client` times an hour; a filled honeypot field
+  is silently ignored.
+- `GET confirm?token=T`: confirms the subscriber the signed token names, if they are
+  pending (or unsubscribed before the link was made: they asked again).
+- `GET unsubscribe?token=T`: a page with one button, which POSTs the same URL.
+- `POST unsubscribe?token=T`: unsubscribes at once and answers 200 (RFC 8058 one-click:
+  mailbox providers POST `List-Unsubscribe=One-Click`).
+- `GET health`: 200.
+A bad or tampered token changes nothing and gets a 400 page that says so; HEAD never
+changes anything. Every request body is capped in size and in time (`BodyLimit`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from brief.audience.outbox import ConfirmationWorker, Outbox
+from brief.audience.roster import confirm_subscriber
+from brief.audience.subscribers import subscriber
+from brief.audience.tokens import TokenError, Tokens, read_secret
+from brief.ground.errors import ConfigError
+from brief.ground.settings import Settings, SubscriptionSettings
+from brief.mail.transport import send_message
+from scrapers.errors import StoreError
+from scrapers.storage import open_store
+
+log = logging.getLogger(__name__)
+
+HONEYPOT = "website"  # a field people never see and bots fill in
+NEUTRAL = (
+    "Thank you. If this address can receive the newsletter, a message is on its way to it:"
+    " follow the link inside to confirm."
+)
+MAX_FIELD = 320  # characters of an address or a name in the form
+
+
+class RateLimit:
+    """At most `limit` requests per key in a burst, then one every `window / limit`
+    seconds: `limit` an hour, say, without a list of times per key (GCRA, the generic cell
+    rate algorithm: one number per key). O(1) per request; at most `max_keys` keys, the
+    least recently seen forgotten first, so a flood of one-off clients cannot grow it."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.interval = window / limit
+        self.tolerance = window - self.interval
+        self.max_keys = max_keys
+        self._clock = clock
+        self._due: OrderedDict[str, float] = OrderedDict()  # key -> theoretical arrival
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            due = max(self._due.get(key, now), now)
+            allowed = due - now <= self.tolerance
+            self._due[key] = due + self.interval if allowed else due
+            self._due.move_to_end(key)
+            if len(self._due) > self.max_keys:
+                self._due.popitem(last=False)
+            return allowed
+
+
+def client_key(host: str) -> str:
+    """Whom a request counts against: an IPv4 address, or an IPv6 /64 (one subscriber's
+    line, which holds more addresses than any limit could count one by one)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class BodyLimit:
+    """ASGI middleware: every request body is read here first, at most `max_body` bytes
+    (413 beyond, without reading the rest) within `timeout` seconds (408 beyond), then
+    handed to the application. No route can be made to hold a large or a slow body."""
+
+    def __init__(self, app: ASGIApp, max_body: int, timeout: float):
+        self.app, self.max_body, self.timeout = app, max_body, timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await _refuse(413, "That request is too large.", scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # the client left: nothing to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body:
+                        await _refuse(413, "That request is too large.", scope, receive, send)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(408, "That request took too long to arrive.", scope, receive, send)
+            return
+        body = b"".join(chunks)
+        given = False
+
+        async def replay() -> Message:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(status: int, text: str, scope: Scope, receive: Receive, send: Send) -> None:
+    answer = PlainTextResponse(text, status_code=status, headers={"Connection": "close"})
+    await answer(scope, receive, send)
+
+
+def create_app(
+    settings: Settings,
+    secret: str,
+    site: Path | None = None,
+    send: Callable[[EmailMessage], None] | None = None,
+) -> ASGIApp:
+    """The service for these settings; `send` delivers a confirmation (SMTP by default)."""
+    service = settings.subscriptions
+    if service is None:
+        raise ConfigError(
+            "set BRIEF_SUBSCRIPTIONS (its public URL) before starting the service",
+            settings.config_file,
+        )
+    tokens = Tokens(secret)
+    outbox = Outbox(
+        settings, service, tokens, send or (lambda message: send_message(settings.smtp, message))
+    )
+    worker = ConfirmationWorker(outbox)
+    handler = _Handlers(settings, service, tokens, worker)
+    prefix = service.path.rstrip("/")
+    routes: list[BaseRoute] = [
+        Route(f"{prefix}/subscribe", handler.subscribe, methods=["POST"]),
+        Route(f"{prefix}/confirm", handler.confirm, methods=["GET"]),
+        Route(f"{prefix}/unsubscribe", handler.unsubscribe, methods=["GET", "POST"]),
+        Route(f"{prefix}/health", handler.health, methods=["GET"]),
+    ]
+    if site is not None:
+        routes.append(Mount("/", app=StaticFiles(directory=site, html=True), name="site"))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker.start()  # first, whatever an earlier run left in the queue
+        yield
+        await run_in_threadpool(worker.stop)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return BodyLimit(app, service.max_body, service.body_timeout)
+
+
+class _Handlers:
+    def __init__(
+        self,
+        settings: Settings,
+        service: SubscriptionSettings,
+        tokens: Tokens,
+        worker: ConfirmationWorker,
+    ):
+        self.settings = settings
+        self.service = service
+        self.tokens = tokens
+        self.worker = worker
+        self.per_client = RateLimit(service.per_client, 3600)
+        self.pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(settings.theme / "templates" / "service"),
+            autoescape=True,
+        )
+        site = urlsplit(settings.public_url)
+        origin = f"{site.scheme}://{site.netloc}"
+        self.headers = {
+            # Our pages load the site's style sheet, post only to themselves, run no script.
+            "Content-Security-Policy": f"default-src 'none'; style-src 'self' {origin};"
+            f" img-src 'self' {origin}; form-action 'self'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        }
+
+    # -- pages -------------------------------------------------------------------------
+
+    def page(self, request: Request, title: str, message: str, status: int = 200,
+             form: dict[str, str] | None = None) -> Response:  # fmt: skip
+        """The answer as JSON for the site's script, or as a page in the site's style."""
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"message": message}, status_code=status, headers=self.headers)
+        html = self.pages.get_template("page.html").render(
+            title=title,
+            message=message,
+            form=form,
+            sitename=self.settings.sitename,
+            siteurl=self.settings.public_url,
+        )
+        return HTMLResponse(html, status_code=status, headers=self.headers)
+
+    # -- routes ------------------------------------------------------------------------
+
+    def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def subscribe(self, request: Request) -> Response:
+        client = client_key(request.client.host if request.client else "unknown")
+        if not self.per_client.allow(client):
+            return self.page(
+                request, "Too many requests", "Too many sign-ups from here; try again in an hour.",
+                429,
+            )  # fmt: skip
+        async with request.form(max_files=0, max_fields=10, max_part_size=4096) as form:
+            fields = {key: str(form.get(key) or "") for key in ("email", "name", HONEYPOT)}
+        if fields[HONEYPOT]:
+            return self.page(request, "Almost there", NEUTRAL)  # a bot: nothing done
+        try:
+            person = subscriber(fields["email"].strip()[:MAX_FIELD], fields["name"][:MAX_FIELD])
+        except ValueError:
+            return self.page(
+                request, "Check the address", "That does not look like an email address.", 400
+            )
+        # Queued and committed before the answer, the same work whatever the address (the
+        # store's list is not even read), so neither the answer's bytes nor its timing tell
+        # a new address from a subscribed one; the worker does the rest.
+        try:
+            await run_in_threadpool(self._queue, person.email, person.name)
+        except StoreError as err:
+            log.error("subscribe: %s", err)
+            return self.page(
+                request, "Please try again", "The sign-up could not be recorded just now;"
+                " please try again in a few minutes.", 503,
+            )  # fmt: skip
+        self.worker.wake()
+        return self.page(request, "Almost there", NEUTRAL)
+
+    def _queue(self, email: str, name: str | None) -> None:
+        with open_store(self.settings.db) as store:
+            store.signups.add(email, name, datetime.now(UTC))
+
+    def confirm(self, request: Request) -> Response:
+        try:
+            subscriber_id, issued = self.tokens.read_issued(
+                request.query_params.get("token", ""), "confirm"
+            )
+        except TokenError as err:
+            return self.page(request, "This link does not work", f"{str(err).capitalize()}.", 400)
+        if request.method == "HEAD":  # a link checker or a mail scanner: look, change nothing
+            return self.page(request, "Confirm", "Open this link to confirm.")
+        with open_store(self.settings.db) as store:
+            known = confirm_subscriber(store, subscriber_id, issued)
+        if known is None:
+            return self.page(
+                request, "This link does not work", "This subscription no longer exists.", 404
+            )
+        if known.status != "confirmed":
+            return self.page(
+                request, "This link no longer works",
+                "Nothing was changed: this link was made before this address left the list."
+                " To subscribe again, use the form on the site.", 410,
+            )  # fmt: skip
+        return self.page(
+            request, "You are subscribed",
+            f"Thank you: {self.settings.sitename} will reach {known.email} every week.",
+        )  # fmt: skip
+
+    async def unsubscribe(self, request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        try:
+            subscriber_id = self.tokens.read(token, "unsubscribe")
+        except TokenError as err:
+            return self.page(request, "This link does not work", f"{str(err).capitalize()}.", 400)
+        if request.method != "POST":  # GET, or HEAD: mail scanners follow links
+            return self.page(
+                request,
+                "Unsubscribe",
+                f"Stop receiving {self.settings.sitename}? One click, and it is done.",
+                form={"action": f"{request.url.path}?{request.url.query}", "button": "Unsubscribe"},
+            )
+        # RFC 8058's body is List-Unsubscribe=One-Click; the token is the key. BodyLimit
+        # has already read (and capped) whatever came.
+        await run_in_threadpool(self._unsubscribe, subscriber_id, _how(request))
+        return self.page(
+            request, "You are unsubscribed",
+            f"You will not receive {self.settings.sitename} any more. Changed your mind?"
+            " Subscribe again on the site.",
+        )  # fmt: skip
+
+    def _unsubscribe(self, subscriber_id: int, how: str) -> None:
+        with open_store(self.settings.db) as store:
+            known = store.subscribers.by_id(subscriber_id)
+            if known is not None and known.status in ("pending", "confirmed"):
+                with store.transaction():
+                    store.subscribers.set_status(known.id, "unsubscribed", how)
+
+
+def _how(request: Request) -> str:
+    one_click = request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+    return "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe link"
+
+
+def serve(settings: Settings, host: str, port: int, site: Path | None, **options: Any) -> None:
+    """Run the service under uvicorn until interrupted (it needs BRIEF_SECRET)."""
+    service = settings.subscriptions
+    if service is None:
+        raise ConfigError(
+            "set BRIEF_SUBSCRIPTIONS (its public URL) before starting the service",
+            settings.config_file,
+        )
+    app = create_app(settings, read_secret(service.secret_env), site)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info", **options)

@@ -1,0 +1,249 @@
+"""Article files: `content/articles/YYYY/<slug>.md`, one accepted story each.
+
+The body is the source's summary as a quote, then the editor's `## Why it matters`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from brief.content.document import Document, format_header, optional_date, split_list
+from brief.ground.markup import MarkdownRenderer, html_text, markdown_quote, metadata_text
+from scrapers.clean import slugify, web_url
+from scrapers.figures import UNITS_OTHER, Figure, currency_code, lead_sentence, story_figures
+from scrapers.records import Story
+
+ANNOTATION_HEADING = "## Why it matters"
+_ANNOTATION = re.compile(r"^##\s+why it matters\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article file as the digest and the checks see it."""
+
+    path: Path
+    slug: str
+    title: str  # HTML-safe text, as Pelican treats it
+    date: datetime | None
+    section: str
+    status: str
+    source: str
+    link: str
+    entities: tuple[str, ...]
+    tags: tuple[str, ...]
+    summary_md: str
+    annotation_md: str
+    annotation_line: int | None
+    also: tuple[Outlet, ...] = ()
+    dek: str = ""  # the story's fact in one sentence, plain text
+    figures: tuple[Figure, ...] = ()
+    document: Document | None = field(default=None, repr=False, compare=False)
+    # Rendered once by the reader during a build; empty when read for a command.
+    quote_html: str = ""
+    annotation_html: str = ""
+
+    @property
+    def has_annotation(self) -> bool:
+        return bool(_COMMENT.sub("", self.annotation_md).strip())
+
+    @property
+    def outlets(self) -> tuple[Outlet, ...]:
+        """Every outlet that ran the story: the source first (if its link is usable)."""
+        link = web_url(self.link)
+        return ((Outlet(self.source, link),) if link else ()) + self.also
+
+
+def article_from(document: Document, timezone: ZoneInfo) -> Article:
+    """Read an article leniently: missing fields become empty; `brief check` reports them."""
+    meta = document.meta
+    date = optional_date(document, timezone)
+    summary, annotation, annotation_line = split_annotation(document.body, document.body_line)
+    return Article(
+        path=document.path,
+        document=document,
+        slug=meta.get("slug") or document.path.stem,
+        title=meta.get("title", ""),
+        date=date,
+        section=meta.get("category", ""),
+        status=meta.get("status", "published").lower(),
+        source=meta.get("source", ""),
+        link=meta.get("link", ""),
+        entities=split_list(meta.get("entities", "")),
+        tags=split_list(meta.get("tags", "")),
+        summary_md=summary,
+        annotation_md=annotation,
+        annotation_line=annotation_line,
+        also=parse_also(meta.get("also", "")),
+        dek=metadata_text(meta.get("dek", "")),
+        figures=read_figures(meta.get("figures", ""))[0],
+    )
+
+
+class Outlet(NamedTuple):
+    """Another outlet that ran the story: its name and its link (always http(s))."""
+
+    source: str
+    link: str
+
+
+def format_also(outlets: Iterable[Outlet]) -> str:
+    """The `Also:` value: a JSON list of {"source", "link"} objects, one line."""
+    return json.dumps(
+        [{"source": metadata_text(o.source), "link": o.link} for o in outlets],
+        ensure_ascii=False,
+    )
+
+
+def parse_also(value: str) -> tuple[Outlet, ...]:
+    """The outlets of an `Also:` value; entries without an http(s) link are left out.
+
+    Written as JSON by `brief accept`. Files from before hold `Name <url>; Name <url>`,
+    still read; `brief check` reports anything in either form it cannot use.
+    """
+    outlets, _ = read_also(value)
+    return outlets
+
+
+def read_also(value: str) -> tuple[tuple[Outlet, ...], list[str]]:
+    """(the usable outlets, a problem per entry that is not) of an `Also:` value."""
+    value = value.strip()
+    if not value:
+        return (), []
+    problems: list[str] = []
+    pairs: list[tuple[object, object]] = []
+    if value.startswith("["):
+        try:
+            data = json.loads(value)
+        except (ValueError, RecursionError) as err:
+            return (), [f"Also is not valid JSON: {err}"]
+        if not isinstance(data, list):
+            return (), ['Also must be a JSON list of {"source": ..., "link": ...}']
+        for item in data:
+            if isinstance(item, dict):
+                pairs.append((item.get("source"), item.get("link")))
+            else:
+                problems.append(f"Also: {item!r} is not an object with source and link")
+    else:
+        pairs = [(m.group(1), m.group(2)) for m in re.finditer(r"([^;<]+)<([^>]*)>", value)]
+    outlets = []
+    for source, link in pairs:
+        url = web_url(link) if isinstance(link, str) else None
+        if not isinstance(source, str) or not source.strip() or url is None or url != link:
+            problems.append(f"Also: {link!r} is not an http(s) link with a source name")
+            continue
+        outlets.append(Outlet(metadata_text(source), url))
+    return tuple(outlets), problems
+
+
+_FIGURE_ENTRY = re.compile(r'\s*(-?\d+(?:\.\d+)?)\s+(\S+)\s+"([^"]*)"\s*')
+
+
+def format_figures(figures: Iterable[Figure]) -> str:
+    """The `Figures:` value: `VALUE UNIT "words"` entries, separated by semicolons.
+
+    VALUE is the plain number (no separators), UNIT an ISO 4217 code, `%` or `count`,
+    and the quoted words say what it measures, as the source put it.
+    """
+    entries = []
+    for figure in figures:
+        words = metadata_text(figure.words or figure.text).replace('"', "'").replace(";", ",")
+        entries.append(f'{figure.value} {figure.unit} "{words}"')
+    return "; ".join(entries)
+
+
+def read_figures(value: str) -> tuple[tuple[Figure, ...], list[str]]:
+    """(the figures, a problem per entry that is not one) of a `Figures:` value."""
+    found: list[Figure] = []
+    problems: list[str] = []
+    for entry in value.split(";"):
+        if not entry.strip():
+            continue
+        match = _FIGURE_ENTRY.fullmatch(entry)
+        if match is None:
+            problems.append(f'Figures: {entry.strip()!r} is not VALUE UNIT "words"')
+            continue
+        number, unit, words = match.groups()
+        if not (unit in UNITS_OTHER or currency_code(unit)):
+            problems.append(
+                f"Figures: unit {unit!r} is not an ISO 4217 currency code, '%' or 'count'"
+            )
+            continue
+        amount = float(number)
+        figure_value = int(amount) if amount.is_integer() and "." not in number else amount
+        found.append(Figure(figure_value, unit, words.strip(), words.strip()))
+    return tuple(found), problems
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """An article body as HTML: whole, and its two parts (split once, in the Markdown)."""
+
+    html: str
+    quote_html: str
+    annotation_html: str
+    quote_md: str
+    annotation_md: str
+    annotation_line: int | None
+
+
+def render_body(body: str, first_line: int, renderer: MarkdownRenderer) -> RenderedBody:
+    """Split an article body at `## Why it matters` and render each part once."""
+    quote, annotation, line = split_annotation(body, first_line)
+    if line is None:
+        html = renderer.render(body)
+        return RenderedBody(html, html, "", body, "", None)
+    quote_html = renderer.render(quote)
+    annotation_html = renderer.render(annotation)
+    html = f"{quote_html}\n<h2>Why it matters</h2>\n{annotation_html}"
+    return RenderedBody(html, quote_html, annotation_html, quote, annotation, line)
+
+
+def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:
+    """(summary, annotation, line of the heading) from an article body."""
+    match = _ANNOTATION.search(body)
+    if match is None:
+        return body.strip(), "", None
+    line = first_line + body.count("\n", 0, match.start())
+    return body[: match.start()].strip(), body[match.end() :].strip(), line
+
+
+def article_path(content: Path, published: datetime, slug: str) -> Path:
+    return content / "articles" / f"{published:%Y}" / f"{slug}.md"
+
+
+def article_slug(title: str, max_words: int = 10) -> str:
+    """The slug `brief accept` gives a title: its first words, at most 80 bytes."""
+    return slugify(title, max_words)
+
+
+def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo) -> str:
+    """A new draft for an accepted candidate, ready for the editor's annotation."""
+    local = candidate.published.astimezone(timezone)
+    fields = [
+        ("Title", html_text(candidate.title)),
+        ("Date", f"{local:%Y-%m-%d %H:%M}"),
+        ("Category", section),
+        ("Slug", slug),
+        ("Status", "draft"),
+        ("Source", candidate.publisher),
+        ("Link", candidate.link),
+        ("Entities", ", ".join(candidate.entities)),
+    ]
+    others = [Outlet(s.name, s.link) for s in candidate.sources if s.link != candidate.link]
+    if others:
+        fields.append(("Also", format_also(others)))
+    fields.append(("Dek", metadata_text(lead_sentence(candidate.summary_text or candidate.title))))
+    found = story_figures(candidate.title, candidate.summary_text or "")
+    if found:
+        fields.append(("Figures", format_figures(found)))
+    quote = markdown_quote(candidate.summary_text) if candidate.summary_text else ""
+    body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
+    return f"{format_header(fields)}\n{body}"

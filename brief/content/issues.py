@@ -1,0 +1,205 @@
+"""Issue files: `content/issues/YYYY-Www.md`, one per weekly issue.
+
+After the metadata header comes the editor's intro (any Markdown but `##` headings), then
+one `## Section` heading per section, each followed by a list of article slugs:
+
+    ## Platforms
+
+    - tiktok-shop-opens-to-more-sellers
+    - whatnot-adds-a-feature
+
+That list is the issue: the site and the digest publish exactly these articles, in this order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from brief.content.articles import Article
+from brief.content.document import Document, format_header, optional_date
+from brief.content.movers import HEADING as MOVERS_HEADING
+from brief.content.movers import Mover, movers_section, parse_mover
+from brief.content.weeks import is_week, parse_week
+from scrapers.clean import html_to_text
+
+_SECTION = re.compile(r"^##\s+(?P<name>[^#].*?)\s*#*\s*$")
+_ITEM = re.compile(r"^[-*+]\s+(?P<slug>[a-z0-9][a-z0-9-]*)\s*(?:<!--.*-->)?\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT_LINE = re.compile(r"^\s*(<!--.*-->)?\s*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    slug: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    line: int
+    entries: tuple[Entry, ...]
+    movers: tuple[Mover, ...] = ()  # only under `## Who moved this week`
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: Path
+    week: str  # "2026-W46"
+    title: str
+    date: datetime | None
+    status: str
+    preheader: str
+    intro_md: str
+    sections: tuple[Section, ...]
+    problems: tuple[Problem, ...]  # lines in the article lists that are not `- slug`
+    movers: tuple[Mover, ...] = ()  # the `## Who moved this week` snapshot
+    document: Document | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def slug(self) -> str:
+        return self.week.lower()
+
+    @property
+    def label(self) -> str:
+        """What readers call it: "Issue 47" (the ISO week's number)."""
+        return f"Issue {int(self.week[-2:])}" if self.week else ""
+
+    @property
+    def slugs(self) -> list[str]:
+        return [entry.slug for section in self.sections for entry in section.entries]
+
+
+def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
+    meta = document.meta
+    moment = optional_date(document, timezone)
+    intro, sections, problems = parse_issue_body(document.body, document.body_line)
+    movers: list[Mover] = []
+    for section in [s for s in sections if s.name.casefold() == MOVERS_HEADING.casefold()]:
+        sections.remove(section)
+        movers += section.movers
+    return Issue(
+        path=document.path,
+        document=document,
+        week=document.path.stem.upper() if is_week(document.path.stem.upper()) else "",
+        title=meta.get("title", ""),
+        date=moment,
+        status=meta.get("status", "published").lower(),
+        preheader=meta.get("preheader", ""),
+        intro_md=intro,
+        sections=tuple(sections),
+        problems=tuple(problems),
+        movers=tuple(movers),
+    )
+
+
+def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], list[Problem]]:
+    lines = body.splitlines()
+    intro: list[str] = []
+    sections: list[Section] = []
+    problems: list[Problem] = []
+    current: tuple[str, int, list[Entry]] | None = None
+    movers: list[Mover] = []
+    fence = comment = False
+    for offset, line in enumerate(lines):
+        number = first_line + offset
+        if current is not None and (comment or ("<!--" in line and "-->" not in line)):
+            comment = "-->" not in line  # a multi-line comment between list items
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        heading = None if fence else _SECTION.match(line)
+        if heading:
+            if current:
+                sections.append(Section(current[0], current[1], tuple(current[2]), tuple(movers)))
+            current = (heading.group("name"), number, [])
+            movers = []
+        elif current is None:
+            intro.append(line)
+        elif current[0].casefold() == MOVERS_HEADING.casefold():
+            if _COMMENT_LINE.match(line):
+                continue
+            mover = parse_mover(line)
+            if mover is None:
+                problems.append(
+                    Problem(number, "expected '- Company: 8 weekly counts -> this week's count'")
+                )
+            else:
+                movers.append(mover)
+        elif item := _ITEM.match(line.strip()):
+            current[2].append(Entry(item.group("slug"), number))
+        elif not _COMMENT_LINE.match(line):
+            problems.append(Problem(number, f"expected '- article-slug' under '## {current[0]}'"))
+    if current:
+        sections.append(Section(current[0], current[1], tuple(current[2]), tuple(movers)))
+    text = _COMMENT.sub("", "\n".join(intro))
+    return text.strip(), sections, problems
+
+
+INTRO_HINT = (
+    "<!-- Write the intro above this comment: two or three sentences on what mattered\n"
+    "     this week. Below, reorder the sections and their articles or cut some: these\n"
+    "     lists of article slugs are exactly what the site and the digest publish. -->"
+)
+
+
+def placeholder_title(week: str) -> str:
+    """The title `brief issue new` writes, for the editor to replace."""
+    year, number = parse_week(week)
+    return f"Week {number}, {year}"
+
+
+def slug_note(article: Article) -> str:
+    """The comment after a slug line: headline and outlet, to reorder at a glance."""
+    words = " · ".join(part for part in (html_to_text(article.title), article.source) if part)
+    words = " ".join(words.split()).replace("--", "\u2013")  # a comment never ends early
+    return f"<!-- {words.removesuffix('-')} -->"
+
+
+def render_issue(
+    week: str,
+    articles: Sequence[Article],
+    sections: Sequence[str],
+    timezone: ZoneInfo,
+    movers: Sequence[Mover] = (),
+) -> str:
+    """A new issue file: the articles grouped by section, in the settings' section order."""
+    year, number = parse_week(week)
+    friday = datetime.combine(date.fromisocalendar(year, number, 5), time(9), timezone)
+    header = format_header(
+        [
+            ("Title", placeholder_title(week)),
+            ("Date", f"{friday:%Y-%m-%d %H:%M}"),
+            ("Status", "draft"),
+        ]
+    )
+    parts = [header, "", INTRO_HINT, ""]
+    for name, members in group_by_section(articles, sections):
+        parts += [f"## {name}", ""]
+        parts += [f"- {article.slug}  {slug_note(article)}" for article in members]
+        parts.append("")
+    if movers:
+        parts.append(movers_section(movers, week))
+    return "\n".join(parts)
+
+
+def group_by_section(
+    articles: Iterable[Article], sections: Sequence[str]
+) -> list[tuple[str, list[Article]]]:
+    """Known sections in settings order, then unknown ones alphabetically; newest last."""
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(article.section or sections[0], []).append(article)
+    order = [s for s in sections if s in groups] + sorted(set(groups) - set(sections))
+    return [(name, sorted(groups[name], key=lambda a: (a.date is None, a.date))) for name in order]

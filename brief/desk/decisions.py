@@ -1,0 +1,227 @@
+"""The editor's desk: deciding on stories (accept, reject, shortlist, unaccept).
+
+Accepting writes a draft; nothing here renders a digest or checks an issue
+(see `brief.desk.publishing`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from brief.content.articles import article_path, article_slug, render_article
+from brief.content.files import content_writer, load_newsletter
+from brief.desk.queue import guess_section
+from brief.ground.errors import BriefError, ContentError
+from brief.ground.paths import under
+from brief.ground.settings import Settings
+from scrapers.clean import SLUG_MAX
+from scrapers.entities import Entity, load_entities
+from scrapers.records import Action, Decision
+from scrapers.storage import Store, store_error
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one candidate of a batch: a path, or why nothing was written."""
+
+    candidate_id: int
+    path: Path | None = None
+    error: BriefError | None = None
+    note: str = ""
+
+
+def accept(
+    store: Store,
+    ids: Sequence[int],
+    settings: Settings,
+    entities: Sequence[Entity],
+    now: datetime,
+    section: str | None = None,
+    who: str = "",
+) -> list[Outcome]:
+    """Write a draft per candidate; already accepted ones are left alone, with a reason."""
+    outcomes = []
+    existing = load_newsletter(settings).articles
+    taken = set(existing)
+    by_link = {article.link: article.path for article in existing.values() if article.link}
+    writer = content_writer(settings)
+    for candidate_id in ids:
+        candidate = store.stories.get(candidate_id)
+        if candidate is None:
+            outcomes.append(
+                Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
+            )
+            continue
+        if candidate.status == "accepted" and candidate.article_path:
+            note = "already accepted; its file is left as it is"
+            outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path), note=note))
+            continue
+        links = {candidate.link, *(s.link for s in candidate.sources)}
+        known = next((by_link[link] for link in links if link in by_link), None)
+        if known is not None:
+            with store.transaction():
+                store.decisions.record(
+                    candidate_id, "accepted", now, who, str(under(known, settings.root))
+                )
+            note = "already has an article file; left as it is"
+            outcomes.append(Outcome(candidate_id, path=under(known, settings.root), note=note))
+            continue
+        slug = _free_slug(article_slug(candidate.title), taken)
+        path = article_path(settings.content, candidate.published, slug)
+        chosen = section or guess_section(candidate, entities, settings)
+        try:
+            writer.create(path, render_article(candidate, chosen, slug, settings.timezone))
+        except ContentError as err:
+            outcomes.append(Outcome(candidate_id, error=err))
+            continue
+        taken.add(slug)
+        relative = under(path, settings.root)
+        try:
+            with store.transaction():
+                store.decisions.record(candidate_id, "accepted", now, who, str(relative))
+        except sqlite3.Error as err:
+            # The store cannot record the decision: take the new draft back, so content/,
+            # the ledger and the store still agree, and stop (the next ones would fail too).
+            writer.delete_untouched(path, "delete it by hand")
+            raise store_error(store.path, err) from err
+        outcomes.append(Outcome(candidate_id, path=relative))
+    return outcomes
+
+
+def decide(
+    store: Store, ids: Sequence[int], action: Action, now: datetime, who: str = ""
+) -> list[Outcome]:
+    """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`."""
+    outcomes = []
+    with store.transaction():
+        for candidate_id in ids:
+            candidate = store.stories.get(candidate_id)
+            if candidate is None:
+                outcomes.append(
+                    Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
+                )
+            elif candidate.status == "accepted":
+                error = BriefError(
+                    f"candidate #{candidate_id} is accepted as {candidate.article_path};"
+                    f" run `brief unaccept {candidate_id}` first"
+                )
+                outcomes.append(Outcome(candidate_id, error=error))
+            else:
+                store.decisions.record(candidate_id, action, now, who)
+                outcomes.append(Outcome(candidate_id))
+    return outcomes
+
+
+def unaccept(
+    store: Store, ids: Sequence[int], settings: Settings, now: datetime, who: str = ""
+) -> list[Outcome]:
+    """Delete the drafts of accepted candidates, but only drafts nobody edited."""
+    outcomes = []
+    writer = content_writer(settings)
+    for candidate_id in ids:
+        candidate = store.stories.get(candidate_id)
+        if candidate is None or candidate.status != "accepted" or not candidate.article_path:
+            error = BriefError(f"candidate #{candidate_id} is not accepted")
+            outcomes.append(Outcome(candidate_id, error=error))
+            continue
+        path = settings.root / candidate.article_path
+        draft = None
+        if path.exists():
+            try:
+                draft = writer.delete_untouched(
+                    path, "delete it yourself if you really want it gone, then unaccept again"
+                )
+            except ContentError as err:
+                outcomes.append(Outcome(candidate_id, error=err))
+                continue
+        with store.transaction():
+            store.decisions.record(
+                candidate_id, "new", now, who, article_path=candidate.article_path, draft=draft
+            )
+        outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path)))
+    return outcomes
+
+
+def _free_slug(slug: str, taken: set[str]) -> str:
+    candidate, number = slug, 2
+    while candidate in taken:
+        suffix = f"-{number}"
+        candidate, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
+    return candidate
+
+
+def undo_last(
+    store: Store, settings: Settings, now: datetime, who: str = ""
+) -> tuple[list[int], list[str]]:
+    """Take back the latest decision, or its whole batch: (candidates restored, problems)."""
+    restored: list[int] = []
+    problems: list[str] = []
+    for decision in store.decisions.last_batch():
+        try:
+            undo_decision(store, settings, decision, now, who)
+        except BriefError as err:
+            problems.append(f"#{decision.candidate_id}: {err}")
+            continue
+        restored.append(decision.candidate_id)
+    return restored, problems
+
+
+def undo_decision(
+    store: Store, settings: Settings, decision: Decision, now: datetime, who: str = ""
+) -> None:
+    """Put a story back exactly as it was before `decision`: status, shortlist mark, author
+    and time of the decision before; and its draft. An accept is undone like `unaccept` (the
+    draft deleted, only if untouched); an unaccept is undone by writing back the draft it
+    deleted, so the story is accepted with its file again. BriefError says why not."""
+    if decision.action == "accepted":
+        (outcome,) = unaccept(store, [decision.candidate_id], settings, now, who)
+        if outcome.error is not None:
+            raise outcome.error
+        with store.transaction():
+            # unaccept logged its own "back to the queue": forget it, then the accept.
+            back = store.decisions.last(decision.candidate_id)
+            if back is not None and back.action == "new":
+                store.decisions.forget(back)
+            store.decisions.undo(decision)
+        return
+    if decision.status_before == "accepted" and decision.article_path:
+        _restore_draft(store, settings, decision)
+    with store.transaction():
+        store.decisions.undo(decision)
+
+
+def _restore_draft(store: Store, settings: Settings, decision: Decision) -> None:
+    """The draft an unaccept deleted, written back (a file now at its place is kept)."""
+    assert decision.article_path is not None
+    path = settings.root / decision.article_path
+    if path.exists():
+        return
+    text = decision.draft
+    if text is None:  # an unaccept from before drafts were kept: write it anew
+        candidate = store.stories.get(decision.candidate_id)
+        if candidate is None:
+            raise BriefError(f"no candidate #{decision.candidate_id}")
+        section = guess_section(candidate, load_entities(settings.entities), settings)
+        text = render_article(candidate, section, path.stem, settings.timezone)
+    content_writer(settings).create(path, text)
+
+
+def reject_below(
+    store: Store,
+    below: float,
+    now: datetime,
+    who: str = "",
+    older_than: datetime | None = None,
+    source: str | None = None,
+) -> list[int]:
+    """Reject every undecided, not shortlisted candidate scoring under `below` (published
+    before `older_than`, from `source`, when given), as one batch; the ids rejected."""
+    batch = f"reject-below-{below}-{now.isoformat()}"
+    ids = store.stories.undecided_below(below, older_than, source)
+    with store.transaction():
+        for candidate_id in ids:
+            store.decisions.record(candidate_id, "rejected", now, who, batch=batch)
+    return ids

@@ -1,0 +1,384 @@
+"""The email digest of an issue: inlined HTML, plain text and a complete .eml.
+
+It is rendered from the issue and article files themselves (not from Pelican's output),
+so `brief digest` can rebuild one digest without building the site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import css_inline
+import jinja2
+from markupsafe import Markup
+
+from brief.content.articles import Article
+from brief.content.calendar import CommerceCalendar, load_calendar
+from brief.content.files import Newsletter
+from brief.content.issues import Issue
+from brief.content.movers import ranked
+from brief.content.numbers import by_the_numbers
+from brief.ground.errors import ConfigError, DeliveryError
+from brief.ground.links import add_utm
+from brief.ground.markup import MarkdownRenderer, wrap
+from brief.ground.settings import Settings
+from brief.mail.headers import MAIL_POLICY, mailbox
+from scrapers.clean import html_to_text, web_url
+
+PLACEHOLDER_RECIPIENT = "reader@example.com"  # the To of a digest no one is sent
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a digest is written for, and so how it lets its reader leave.
+
+    `unsubscribe` is the link: a subscriber's own signed URL (a personal send), an email
+    service's merge tag, or None (a generic digest: no personal link at all). `greeting`,
+    when there is one, opens the digest with the reader's name (a service's merge tags).
+    """
+
+    name: str
+    unsubscribe: str | None = None
+    greeting: str | None = None
+
+
+class Verbatim(Markup):
+    """A value of ours that a digest prints exactly, unescaped and untouched by `inert_tags`:
+    an email service's merge tag, our CSS."""
+
+
+_OPENERS = re.compile(r"\{(?=[{%#])|\*(?=\|)")  # {{ {% {# (Django, Go, Liquid), *| (Mailchimp)
+# The same openers percent-encoded, as a link carries them: email services decode a link
+# before they merge it (Mailchimp reads *%7CEMAIL%7C* as *|EMAIL|*).
+_ENCODED_OPENERS = re.compile(r"(?:\{|%7B)(?=[{#]|%7B|%25|%23)|(?:\*|%2A)(?=\||%7C)", re.I)
+
+
+def inert_tags(value: Any) -> Any:
+    """A printed value with every template opener of an email service broken by a zero-width
+    space, so that text from a feed or an editor (`{{ subscriber.email }}`, `*|EMAIL|*`,
+    `{% ... %}`) is shown as written, never run by the service that sends the digest; in a
+    link's percent-encoded form (`*%7CEMAIL%7C*`) the space is percent-encoded too. Our own
+    merge tags are `Verbatim` and pass. Jinja calls this on every value a template prints."""
+    if not isinstance(value, str) or isinstance(value, Verbatim):
+        return value
+    inert = _OPENERS.sub(lambda m: m.group() + "\u200b", value)
+    inert = _ENCODED_OPENERS.sub(lambda m: m.group() + "%E2%80%8B", inert)
+    return type(value)(inert) if isinstance(value, Markup) else inert
+
+
+GENERIC = Audience("generic")
+SERVICES = {  # `brief digest WEEK --for SERVICE`
+    "listmonk": Audience(
+        "listmonk",
+        "{{ UnsubscribeURL }}",
+        "{{ if .Subscriber.FirstName }}Hello {{ .Subscriber.FirstName }},{{ end }}",
+    ),
+    "mailchimp": Audience("mailchimp", "*|UNSUB|*", "*|IF:FNAME|*Hello *|FNAME|*,*|END:IF|*"),
+    "buttondown": Audience("buttondown", "{{ unsubscribe_url }}"),  # no name field of its own
+    "generic": GENERIC,
+}
+
+
+PREHEADER_MAX = 140
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    slug: str
+    title_html: str
+    title: str
+    url: str  # the article page on the site
+    link: str  # the original story
+    source: str
+    other_sources: int
+    annotation_html: str
+    annotation_text: str
+    dek: str = ""
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    name: str
+    articles: tuple[DigestArticle, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    week: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    message: EmailMessage
+
+    def write(self, folder: Path, name: str | None = None, eml: bool = True) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = name or self.week
+        paths = [folder / f"{stem}.html", folder / f"{stem}.txt"]
+        paths[0].write_text(self.html, encoding="utf-8")
+        paths[1].write_text(self.text, encoding="utf-8")
+        if eml:
+            paths.append(folder / f"{stem}.eml")
+            paths[2].write_bytes(self.message.as_bytes(policy=MAIL_POLICY))
+        return paths
+
+
+class DigestRenderer:
+    """Renders digests with the theme's email templates; reuse it for many issues."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        theme = settings.theme / "templates" / "email"
+        self.templates = theme
+        if not theme.is_dir():
+            raise DeliveryError(f"{theme}: the theme has no email templates")
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(theme),
+            autoescape=jinja2.select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            finalize=inert_tags,
+        )
+        self._env.filters["wrap"] = wrap
+        self._css = (theme / "digest.css").read_text(encoding="utf-8")
+        self._markdown = MarkdownRenderer(settings.markdown)
+        try:
+            self.calendar = load_calendar(settings.calendar)
+        except ConfigError:
+            self.calendar = CommerceCalendar()  # `brief check` reports it, and publish stops
+        self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+    def render(
+        self,
+        issue: Issue,
+        newsletter: Newsletter,
+        now: datetime | None = None,
+        recipient: str = PLACEHOLDER_RECIPIENT,
+        audience: Audience = GENERIC,
+    ) -> Digest:
+        """The digest of an issue for `audience`, addressed to `recipient`."""
+        settings = self.settings
+        base = settings.public_url + "/"
+        utm = dict(settings.digest.utm)
+        if utm:
+            utm.setdefault("campaign", issue.week.lower())
+        sections = []
+        shown: list[Article] = []
+        for section in issue.sections:
+            articles = []
+            for entry in section.entries:
+                article = newsletter.articles.get(entry.slug)
+                if article is None:
+                    continue  # `brief check` reports it; the digest shows what exists
+                # A build hands over what its reader rendered; a command renders it here.
+                annotation_html = article.annotation_html or self._markdown.render(
+                    article.annotation_md
+                )
+                articles.append(
+                    DigestArticle(
+                        slug=article.slug,
+                        title_html=article.title,
+                        title=html_to_text(article.title),
+                        url=add_utm(
+                            base
+                            + settings.urls.article_url(article.slug, article.date, article.status),
+                            utm,
+                        ),
+                        link=web_url(article.link) or "",
+                        source=article.source,
+                        other_sources=len(article.also),
+                        annotation_html=annotation_html,
+                        annotation_text=html_to_text(annotation_html, blocks=True),
+                        dek=article.dek,
+                    )
+                )
+                shown.append(article)
+            if articles:
+                sections.append(DigestSection(section.name, tuple(articles)))
+        story_urls = {a.slug: a.url for section in sections for a in section.articles}
+        intro_html = self._markdown.render(issue.intro_md)
+        intro_text = html_to_text(intro_html, blocks=True)
+        subject = html_to_text(issue.title) or f"{settings.sitename}, {issue.week}"
+        preheader = _preheader(issue.preheader or intro_text, subject)
+        context = {
+            "sitename": settings.sitename,
+            "siteurl": settings.public_url,
+            "subject": subject,
+            "issue": issue,
+            "issue_date": issue.date,
+            "intro_html": intro_html,
+            "intro_text": intro_text,
+            "sections": sections,
+            "stories": [article for section in sections for article in section.articles],
+            "numbers": [(line, story_urls[line.slug]) for line in by_the_numbers(shown)],
+            "movers": ranked(issue.movers),
+            "coming_up": self.calendar.coming_up(issue.date.date()) if issue.date else [],
+            "preheader": preheader,
+            "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
+            "unsubscribe_url": _verbatim(audience.unsubscribe),
+            "greeting": _verbatim(audience.greeting),
+            "subscribe_url": base + "subscribe/",
+            "postal_address": settings.digest.postal_address,
+            "css": Verbatim(self._css),
+        }
+        html = self._inliner.inline(self._env.get_template("digest.html").render(context))
+        text = self._env.get_template("digest.txt").render(context).strip() + "\n"
+        personal = audience.unsubscribe if audience.name == "personal" else None
+        message = self.message(issue, subject, html, text, recipient, now, unsubscribe=personal)
+        return Digest(issue.week, subject, preheader, html, text, message)
+
+    def sample_unsubscribe_url(self) -> str:
+        """An unsubscribe link as long as a real one, to measure a digest against its budget."""
+        service = self.settings.subscriptions
+        base = service.url if service else self.settings.public_url + "/subscriptions/"
+        return f"{base}unsubscribe?token={'x' * 40}.{'x' * 6}.{'x' * 27}"
+
+    def message(
+        self,
+        issue: Issue,
+        subject: str,
+        html: str,
+        text: str,
+        recipient: str,
+        now: datetime | None = None,
+        name: str | None = None,
+        unsubscribe: str | None = None,
+    ) -> EmailMessage:
+        """A complete message: its own Message-ID and, for a personal send, the recipient's
+        one-click unsubscribe link (RFC 8058) in the headers."""
+        digest = self.settings.digest
+        message = EmailMessage(policy=MAIL_POLICY)
+        message["Subject"] = subject
+        message["From"] = digest.sender
+        message["To"] = mailbox(name, recipient)
+        if digest.reply_to:
+            message["Reply-To"] = digest.reply_to
+        sent = issue.date or now or datetime.now(UTC)
+        message["Date"] = format_datetime(sent)
+        domain = urlsplit(self.settings.public_url).hostname or "localhost"
+        message["Message-ID"] = make_msgid(idstring=issue.week.lower(), domain=domain)
+        targets = [f"<{unsubscribe}>"] if unsubscribe else []
+        if digest.unsubscribe_mailto:
+            targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
+        if targets:
+            message["List-Unsubscribe"] = ", ".join(targets)
+        if unsubscribe:
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(text, charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8")
+        return message
+
+
+def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:
+    """An issue's digest as `brief check` examines it (see `sample_digest`)."""
+    renderer = DigestRenderer(settings)
+    return lambda issue, newsletter: sample_digest(renderer, issue, newsletter)
+
+
+def sample_digest(renderer: DigestRenderer, issue: Issue, newsletter: Newsletter) -> Digest:
+    """A personal digest with a sample unsubscribe link: its heaviest form, every link in."""
+    sample = Audience("personal", unsubscribe=renderer.sample_unsubscribe_url())
+    return renderer.render(issue, newsletter, audience=sample)
+
+
+def build_digests(
+    settings: Settings,
+    newsletter: Newsletter,
+    weeks: Sequence[str] | None = None,
+    audience: Audience = GENERIC,
+) -> list[Path]:
+    """Write `output/digest/<week>.html|.txt|.eml` for these issues: generic digests, with no
+    personal link (for any email service: its own unsubscribe link goes with it).
+
+    For an email service's `audience`, `<week>.<service>.html|.txt` carry its merge tags.
+    Named weeks are always rewritten. Without names, every issue is considered and those
+    whose inputs (the issue file, its articles, the templates, the settings) did not change
+    since the last build are left as they are.
+    """
+    if audience is not GENERIC:
+        assert weeks is not None, "a service's digest is written for named weeks"
+        return [
+            path
+            for week in weeks
+            for path in DigestRenderer(settings)
+            .render(newsletter.issue(week), newsletter, audience=audience)
+            .write(settings.output / "digest", f"{week}.{audience.name}", eml=False)
+        ]
+    renderer = DigestRenderer(settings)
+    folder = settings.output / "digest"
+    manifest = folder / ".inputs.json"
+    known: dict[str, str] = {}
+    if weeks is None and manifest.is_file():
+        try:
+            known = json.loads(manifest.read_text(encoding="utf-8"))
+        except ValueError:
+            known = {}
+    shared = _shared_inputs(settings, renderer)
+    written: list[Path] = []
+    for week in weeks if weeks is not None else sorted(newsletter.issues):
+        issue = newsletter.issue(week)
+        inputs = _inputs(issue, newsletter, shared)
+        paths = [folder / f"{week}.{ext}" for ext in ("html", "txt", "eml")]
+        if known.get(week) == inputs and all(p.is_file() for p in paths):
+            continue
+        written += renderer.render(issue, newsletter).write(folder)
+        known[week] = inputs
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+    return written
+
+
+def _shared_inputs(settings: Settings, renderer: DigestRenderer) -> str:
+    digest = hashlib.sha256()
+    for template in sorted(renderer.templates.iterdir()):
+        if template.is_file():
+            digest.update(template.read_bytes())
+    shown = (
+        settings.digest, settings.sitename, settings.public_url, settings.markdown,
+        renderer.calendar,
+    )  # fmt: skip
+    digest.update(repr((shown, settings.urls)).encode())
+    return digest.hexdigest()
+
+
+def _inputs(issue: Issue, newsletter: Newsletter, shared: str) -> str:
+    """A fingerprint of everything the issue's digest shows, from the records in memory
+    (a build has just read every file; nothing is read again)."""
+    digest = hashlib.sha256(shared.encode())
+    digest.update(repr(issue).encode())
+    for slug in issue.slugs:
+        article = newsletter.articles.get(slug)
+        digest.update(repr(_shown(article) if article else f"missing {slug}").encode())
+    return digest.hexdigest()
+
+
+def _shown(article: Article) -> tuple[object, ...]:
+    return (
+        article.slug, article.title, article.date, article.status, article.source,
+        article.link, article.also, article.annotation_md, article.annotation_html,
+        article.dek, article.figures,
+    )  # fmt: skip
+
+
+def _preheader(text: str, subject: str) -> str:
+    """40 to 140 characters of the intro, cut at a word."""
+    text = " ".join(text.split()) or subject
+    if len(text) <= PREHEADER_MAX:
+        return text
+    cut = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def _verbatim(value: str | None) -> Verbatim | None:
+    return None if value is None else Verbatim(value)

@@ -1,0 +1,56 @@
+"""Building the site: Pelican with our theme and plugin, failing loudly on any error."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from brief.ground.errors import BuildError
+from brief.ground.settings import Settings
+
+PLUGIN = "brief.site.plugin"
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(settings: Settings) -> str:
+    """Run Pelican (whose finalized signal builds the search index and digests)."""
+    from pelican import Pelican
+
+    collector = _Collector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    started = time.perf_counter()
+    try:
+        pelican = Pelican(dict(settings.pelican))
+        loaded = [getattr(p, "__name__", str(p)) for p in pelican.plugins]
+        if PLUGIN not in loaded:
+            raise BuildError(
+                f"the Pelican plugin {PLUGIN} did not load (PLUGINS in {settings.config_file});"
+                " is the project installed in this Python?"
+            )
+        pelican.run()
+    except OSError as err:
+        where = err.filename or settings.output
+        raise BuildError(
+            f"the build stopped: cannot write {where}: {err.strerror or err}; the site in"
+            f" {settings.output} is incomplete: free some space (or fix permissions) and"
+            " build again"
+        ) from err
+    except RuntimeError as err:  # Pelican's own refusals, e.g. a file written twice
+        raise BuildError(f"the build stopped: {err}") from err
+    finally:
+        root.removeHandler(collector)
+    if collector.messages:
+        listed = "\n  ".join(collector.messages)
+        count = len(collector.messages)
+        raise BuildError(f"the build logged {count} error{'s' if count > 1 else ''}:\n  {listed}")
+    seconds = time.perf_counter() - started
+    return f"Built {settings.output} in {seconds:.1f} s; digests in {settings.output / 'digest'}"
