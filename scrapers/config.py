@@ -1,4 +1,5 @@
-"""The TOML files editors write (feeds, relevance rules, the watchlist), read one way.
+"""The TOML files editors write (feeds, relevance rules, the watchlist, the calendar),
+read one way.
 
 Every mistake is a ConfigError that names the file and, where there is one, the line:
 bytes that are not UTF-8, TOML syntax, and (through `TomlFile.line_of`) a key whose value
@@ -44,10 +45,15 @@ class TomlFile:
         return ConfigError(message, self.path, line or (start if start > 1 else None))
 
 
-def read_toml(path: Path, what: str) -> TomlFile:
-    """Read and parse a TOML file; `what` names it in errors ("the feeds file")."""
+def read_toml(path: Path, what: str, missing_ok: bool = False) -> TomlFile:
+    """Read and parse a TOML file; `what` names it in errors ("the feeds file"). A file
+    that does not exist reads as empty when `missing_ok`."""
     try:
         raw = path.read_bytes()
+    except FileNotFoundError as err:
+        if missing_ok:
+            return TomlFile(path, {}, ())
+        raise ConfigError(f"cannot read {what}: {err.strerror}", path) from err
     except OSError as err:
         raise ConfigError(f"cannot read {what}: {err.strerror}", path) from err
     try:
@@ -63,7 +69,9 @@ def read_toml(path: Path, what: str) -> TomlFile:
         match = re.search(r"at line (\d+)", str(err))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
         raise ConfigError(
-            f"TOML syntax error: {reason}", path, int(match.group(1)) if match else None
+            f"not valid TOML (TOML syntax error: {reason})",
+            path,
+            int(match.group(1)) if match else None,
         ) from err
     return TomlFile(path, data, tuple(text.splitlines()))
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapers.clean import clean_name, urlsplit_scheme, web_url
-from scrapers.config import read_toml
+from scrapers.config import TomlFile, read_toml
 from scrapers.errors import ConfigError
 from scrapers.relevance import Filters, compile_patterns
 
@@ -23,7 +22,6 @@ _KEYS = {
     "exclude": "regexes: drop items matching any of them",
     "aggregator": "true when items are other outlets' stories (Google and Bing News: automatic)",
 }
-_TABLE = re.compile(r"^\s*\[\[\s*source\s*\]\]")
 
 
 @dataclass(frozen=True)
@@ -47,27 +45,21 @@ class Source:
 def load_sources(path: Path) -> list[Source]:
     """Read and validate `feeds.toml`; errors name the file and line."""
     toml = read_toml(path, "the feeds file")
-    data, text = toml.data, "\n".join(toml.lines)
-
-    unknown_top = set(data) - {"source"}
+    unknown_top = set(toml.data) - {"source"}
     if unknown_top:
         key = sorted(unknown_top)[0]
-        raise ConfigError(
-            f"unknown top-level key {key!r}: list feeds as [[source]] tables",
-            path,
-            _line_of_key(text, key, 0, len(text.splitlines())),
-        )
-    tables = data.get("source", [])
+        raise toml.fail(f"unknown top-level key {key!r}: list feeds as [[source]] tables", key)
+    tables = toml.data.get("source", [])
     if not isinstance(tables, list):
         raise ConfigError("'source' must be an array of tables: write [[source]]", path)
 
-    starts = [i + 1 for i, line in enumerate(text.splitlines()) if _TABLE.match(line)]
-    ends = [*starts[1:], len(text.splitlines()) + 1]
+    starts = toml.table_lines("source")
+    ends = [*starts[1:], len(toml.lines) + 1]
     sources: list[Source] = []
     names: set[str] = set()
     for index, table in enumerate(tables):
         start, end = (starts[index], ends[index]) if index < len(starts) else (None, None)
-        source = _make_source(table, path, text, start, end)
+        source = _make_source(table, toml, start, end)
         if source.name in names:
             raise ConfigError(f"two sources are named {source.name!r}", path, start)
         names.add(source.name)
@@ -76,12 +68,14 @@ def load_sources(path: Path) -> list[Source]:
 
 
 def _make_source(
-    table: dict[str, object], path: Path, text: str, start: int | None, end: int | None
+    table: dict[str, object], toml: TomlFile, start: int | None, end: int | None
 ) -> Source:
+    path = toml.path
+
     def fail(message: str, key: str | None = None) -> ConfigError:
         line = start
         if key is not None and start is not None and end is not None:
-            line = _line_of_key(text, key, start, end) or start
+            line = toml.line_of(key, start, end - 1) or start
         return ConfigError(message, path, line)
 
     for key in table:
@@ -149,11 +143,3 @@ def is_aggregator_url(url: str) -> bool:
     if host == "news.google.com":
         return True
     return host in ("www.bing.com", "bing.com") and parts.path.startswith("/news")
-
-
-def _line_of_key(text: str, key: str, start: int, end: int) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(text.splitlines()[start - 1 if start else 0 : end], start or 1):
-        if pattern.match(line):
-            return number
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -27,7 +27,8 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 @dataclass(frozen=True)
 class Article:
-    """An article file as the digest and the checks see it."""
+    """An article file: what the commands, the checks, the site and the digest all read,
+    built by `article_from` and nowhere else."""
 
     path: Path
     slug: str
@@ -56,9 +57,9 @@ class Article:
 
     @property
     def outlets(self) -> tuple[Outlet, ...]:
-        """Every outlet that ran the story: the source first (if its link is usable)."""
-        link = web_url(self.link)
-        return ((Outlet(self.source, link),) if link else ()) + self.also
+        """Every outlet that ran the story: the source first (its link only if usable: a
+        source is named even when its link is not), then the others."""
+        return (Outlet(self.source, web_url(self.link) or ""), *self.also)
 
 
 def article_from(document: Document, timezone: ZoneInfo) -> Article:
@@ -182,28 +183,15 @@ def read_figures(value: str) -> tuple[tuple[Figure, ...], list[str]]:
     return tuple(found), problems
 
 
-@dataclass(frozen=True)
-class RenderedBody:
-    """An article body as HTML: whole, and its two parts (split once, in the Markdown)."""
-
-    html: str
-    quote_html: str
-    annotation_html: str
-    quote_md: str
-    annotation_md: str
-    annotation_line: int | None
-
-
-def render_body(body: str, first_line: int, renderer: MarkdownRenderer) -> RenderedBody:
-    """Split an article body at `## Why it matters` and render each part once."""
-    quote, annotation, line = split_annotation(body, first_line)
-    if line is None:
-        html = renderer.render(body)
-        return RenderedBody(html, html, "", body, "", None)
-    quote_html = renderer.render(quote)
-    annotation_html = renderer.render(annotation)
+def rendered(article: Article, renderer: MarkdownRenderer) -> tuple[str, Article]:
+    """The article's body as HTML (the quote, then *Why it matters*), and its record with
+    both parts rendered: the Markdown is split once, in `article_from`, and rendered here."""
+    quote_html = renderer.render(article.summary_md)
+    if article.annotation_line is None:
+        return quote_html, replace(article, quote_html=quote_html)
+    annotation_html = renderer.render(article.annotation_md)
     html = f"{quote_html}\n<h2>Why it matters</h2>\n{annotation_html}"
-    return RenderedBody(html, quote_html, annotation_html, quote, annotation, line)
+    return html, replace(article, quote_html=quote_html, annotation_html=annotation_html)
 
 
 def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:

@@ -19,8 +19,6 @@ digests show what comes up in the 14 days after their date.
 from __future__ import annotations
 
 import calendar as stdcalendar
-import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +29,7 @@ from icalendar import Calendar, Event
 from brief.ground.errors import ConfigError
 from brief.ground.markup import metadata_text
 from scrapers.clean import slugify, web_url
+from scrapers.config import read_toml
 
 RULES = ("yearly", "weekday", "dates")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -143,21 +142,11 @@ def load_calendar(path: Path) -> CommerceCalendar:
 
     A missing file is an empty calendar; TOML that does not parse is a ConfigError.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return CommerceCalendar(path=path)
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read the calendar: {err}", path) from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(err))) else None
-        raise ConfigError(f"not valid TOML: {err}", path, line) from err
-    entries = data.get("event", [])
+    toml = read_toml(path, "the calendar", missing_ok=True)
+    entries = toml.data.get("event", [])
     if not isinstance(entries, list):
         raise ConfigError("write each event as [[event]]", path, 1)
-    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[event]]"]
+    lines = toml.table_lines("event")
     events: list[CommerceEvent] = []
     problems: list[tuple[int, str]] = []
     for index, entry in enumerate(entries):

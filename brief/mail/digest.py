@@ -363,12 +363,8 @@ def _inputs(issue: Issue, newsletter: Newsletter, shared: str) -> str:
     return digest.hexdigest()
 
 
-def _shown(article: Article) -> tuple[object, ...]:
-    return (
-        article.slug, article.title, article.date, article.status, article.source,
-        article.link, article.also, article.annotation_md, article.annotation_html,
-        article.dek, article.figures,
-    )  # fmt: skip
+def _shown(article: Article) -> str:
+    return repr(article)  # every field of the record (the file's Document is not one)
 
 
 def _preheader(text: str, subject: str) -> str:

@@ -9,24 +9,22 @@ is ever set on a Pelican object.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from brief.content.articles import Article, Outlet, parse_also, read_figures
+from brief.content.articles import Article, Outlet
 from brief.content.calendar import CommerceCalendar, Occurrence
-from brief.content.document import split_list
 from brief.content.files import Newsletter
 from brief.content.issues import Issue
 from brief.content.movers import Mover, ranked
 from brief.content.numbers import NumberLine, by_the_numbers
 from brief.ground.links import Urls
-from brief.ground.markup import MarkdownRenderer, metadata_text
+from brief.ground.markup import MarkdownRenderer
 from brief.ground.settings import Settings
 from brief.site.chart import mention_chart
 from scrapers.clean import html_to_text, slugify, web_url
@@ -74,8 +72,7 @@ class ArticleView:
 
     @property
     def outlets(self) -> tuple[Outlet, ...]:
-        """The source (its link when usable) and then every other outlet."""
-        return (Outlet(self.record.source, web_url(self.record.link) or ""), *self.record.also)
+        return self.record.outlets
 
     @property
     def listed(self) -> str:
@@ -483,25 +480,8 @@ def build_model(
 
 
 def article_record(content: Any) -> Article:
-    """The typed record of a Pelican article read by `brief.site.reader.ArticleReader`."""
-    meta = content.metadata
-    return Article(
-        path=Path(content.source_path),
-        slug=str(content.slug),
-        title=str(getattr(content, "title", "")),
-        date=getattr(content, "date", None),
-        section=str(getattr(content, "category", "")),
-        status=str(getattr(content, "status", "published")).lower(),
-        source=str(meta.get("source", "")),
-        link=str(meta.get("link", "")),
-        entities=split_list(str(meta.get("entities", ""))),
-        tags=tuple(str(tag) for tag in getattr(content, "tags", ())),
-        summary_md="",
-        annotation_md=str(meta.get("annotation_md", "")),
-        annotation_line=meta.get("annotation_line"),
-        also=parse_also(str(meta.get("also", ""))),
-        dek=metadata_text(str(meta.get("dek", ""))),
-        figures=read_figures(str(meta.get("figures", "")))[0],
-        quote_html=str(meta.get("quote", "")),
-        annotation_html=str(meta.get("annotation", "")),
-    )
+    """The record our reader built for a Pelican article, with the slug Pelican gave it
+    (the same, unless a file has no `Slug:`)."""
+    record: Article = content.metadata["record"]
+    slug = str(content.slug)
+    return record if record.slug == slug else replace(record, slug=slug)

@@ -8,12 +8,14 @@ Markdown, for the site model and the digests.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from pelican.readers import BaseReader
 
-from brief.content.articles import render_body
+from brief.content.articles import article_from, rendered
 from brief.content.document import read_document, split_list
 from brief.ground.markup import MarkdownRenderer
 from brief.ground.settings import pelican_settings
@@ -29,10 +31,18 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
         super().__init__(settings)
         self._renderer = MarkdownRenderer(settings["MARKDOWN"])
         self._watchlist = read_watchlist(settings)
+        self._timezone = ZoneInfo(str(settings.get("TIMEZONE") or "UTC"))
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         document = read_document(Path(source_path))
-        body = render_body(document.body, document.body_line, self._renderer)
+        record = article_from(document, self._timezone)
+        record = replace(
+            record,
+            entities=self._watchlist.canonical(record.entities),  # 抖音 is Douyin
+            tags=tuple(t for t in record.tags if self._watchlist.resolve(t) is None),
+            document=None,  # Pelican caches what a reader returns: not the file twice
+        )
+        html, record = rendered(record, self._renderer)
         formatted = set(self.settings.get("FORMATTED_FIELDS", ()))
         metadata: dict[str, Any] = {}
         for key, value in document.meta.items():
@@ -42,14 +52,11 @@ class ArticleReader(BaseReader):  # type: ignore[misc]
                 text = ", ".join(t for t in tags if self._watchlist.resolve(t) is None)
                 if not text:
                     continue
-            elif key == "entities":  # as the watchlist names them: 抖音 is Douyin
-                text = ", ".join(self._watchlist.canonical(split_list(text)))
+            elif key == "entities":
+                text = ", ".join(record.entities)
             metadata[key] = self.process_metadata(key, text)
-        metadata["quote"] = body.quote_html
-        metadata["annotation"] = body.annotation_html
-        metadata["annotation_md"] = body.annotation_md
-        metadata["annotation_line"] = body.annotation_line
-        return body.html, metadata
+        metadata["record"] = record  # the typed record the site model and digests read
+        return html, metadata
 
 
 def read_watchlist(settings: dict[str, Any]) -> Watchlist:
