@@ -155,11 +155,6 @@ def urlsplit_scheme(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-def safe_link(url: str | None) -> str | None:
-    """An entry's link if it is one an editor could cite (see `web_url`)."""
-    return web_url(url)
-
-
 def without_tracking(url: str) -> str:
     """The same link without tracking parameters (utm_*, fbclid...): what a draft cites."""
     try:

@@ -133,9 +133,6 @@ def _make_source(
     )
 
 
-AGGREGATOR_HOSTS = ("news.google.com", "www.bing.com", "bing.com")
-
-
 def is_aggregator_url(url: str) -> bool:
     """Google News and Bing News feeds, recognised by their address."""
     parts = urlsplit(url)

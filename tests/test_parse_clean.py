@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from brief.ground.errors import SourceError
-from scrapers.clean import canonical_url, clean_title, html_to_text, safe_link, sanitize_html
+from scrapers.clean import canonical_url, clean_title, html_to_text, sanitize_html, web_url
 from scrapers.parse import parse_feed
 from tests.conftest import FEEDS
 
@@ -96,7 +96,7 @@ def test_text_and_title() -> None:
     ],
 )
 def test_safe_link(url: str, expected: str | None) -> None:
-    assert safe_link(url) == expected
+    assert web_url(url) == expected
 
 
 def test_canonical_url_folds_tracking_case_and_amp() -> None:

@@ -19,7 +19,7 @@ digests show what comes up in the 14 days after their date.
 from __future__ import annotations
 
 import calendar as stdcalendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -267,6 +267,3 @@ def occurrences_for_site(calendar: CommerceCalendar, today: date) -> list[Occurr
     """What the page and the .ics list: from a month ago to 400 days ahead."""
     return calendar.between(today - timedelta(days=31), today + timedelta(days=HORIZON_DAYS))
 
-
-def coming_up_lines(occurrences: Sequence[Occurrence]) -> list[str]:
-    return [f"{o.when}: {o.event.name}" for o in occurrences]

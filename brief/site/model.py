@@ -334,6 +334,7 @@ class SiteModel:
     entity_pages: list[Listing]
     source_pages: list[Listing]
     missing: list[tuple[Issue, int, str]]  # (issue, line, slug) listed but not found
+    subscribe: SubscribeForm
     calendar: CommerceCalendar = field(default_factory=CommerceCalendar)
 
     def view(self, content: Any) -> ArticleView:
@@ -394,10 +395,6 @@ class SiteModel:
     @property
     def latest_issue(self) -> IssuePage | None:
         return self.issues[0] if self.issues else None
-
-    @property
-    def issue_drafts(self) -> list[IssuePage]:
-        return [p for p in self.issue_pages if p.status == "draft"]
 
     @property
     def newsletter(self) -> Newsletter:
@@ -475,6 +472,7 @@ def build_model(
         entity_pages=entity_pages,
         source_pages=source_listings(listed, settings.urls),
         missing=missing,
+        subscribe=SubscribeForm.of(settings),
         calendar=calendar or CommerceCalendar(),
     )
 

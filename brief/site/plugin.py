@@ -33,7 +33,7 @@ from brief.content.numbers import figure_rows, write_figures
 from brief.ground.errors import BriefError, ConfigError
 from brief.ground.settings import pelican_settings
 from brief.mail.digest import build_digests
-from brief.site.model import SiteModel, SubscribeForm, build_model
+from brief.site.model import SiteModel, build_model
 from brief.site.reader import ArticleReader
 from brief.site.search import finish_search_index, start_search_index
 from brief.site.sitecheck import check_site
@@ -89,14 +89,7 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         # digests: the receiver is this generator, so nothing outlives the build.
         signals.finalized.connect(self.finish)
         self.issue_pages = model.issue_pages  # checked by brief.site.sitecheck before writing
-        self.context["site"] = model
-        # The names the templates have always used.
-        self.context["issues"] = model.issues
-        self.context["latest_issue"] = model.latest_issue
-        self.context["issue_drafts"] = model.issue_drafts
-        self.context["entity_pages"] = model.entity_pages
-        self.context["source_pages"] = model.source_pages
-        self.context["subscribe"] = SubscribeForm.of(settings)
+        self.context["site"] = model  # the templates' one name for what we computed
 
     def generate_output(self, writer: Any) -> None:
         model: SiteModel = self.model
