@@ -88,7 +88,7 @@ class Decision:
     """One decision in the log, with what it replaced (for undo)."""
 
     id: int
-    candidate_id: int
+    story_id: int
     action: Action
     status_before: Status
     shortlisted_before: bool

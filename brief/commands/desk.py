@@ -18,13 +18,12 @@ from brief.commands.options import (
     since_moment,
     who,
 )
-from brief.ground.errors import BriefError, ContentError
+from brief.ground.errors import ContentError
 from brief.ground.paths import display_path
 from brief.ground.terminal import echo, plural
 
 if TYPE_CHECKING:
     from brief.desk.queue import TriageStatus
-    from scrapers.entities import Entity
     from scrapers.records import Action
 
 
@@ -77,11 +76,8 @@ def triage(
     interactive: bool,
 ) -> None:
     """Candidates, best first: score, title, source, age, companies, sources, section guess."""
-    from brief.desk.learn import RelevanceModel
-    from brief.desk.queue import TriageRow, find_rows, story_query
+    from brief.desk.queue import Queue, QueueFilter, UnknownEntity
     from brief.desk.triage import explain_text, print_table, run_interactive
-    from scrapers.entities import load_entities
-    from scrapers.relevance import load_rules
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
@@ -89,32 +85,23 @@ def triage(
         raise click.BadParameter(
             f"choose one of: {', '.join(settings.sections)}", param_hint="--section"
         )
-    entities = load_entities(settings.entities)
-    rules = load_rules(settings.relevance)
-    if entity is not None:
-        entity = _entity_name(entity, entities)
-    with open_store(db or settings.db) as store:
+    store_path = db or settings.db
+    with open_store(store_path) as store:
+        queue = Queue(store, settings, store_path.parent)
         if explain is not None:
-            candidate = store.stories.get(explain)
-            if candidate is None:
-                raise BriefError(f"no candidate #{explain} in {store.path}")
-            model = RelevanceModel.load((db or settings.db).parent)
-            learned = model.scores(store, [candidate])[0] if model else None
-            row = TriageRow.of(candidate, settings, entities, now(), rules.ranking, learned)
-            echo(explain_text(row))
+            echo(explain_text(queue.row(explain, now())))
             return
-        query = story_query(
-            status, search=search, source=source, entity=entity, since=since_moment(since),
-            min_score=min_score,
+        try:
+            company = queue.entity(entity) if entity is not None else None
+        except UnknownEntity as err:
+            raise click.BadParameter(str(err), param_hint="--entity") from None
+        chosen = QueueFilter(
+            status, search=search, section=section, entity=company, source=source,
+            since=since_moment(since), min_score=min_score, limit=limit,
         )  # fmt: skip
-        model = RelevanceModel.load((db or settings.db).parent)
-        rows = find_rows(
-            store, query, settings, entities, now(), section=section, limit=limit,
-            ranking=rules.ranking,
-            model=(lambda stories: model.scores(store, stories)) if model else None,
-        )  # fmt: skip
+        rows = queue.rows(chosen, now())
         if interactive:
-            run_interactive(store, rows, settings, entities, who(), now)
+            run_interactive(store, rows, settings, queue.entities, who(), now)
             return
     if as_json:
         echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
@@ -122,21 +109,6 @@ def triage(
         echo("Nothing to triage here: run `brief scrape`, or loosen the filters.")
     else:
         print_table(rows)
-
-
-def _entity_name(term: str, entities: list[Entity]) -> str:
-    """The watchlist name `--entity` means (names, aliases, slugs; any case; a prefix)."""
-    from scrapers.entities import match_entities
-
-    found = match_entities(term, entities)
-    if len(found) == 1:
-        return found[0].name
-    if not found:
-        raise click.BadParameter(
-            f"no company or platform in the watchlist matches {term!r}", param_hint="--entity"
-        )
-    names = ", ".join(e.name for e in found)
-    raise click.BadParameter(f"{term!r} could be: {names}; say which", param_hint="--entity")
 
 
 # -- decisions ---------------------------------------------------------------------------------
@@ -177,7 +149,7 @@ def _decision_command(name: str, action: Action, summary: str) -> click.Command:
         settings = settings_of(ctx)
         with open_store(db or settings.db) as store:
             outcomes = decide(store, ids, action, now(), who())
-        report(outcomes, lambda o: f"#{o.candidate_id} {action}")
+        report(outcomes, lambda o: f"#{o.story_id} {action}")
 
     return command
 
@@ -213,7 +185,7 @@ def reject(
     with open_store(db or settings.db) as store:
         if below is None:
             outcomes = decide(store, ids, "rejected", now(), who())
-            report(outcomes, lambda o: f"#{o.candidate_id} rejected")
+            report(outcomes, lambda o: f"#{o.story_id} rejected")
             return
         cutoff = since_moment(older_than) if older_than else None
         rejected = reject_below(store, below, now(), who(), cutoff, source)
@@ -262,7 +234,7 @@ def unaccept(ctx: click.Context, ids: tuple[int, ...], db: Path | None) -> None:
     settings = settings_of(ctx)
     with open_store(db or settings.db) as store:
         outcomes = unaccept_candidates(store, ids, settings, now(), who())
-    report(outcomes, lambda o: f"deleted {o.path}; #{o.candidate_id} is back in the queue")
+    report(outcomes, lambda o: f"deleted {o.path}; #{o.story_id} is back in the queue")
 
 
 @click.group()

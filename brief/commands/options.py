@@ -101,9 +101,9 @@ def report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             failed = True
-            echo(f"brief: error: #{outcome.candidate_id}: {outcome.error}", err=True)
+            echo(f"brief: error: #{outcome.story_id}: {outcome.error}", err=True)
         elif outcome.note:
-            echo(f"{outcome.path}  (#{outcome.candidate_id} {outcome.note})", err=True)
+            echo(f"{outcome.path}  (#{outcome.story_id} {outcome.note})", err=True)
         else:
             echo(done(outcome))
     if failed:

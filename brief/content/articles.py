@@ -212,26 +212,26 @@ def article_slug(title: str, max_words: int = 10) -> str:
     return slugify(title, max_words)
 
 
-def render_article(candidate: Story, section: str, slug: str, timezone: ZoneInfo) -> str:
+def render_article(story: Story, section: str, slug: str, timezone: ZoneInfo) -> str:
     """A new draft for an accepted candidate, ready for the editor's annotation."""
-    local = candidate.published.astimezone(timezone)
+    local = story.published.astimezone(timezone)
     fields = [
-        ("Title", html_text(candidate.title)),
+        ("Title", html_text(story.title)),
         ("Date", f"{local:%Y-%m-%d %H:%M}"),
         ("Category", section),
         ("Slug", slug),
         ("Status", "draft"),
-        ("Source", candidate.publisher),
-        ("Link", candidate.link),
-        ("Entities", ", ".join(candidate.entities)),
+        ("Source", story.publisher),
+        ("Link", story.link),
+        ("Entities", ", ".join(story.entities)),
     ]
-    others = [Outlet(s.name, s.link) for s in candidate.sources if s.link != candidate.link]
+    others = [Outlet(s.name, s.link) for s in story.sources if s.link != story.link]
     if others:
         fields.append(("Also", format_also(others)))
-    fields.append(("Dek", metadata_text(lead_sentence(candidate.summary_text or candidate.title))))
-    found = story_figures(candidate.title, candidate.summary_text or "")
+    fields.append(("Dek", metadata_text(lead_sentence(story.summary_text or story.title))))
+    found = story_figures(story.title, story.summary_text or "")
     if found:
         fields.append(("Figures", format_figures(found)))
-    quote = markdown_quote(candidate.summary_text) if candidate.summary_text else ""
+    quote = markdown_quote(story.summary_text) if story.summary_text else ""
     body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
     return f"{format_header(fields)}\n{body}"

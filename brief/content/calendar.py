@@ -266,4 +266,3 @@ def ics(occurrences: Iterable[Occurrence], sitename: str, page_url: str, stamp: 
 def occurrences_for_site(calendar: CommerceCalendar, today: date) -> list[Occurrence]:
     """What the page and the .ics list: from a month ago to 400 days ahead."""
     return calendar.between(today - timedelta(days=31), today + timedelta(days=HORIZON_DAYS))
-

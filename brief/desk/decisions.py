@@ -27,7 +27,7 @@ from scrapers.storage import Store, store_error
 class Outcome:
     """What happened to one candidate of a batch: a path, or why nothing was written."""
 
-    candidate_id: int
+    story_id: int
     path: Path | None = None
     error: BriefError | None = None
     note: str = ""
@@ -48,46 +48,44 @@ def accept(
     taken = set(existing)
     by_link = {article.link: article.path for article in existing.values() if article.link}
     writer = content_writer(settings)
-    for candidate_id in ids:
-        candidate = store.stories.get(candidate_id)
-        if candidate is None:
-            outcomes.append(
-                Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
-            )
+    for story_id in ids:
+        story = store.stories.get(story_id)
+        if story is None:
+            outcomes.append(Outcome(story_id, error=BriefError(f"no candidate #{story_id}")))
             continue
-        if candidate.status == "accepted" and candidate.article_path:
+        if story.status == "accepted" and story.article_path:
             note = "already accepted; its file is left as it is"
-            outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path), note=note))
+            outcomes.append(Outcome(story_id, path=Path(story.article_path), note=note))
             continue
-        links = {candidate.link, *(s.link for s in candidate.sources)}
+        links = {story.link, *(s.link for s in story.sources)}
         known = next((by_link[link] for link in links if link in by_link), None)
         if known is not None:
             with store.transaction():
                 store.decisions.record(
-                    candidate_id, "accepted", now, who, str(under(known, settings.root))
+                    story_id, "accepted", now, who, str(under(known, settings.root))
                 )
             note = "already has an article file; left as it is"
-            outcomes.append(Outcome(candidate_id, path=under(known, settings.root), note=note))
+            outcomes.append(Outcome(story_id, path=under(known, settings.root), note=note))
             continue
-        slug = _free_slug(article_slug(candidate.title), taken)
-        path = article_path(settings.content, candidate.published, slug)
-        chosen = section or guess_section(candidate, entities, settings)
+        slug = _free_slug(article_slug(story.title), taken)
+        path = article_path(settings.content, story.published, slug)
+        chosen = section or guess_section(story, entities, settings)
         try:
-            writer.create(path, render_article(candidate, chosen, slug, settings.timezone))
+            writer.create(path, render_article(story, chosen, slug, settings.timezone))
         except ContentError as err:
-            outcomes.append(Outcome(candidate_id, error=err))
+            outcomes.append(Outcome(story_id, error=err))
             continue
         taken.add(slug)
         relative = under(path, settings.root)
         try:
             with store.transaction():
-                store.decisions.record(candidate_id, "accepted", now, who, str(relative))
+                store.decisions.record(story_id, "accepted", now, who, str(relative))
         except sqlite3.Error as err:
             # The store cannot record the decision: take the new draft back, so content/,
             # the ledger and the store still agree, and stop (the next ones would fail too).
             writer.delete_untouched(path, "delete it by hand")
             raise store_error(store.path, err) from err
-        outcomes.append(Outcome(candidate_id, path=relative))
+        outcomes.append(Outcome(story_id, path=relative))
     return outcomes
 
 
@@ -97,21 +95,19 @@ def decide(
     """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`."""
     outcomes = []
     with store.transaction():
-        for candidate_id in ids:
-            candidate = store.stories.get(candidate_id)
-            if candidate is None:
-                outcomes.append(
-                    Outcome(candidate_id, error=BriefError(f"no candidate #{candidate_id}"))
-                )
-            elif candidate.status == "accepted":
+        for story_id in ids:
+            story = store.stories.get(story_id)
+            if story is None:
+                outcomes.append(Outcome(story_id, error=BriefError(f"no candidate #{story_id}")))
+            elif story.status == "accepted":
                 error = BriefError(
-                    f"candidate #{candidate_id} is accepted as {candidate.article_path};"
-                    f" run `brief unaccept {candidate_id}` first"
+                    f"candidate #{story_id} is accepted as {story.article_path};"
+                    f" run `brief unaccept {story_id}` first"
                 )
-                outcomes.append(Outcome(candidate_id, error=error))
+                outcomes.append(Outcome(story_id, error=error))
             else:
-                store.decisions.record(candidate_id, action, now, who)
-                outcomes.append(Outcome(candidate_id))
+                store.decisions.record(story_id, action, now, who)
+                outcomes.append(Outcome(story_id))
     return outcomes
 
 
@@ -121,13 +117,13 @@ def unaccept(
     """Delete the drafts of accepted candidates, but only drafts nobody edited."""
     outcomes = []
     writer = content_writer(settings)
-    for candidate_id in ids:
-        candidate = store.stories.get(candidate_id)
-        if candidate is None or candidate.status != "accepted" or not candidate.article_path:
-            error = BriefError(f"candidate #{candidate_id} is not accepted")
-            outcomes.append(Outcome(candidate_id, error=error))
+    for story_id in ids:
+        story = store.stories.get(story_id)
+        if story is None or story.status != "accepted" or not story.article_path:
+            error = BriefError(f"candidate #{story_id} is not accepted")
+            outcomes.append(Outcome(story_id, error=error))
             continue
-        path = settings.root / candidate.article_path
+        path = settings.root / story.article_path
         draft = None
         if path.exists():
             try:
@@ -135,22 +131,22 @@ def unaccept(
                     path, "delete it yourself if you really want it gone, then unaccept again"
                 )
             except ContentError as err:
-                outcomes.append(Outcome(candidate_id, error=err))
+                outcomes.append(Outcome(story_id, error=err))
                 continue
         with store.transaction():
             store.decisions.record(
-                candidate_id, "new", now, who, article_path=candidate.article_path, draft=draft
+                story_id, "new", now, who, article_path=story.article_path, draft=draft
             )
-        outcomes.append(Outcome(candidate_id, path=Path(candidate.article_path)))
+        outcomes.append(Outcome(story_id, path=Path(story.article_path)))
     return outcomes
 
 
 def _free_slug(slug: str, taken: set[str]) -> str:
-    candidate, number = slug, 2
-    while candidate in taken:
+    story, number = slug, 2
+    while story in taken:
         suffix = f"-{number}"
-        candidate, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
-    return candidate
+        story, number = f"{slug[: SLUG_MAX - len(suffix)].rstrip('-')}{suffix}", number + 1
+    return story
 
 
 def undo_last(
@@ -163,9 +159,9 @@ def undo_last(
         try:
             undo_decision(store, settings, decision, now, who)
         except BriefError as err:
-            problems.append(f"#{decision.candidate_id}: {err}")
+            problems.append(f"#{decision.story_id}: {err}")
             continue
-        restored.append(decision.candidate_id)
+        restored.append(decision.story_id)
     return restored, problems
 
 
@@ -177,12 +173,12 @@ def undo_decision(
     draft deleted, only if untouched); an unaccept is undone by writing back the draft it
     deleted, so the story is accepted with its file again. BriefError says why not."""
     if decision.action == "accepted":
-        (outcome,) = unaccept(store, [decision.candidate_id], settings, now, who)
+        (outcome,) = unaccept(store, [decision.story_id], settings, now, who)
         if outcome.error is not None:
             raise outcome.error
         with store.transaction():
             # unaccept logged its own "back to the queue": forget it, then the accept.
-            back = store.decisions.last(decision.candidate_id)
+            back = store.decisions.last(decision.story_id)
             if back is not None and back.action == "new":
                 store.decisions.forget(back)
             store.decisions.undo(decision)
@@ -201,11 +197,11 @@ def _restore_draft(store: Store, settings: Settings, decision: Decision) -> None
         return
     text = decision.draft
     if text is None:  # an unaccept from before drafts were kept: write it anew
-        candidate = store.stories.get(decision.candidate_id)
-        if candidate is None:
-            raise BriefError(f"no candidate #{decision.candidate_id}")
-        section = guess_section(candidate, load_entities(settings.entities), settings)
-        text = render_article(candidate, section, path.stem, settings.timezone)
+        story = store.stories.get(decision.story_id)
+        if story is None:
+            raise BriefError(f"no candidate #{decision.story_id}")
+        section = guess_section(story, load_entities(settings.entities), settings)
+        text = render_article(story, section, path.stem, settings.timezone)
     content_writer(settings).create(path, text)
 
 
@@ -222,6 +218,6 @@ def reject_below(
     batch = f"reject-below-{below}-{now.isoformat()}"
     ids = store.stories.undecided_below(below, older_than, source)
     with store.transaction():
-        for candidate_id in ids:
-            store.decisions.record(candidate_id, "rejected", now, who, batch=batch)
+        for story_id in ids:
+            store.decisions.record(story_id, "rejected", now, who, batch=batch)
     return ids

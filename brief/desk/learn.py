@@ -25,7 +25,7 @@ from typing import Any
 
 from brief.ground.errors import BriefError
 from scrapers.records import Story
-from scrapers.storage import Store
+from scrapers.storage import Store, StoryQuery
 
 MODEL_FILE = "relevance-model.joblib"
 MIN_DECISIONS = 20
@@ -160,9 +160,7 @@ def train(store: Store, folder: Path, weight: float, force: bool = False) -> Tra
     # Score the waiting queue now, so the next triage reads every score from the cache.
     model = RelevanceModel.load(folder)
     if model is not None:
-        from brief.desk.queue import story_query
-
-        model.scores(store, list(store.stories.find(story_query("new"))))
+        model.scores(store, list(store.stories.find(StoryQuery(("new",)))))
     return replace(result, saved=True, seconds=time.perf_counter() - started)
 
 

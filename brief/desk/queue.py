@@ -1,24 +1,28 @@
 """The triage queue: which stories an editor sees, in which order, with the section each
-would go in (rules only; `brief.desk.triage` shows them)."""
+would go in. `Queue` is what `brief triage` (and the web desk) asks: rows for a filter, one
+story's row to explain, a company the editor named."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
+from brief.desk.learn import RelevanceModel
+from brief.ground.errors import BriefError
 from brief.ground.settings import Settings
-from scrapers.entities import Entity
+from scrapers.entities import Entity, load_entities, match_entities
 from scrapers.figures import story_figures
 from scrapers.records import STATUSES, Status, Story, iso_utc
-from scrapers.relevance import Ranking
+from scrapers.relevance import Ranking, load_rules
 from scrapers.storage import Store, StoryQuery
 
 
 @dataclass(frozen=True)
 class TriageRow:
-    candidate: Story
+    story: Story
     section: str
     age: str
     rank: float = 0.0
@@ -27,7 +31,7 @@ class TriageRow:
     @classmethod
     def of(
         cls,
-        candidate: Story,
+        story: Story,
         settings: Settings,
         entities: Sequence[Entity],
         now: datetime,
@@ -35,19 +39,19 @@ class TriageRow:
         model_score: float | None = None,
     ) -> TriageRow:
         ranking = ranking or Ranking()
-        age_days = (now - candidate.published).total_seconds() / 86400
-        outlets = len({copy.name for copy in candidate.sources}) or 1
-        terms = tuple(ranking.terms(candidate.score, age_days, outlets, model_score))
+        age_days = (now - story.published).total_seconds() / 86400
+        outlets = len({copy.name for copy in story.sources}) or 1
+        terms = tuple(ranking.terms(story.score, age_days, outlets, model_score))
         return cls(
-            candidate,
-            guess_section(candidate, entities, settings),
-            _age(candidate, now),
+            story,
+            guess_section(story, entities, settings),
+            _age(story, now),
             Ranking.total(terms),
             terms,
         )
 
     def as_json(self) -> dict[str, object]:
-        c = self.candidate
+        c = self.story
         return {
             "id": c.id,
             "title": c.title,
@@ -78,12 +82,12 @@ class TriageRow:
         }
 
 
-def guess_section(candidate: Story, entities: Sequence[Entity], settings: Settings) -> str:
+def guess_section(story: Story, entities: Sequence[Entity], settings: Settings) -> str:
     """The source's section, else one suggested by the main entity's kind or region."""
-    if candidate.section in settings.sections:
-        return candidate.section
+    if story.section in settings.sections:
+        return story.section
     by_name = {entity.name: entity for entity in entities}
-    for name in candidate.about or candidate.entities:
+    for name in story.about or story.entities:
         entity = by_name.get(name)
         if entity is None:
             continue
@@ -134,16 +138,82 @@ def find_rows(
     ]
     if section is not None:
         rows = [row for row in rows if row.section == section]
-    rows.sort(
-        key=lambda r: (not r.candidate.shortlisted, -r.rank, -r.candidate.published.timestamp())
-    )
+    rows.sort(key=lambda r: (not r.story.shortlisted, -r.rank, -r.story.published.timestamp()))
     return rows[:limit] if limit is not None else rows
 
 
-def _age(candidate: Story, now: datetime) -> str:
-    seconds = max(0, (now - candidate.published).total_seconds())
+def _age(story: Story, now: datetime) -> str:
+    seconds = max(0, (now - story.published).total_seconds())
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 86400)}d"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an editor narrows the queue to (`brief triage` options)."""
+
+    status: TriageStatus = "new"
+    search: str | None = None
+    section: str | None = None
+    entity: str | None = None  # a watchlist name, as `Queue.entity` returns it
+    source: str | None = None
+    since: datetime | None = None
+    min_score: float | None = None
+    limit: int | None = None
+
+
+class UnknownEntity(BriefError):
+    """A company the editor named that the watchlist has not, or names several ways."""
+
+    def __init__(self, message: str, choices: Sequence[str] = ()):
+        self.choices = tuple(choices)
+        super().__init__(message)
+
+
+class Queue:
+    """A store's triage queue, ranked by the rules, the watchlist and the learned model (if
+    one was trained), each read once."""
+
+    def __init__(self, store: Store, settings: Settings, model_folder: Path):
+        self.store, self.settings = store, settings
+        self.entities = load_entities(settings.entities)
+        self.ranking = load_rules(settings.relevance).ranking
+        self.model = RelevanceModel.load(model_folder)
+
+    def _scores(self, stories: Sequence[Story]) -> Sequence[float]:
+        assert self.model is not None
+        return self.model.scores(self.store, stories)
+
+    def rows(self, chosen: QueueFilter, now: datetime) -> list[TriageRow]:
+        """The rows for `chosen`, best first (see `find_rows`)."""
+        query = story_query(
+            chosen.status, search=chosen.search, source=chosen.source, entity=chosen.entity,
+            since=chosen.since, min_score=chosen.min_score,
+        )  # fmt: skip
+        return find_rows(
+            self.store, query, self.settings, self.entities, now, section=chosen.section,
+            limit=chosen.limit, ranking=self.ranking,
+            model=self._scores if self.model is not None else None,
+        )  # fmt: skip
+
+    def row(self, story_id: int, now: datetime) -> TriageRow:
+        """One story's row, with every term of its rank (`--explain`)."""
+        story = self.store.stories.get(story_id)
+        if story is None:
+            raise BriefError(f"no candidate #{story_id} in {self.store.path}")
+        learned = self.model.scores(self.store, [story])[0] if self.model else None
+        return TriageRow.of(story, self.settings, self.entities, now, self.ranking, learned)
+
+    def entity(self, term: str) -> str:
+        """The watchlist name `term` means (a name, alias or slug in any case, or the start
+        of one); UnknownEntity when none does, or several do."""
+        found = match_entities(term, self.entities)
+        if len(found) == 1:
+            return found[0].name
+        if not found:
+            raise UnknownEntity(f"no company or platform in the watchlist matches {term!r}")
+        names = [e.name for e in found]
+        raise UnknownEntity(f"{term!r} could be: {', '.join(names)}; say which", names)

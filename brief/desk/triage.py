@@ -6,6 +6,7 @@ import sys
 import textwrap
 import webbrowser
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from brief.desk.decisions import accept, decide, undo_decision, undo_last
 from brief.desk.queue import TriageRow
 from brief.ground.errors import BriefError
 from brief.ground.settings import Settings
@@ -33,7 +35,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     console = console or Console()
     if not console.is_terminal:
         for row in rows:
-            c = row.candidate
+            c = row.story
             more = f"+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
             title = ("★ " if c.shortlisted else "") + c.title
             fields = [
@@ -51,7 +53,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     table.add_column("Companies", ratio=1)
     table.add_column("Section", ratio=1)
     for row in rows:
-        c = row.candidate
+        c = row.story
         title = ("★ " if c.shortlisted else "") + c.title
         more = f"\n+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
         table.add_row(
@@ -74,7 +76,7 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
 def explain_text(row: TriageRow) -> str:
     """Why a story is where it is: its relevance signals with their total, then every term of
     its rank with its weight, and the rank."""
-    c = row.candidate
+    c = row.story
     lines = [f"#{c.id} {c.title}", "", "Relevance (rules in relevance.toml):"]
     signals = c.signals or ("(no signal: nothing about livestream commerce)",)
     lines += [f"  {signal}" for signal in signals]
@@ -108,104 +110,152 @@ def run_interactive(
     now: Callable[[], datetime],
 ) -> None:
     """One story at a time; single keys (no Enter needed on a terminal, over SSH too)."""
-    from brief.desk.decisions import accept, decide, undo_decision, undo_last
-
     if not rows:
         click.echo("Nothing to triage.")
         return
-    rows = list(rows)
-    sections: dict[int, str] = {}  # a section the editor chose, by candidate id
-    done: list[int] = []  # indexes of rows decided in this session, for undo
-    index = 0
-    on_screen = None
-    while index < len(rows):
-        row = rows[index]
-        if on_screen != index:  # after [f] or [o] the story is still on screen
-            _show(row, index, len(rows))
-            on_screen = index
+    session = _Session(store, list(rows), settings, entities, who, now)
+    while session.index < len(session.rows):
+        row = session.rows[session.index]
+        if session.on_screen != session.index:  # after [f] or [o] it is still on screen
+            _show(row, session.index, len(session.rows))
+            session.on_screen = session.index
         key = _key()
-        c = row.candidate
-        assert c.id is not None
         if key == "q":
             break
-        if key in ("n", " ", "\r", "\n"):
-            index += 1
-        elif key in ("a", "e"):
-            path = None
-            current = store.stories.get(c.id)
-            if current is not None and current.status != "accepted":
-                (outcome,) = accept(
-                    store, [c.id], settings, entities, now(), sections.get(c.id, row.section), who
-                )
-                echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
-                path = outcome.path
-                done.append(index)
-            elif current is not None and current.article_path:
-                path = Path(current.article_path)
-            if key == "e" and path is not None:
-                _edit(settings.root / path)
-                echo(f"  edited: {path}")
-            index += 1
-        elif key == "c":
-            chosen = _choose_section(settings.sections, sections.get(c.id, row.section))
-            if chosen:
-                sections[c.id] = chosen
-                echo(f"  section: {chosen} (used when you accept)")
-        elif key == "/":
-            words = click.prompt("  narrow to stories with", default="", show_default=False)
-            words = " ".join(words.split()).casefold()
-            if words:
-                rest = [r for r in rows[index:] if _matches(r, words)]
-                rows = rows[:index] + rest
-                echo(f"  {plural(len(rest), 'story')} with {words!r}")
-                on_screen = None
-        elif key in ("r", "s"):
-            action: Action = "rejected" if key == "r" else "shortlisted"
-            (outcome,) = decide(store, [c.id], action, now(), who)
-            echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
-            done.append(index)
-            index += 1
-        elif key == "o":
-            click.echo(f"  {shown(c.link, one_line=True)}")
-            if web_url(c.link):
-                webbrowser.open(c.link)
-        elif key == "f":
-            summary = shown(c.summary_text or "(no summary)", one_line=True)
-            click.echo(textwrap.fill(summary, 88, initial_indent="  ", subsequent_indent="  "))
-            for copy in c.sources:
-                click.echo(f"  · {shown(copy.name, True)}: {shown(copy.link, True)}")
-        elif key == "u":
-            if not done:
-                # Nothing decided here yet: take back the latest decision (or batch) in the store.
-                restored, problems = undo_last(store, settings, now(), who)
-                for problem in problems:
-                    echo(f"  cannot undo: {problem}")
-                count = len(restored)
-                if restored:
-                    click.echo(f"  undone: {plural(count, 'decision')}")
-                elif not problems:
-                    click.echo("  nothing to undo")
-                continue
-            index = done.pop()
-            on_screen = None
-            undone = rows[index].candidate
-            decision = store.decisions.last(undone.id)
-            if decision is not None:
-                try:
-                    undo_decision(store, settings, decision, now(), who)
-                except BriefError as err:
-                    echo(f"  cannot undo: {err}")
-                    done.append(index)
-                    index += 1
-                    continue
-            click.echo(f"  undone: #{undone.id} is back as it was")
-        else:
+        handler = _HANDLERS.get(key)
+        if handler is None:
             click.echo(f"  keys: {KEYS}")
-    click.echo(f"Decided {len(done)} of {len(rows)}.")
+        else:
+            handler(session, row)
+    click.echo(f"Decided {len(session.done)} of {len(session.rows)}.")
+
+
+@dataclass
+class _Session:
+    """What one interactive triage remembers: where it is, what it decided, in order."""
+
+    store: Store
+    rows: list[TriageRow]
+    settings: Settings
+    entities: Sequence[Entity]
+    who: str
+    now: Callable[[], datetime]
+    index: int = 0
+    on_screen: int | None = None
+    done: list[int] = field(default_factory=list)  # indexes of rows decided here, for undo
+    sections: dict[int, str] = field(default_factory=dict)  # chosen with [c], by story id
+
+    def decided(self) -> None:
+        self.done.append(self.index)
+        self.index += 1
+
+
+def _next(session: _Session, row: TriageRow) -> None:
+    session.index += 1
+
+
+def _accept(session: _Session, row: TriageRow, edit: bool = False) -> None:
+    story, path = row.story, None
+    current = session.store.stories.get(story.id)
+    if current is not None and current.status != "accepted":
+        section = session.sections.get(story.id, row.section)
+        (outcome,) = accept(
+            session.store, [story.id], session.settings, session.entities, session.now(),
+            section, session.who,
+        )  # fmt: skip
+        echo(f"  accepted: {outcome.path}" if not outcome.error else f"  {outcome.error}")
+        path = outcome.path
+        session.done.append(session.index)
+    elif current is not None and current.article_path:
+        path = Path(current.article_path)
+    if edit and path is not None:
+        _edit(session.settings.root / path)
+        echo(f"  edited: {path}")
+    session.index += 1
+
+
+def _accept_and_edit(session: _Session, row: TriageRow) -> None:
+    _accept(session, row, edit=True)
+
+
+def _decide(action: Action) -> Callable[[_Session, TriageRow], None]:
+    def handler(session: _Session, row: TriageRow) -> None:
+        (outcome,) = decide(session.store, [row.story.id], action, session.now(), session.who)
+        echo(f"  {action}" if not outcome.error else f"  {outcome.error}")
+        session.decided()
+
+    return handler
+
+
+def _change_section(session: _Session, row: TriageRow) -> None:
+    story_id = row.story.id
+    chosen = _choose_section(session.settings.sections, session.sections.get(story_id, row.section))
+    if chosen:
+        session.sections[story_id] = chosen
+        echo(f"  section: {chosen} (used when you accept)")
+
+
+def _narrow(session: _Session, row: TriageRow) -> None:
+    words = click.prompt("  narrow to stories with", default="", show_default=False)
+    words = " ".join(words.split()).casefold()
+    if words:
+        rest = [r for r in session.rows[session.index :] if _matches(r, words)]
+        session.rows = session.rows[: session.index] + rest
+        echo(f"  {plural(len(rest), 'story')} with {words!r}")
+        session.on_screen = None
+
+
+def _open(session: _Session, row: TriageRow) -> None:
+    click.echo(f"  {shown(row.story.link, one_line=True)}")
+    if web_url(row.story.link):
+        webbrowser.open(row.story.link)
+
+
+def _full_summary(session: _Session, row: TriageRow) -> None:
+    story = row.story
+    summary = shown(story.summary_text or "(no summary)", one_line=True)
+    click.echo(textwrap.fill(summary, 88, initial_indent="  ", subsequent_indent="  "))
+    for copy in story.sources:
+        click.echo(f"  · {shown(copy.name, True)}: {shown(copy.link, True)}")
+
+
+def _undo(session: _Session, row: TriageRow) -> None:
+    if not session.done:
+        # Nothing decided here yet: take back the latest decision (or batch) in the store.
+        restored, problems = undo_last(session.store, session.settings, session.now(), session.who)
+        for problem in problems:
+            echo(f"  cannot undo: {problem}")
+        if restored:
+            click.echo(f"  undone: {plural(len(restored), 'decision')}")
+        elif not problems:
+            click.echo("  nothing to undo")
+        return
+    session.index = session.done.pop()
+    session.on_screen = None
+    undone = session.rows[session.index].story
+    decision = session.store.decisions.last(undone.id)
+    if decision is not None:
+        try:
+            undo_decision(session.store, session.settings, decision, session.now(), session.who)
+        except BriefError as err:
+            echo(f"  cannot undo: {err}")
+            session.decided()
+            return
+    click.echo(f"  undone: #{undone.id} is back as it was")
+
+
+_HANDLERS: dict[str, Callable[[_Session, TriageRow], None]] = {
+    "n": _next, " ": _next, "\r": _next, "\n": _next,
+    "a": _accept, "e": _accept_and_edit,
+    "r": _decide("rejected"), "s": _decide("shortlisted"),
+    "c": _change_section, "/": _narrow,
+    "o": _open, "f": _full_summary,
+    "u": _undo,
+}  # fmt: skip
 
 
 def _show(row: TriageRow, index: int, total: int) -> None:
-    c = row.candidate
+    c = row.story
     click.echo("")
     click.secho(f"[{index + 1}/{total}] #{c.id}  {bar(c.score)} {c.score:.2f}", bold=True)
     click.secho(f"  {shown(c.title, one_line=True)}", bold=True)
@@ -222,7 +272,7 @@ def _show(row: TriageRow, index: int, total: int) -> None:
 
 
 def _matches(row: TriageRow, words: str) -> bool:
-    c = row.candidate
+    c = row.story
     return words in f"{c.title}\n{c.summary_text}\n{c.publisher}".casefold()
 
 

@@ -78,14 +78,14 @@ class Decisions:
         its shortlist mark, its draft's path (an undone unaccept is accepted as that file
         again), and who decided it and when (the decision before, kept in the log)."""
         self._db.execute("DELETE FROM decisions WHERE id = ?", (decision.id,))
-        before = self.last(decision.candidate_id)
+        before = self.last(decision.story_id)
         self._db.execute(
             "UPDATE candidates SET status = ?, shortlisted = ?,"
             " article_path = CASE WHEN ? = 'accepted' THEN COALESCE(?, article_path) END,"
             " decided_by = ?, decided_at = ? WHERE id = ?",
             (decision.status_before, int(decision.shortlisted_before), decision.status_before,
              decision.article_path, before.who if before else None,
-             before.at.isoformat() if before else None, decision.candidate_id),
+             before.at.isoformat() if before else None, decision.story_id),
         )  # fmt: skip
 
 
