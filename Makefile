@@ -36,14 +36,15 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
 	touch $@
 
-## test: the whole suite, browser tests included (installs chromium, Java, npm if missing)
+## test: the whole suite, browser tests included (installs chromium, Java, npm if missing),
+## on every core (pytest-xdist); BRIEF_SCREENSHOTS=1 also writes screenshots to look at
 test: $(DEV_STAMP) $(AXE)
 	@sh .ci/install-debian
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## test-fast: everything but the slow browser tests
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 ## bench: benchmarks, figures as ratios against baselines run side by side
 bench: $(DEV_STAMP) $(AXE)

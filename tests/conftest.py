@@ -57,7 +57,9 @@ def serve(root: Path, delay: float = 0.0) -> Iterator[Server]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
     server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield Server(root, f"http://127.0.0.1:{server.server_address[1]}", requests)

@@ -261,7 +261,9 @@ def fault_server(host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
     server.lock = threading.Lock()  # type: ignore[attr-defined]
     server.active = server.peak = 0  # type: ignore[attr-defined]
     _SERVERS.append(server)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://{host}:{server.server_address[1]}", server.requests  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -95,6 +96,10 @@ def test_chart_labels_stay_readable_on_a_phone(site: str, browser: object, width
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("BRIEF_SCREENSHOTS"),
+    reason="screenshots are for people to look at: BRIEF_SCREENSHOTS=1 make test writes them",
+)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screenshots_of_the_new_pages(site: str, browser: object, scheme: str) -> None:
     """The issue's top, a company page and the digest, as a reader sees them (saved to

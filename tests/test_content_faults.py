@@ -101,6 +101,7 @@ def test_new_files_follow_the_umask(newsletter: Path, umask: int) -> None:
     assert stat.S_IMODE((newsletter / path).stat().st_mode) == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_a_half_done_publish_is_reported_and_finished_by_publishing_again(sample: Path) -> None:
     """Every file is replaced atomically and the issue goes first, so a publish killed at any
     moment leaves the issue published and the first k articles published: try every k."""
@@ -128,6 +129,7 @@ def test_a_half_done_publish_is_reported_and_finished_by_publishing_again(sample
         assert run_brief(sample, "check").code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "words"),
     [
@@ -167,6 +169,7 @@ def test_a_bad_slug_or_title_stops_the_build_before_anything_is_written(
     assert checked.code == 1 and f"content/articles/2026/evil.md:{line}: error: " in checked.stdout
 
 
+@pytest.mark.slow
 def test_a_full_disk_during_the_build_is_an_error(sample: Path) -> None:
     (sample / "output").mkdir()
     for size in ("600k", "1300k"):  # pages cannot be written / the search index is cut short

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from brief.content.document import read_document
 from brief.content.issues import issue_from
@@ -335,6 +336,7 @@ def _decided(newsletter: Path, items: list[dict[str, str]]) -> dict[str, int]:
     return ids
 
 
+@pytest.mark.slow
 def test_training_on_the_sample_decisions_beats_the_rules(newsletter: Path) -> None:
     ids = _decided(newsletter, DECISIONS)
     assert len(ids) >= 60  # the whole sample was stored (none clustered away)

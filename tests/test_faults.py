@@ -61,6 +61,7 @@ def test_conditional_get_costs_a_304(tmp_path: Path, faults: tuple[str, list[str
     assert second.states["ok.rss"].last_status == "not_modified"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "words"),
     [

@@ -145,7 +145,9 @@ def _serving(documents: dict[str, bytes]) -> Iterator[str]:
     server.daemon_threads = True
     # A client that hangs up is the point of some tests: no traceback on the test's stderr.
     server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    ).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -165,7 +167,7 @@ def _root() -> Path:
 
 @pytest.mark.slow
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

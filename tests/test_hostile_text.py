@@ -98,6 +98,7 @@ NAMES = [
 ]
 
 
+@pytest.mark.slow
 def test_names_from_the_form_are_inert_and_round_trip(service: Service, tmp_path: Path) -> None:
     """Hostile names typed into the form are stored as plain text; `subscribers export`
     then `subscribers import` into another store gives the same list back."""

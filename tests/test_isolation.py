@@ -126,6 +126,7 @@ def test_local_sources_get_the_same_limits(newsletter: Path, kind: str) -> None:
     assert expected in result.stderr
 
 
+@pytest.mark.slow
 def test_a_public_feed_cannot_redirect_to_an_internal_address(newsletter: Path) -> None:
     """In a network namespace of its own, where the test may own a public address."""
     import shutil as shell
@@ -156,6 +157,7 @@ def test_a_public_feed_cannot_redirect_to_an_internal_address(newsletter: Path) 
     assert report["ok"] == 3 and outcome["code"] == 1
 
 
+@pytest.mark.slow
 def test_a_second_scrape_refuses_politely(newsletter: Path, faults: str) -> None:
     import subprocess
     import sys

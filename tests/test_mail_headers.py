@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import brief
 from tests.service import Service, links
 
+pytestmark = pytest.mark.slow  # each test runs the service under uvicorn in a process of its own
+
 
 def encoded(text: str) -> str:
     return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="

@@ -32,6 +32,7 @@ def hrefs(html: str) -> list[str]:
     return [str(e.get(a)) for e in soup.find_all(True) for a in ("href", "src") if e.get(a)]
 
 
+@pytest.mark.slow
 def test_a_published_digest_links_only_to_the_public_site(sample: Path) -> None:
     unpublish(sample)
     result = brief(sample, "issue", "publish", WEEK)
@@ -225,6 +226,7 @@ def test_without_a_service_the_site_offers_a_mailto_and_check_warns(sample: Path
     assert mailto["href"] == "mailto:brief@example.com?subject=Subscribe"
 
 
+@pytest.mark.slow
 def test_the_form_posts_to_the_service_on_the_sites_own_host(sample: Path) -> None:
     """Published, the form posts to /subscriptions/subscribe on the site's host (no other
     host is contacted); in the local preview, to the local service's address."""

@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.conftest import brief
 from tests.service import Service, links, unsubscribe_link
+
+pytestmark = pytest.mark.slow  # each test runs the service under uvicorn in a process of its own
 
 
 def history(service: Service, address: str) -> list[tuple[str, str]]:

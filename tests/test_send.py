@@ -38,6 +38,7 @@ def subscribers(root: Path, count: int, extra: str = "") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_two_hundred_recipients_once_each(newsletter_to_send: Path) -> None:
     csv = subscribers(newsletter_to_send, 200, "Bad,not-an-address\nDup,READER7@example.org\n")
     recorder = Recorder()

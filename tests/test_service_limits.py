@@ -13,9 +13,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.conftest import brief
 from tests.service import Service, free_port, mail_to, start_service, stop, wait_for_mail
 from tests.smtp_server import Recorder, SmtpServer
+
+pytestmark = pytest.mark.slow  # each test runs the service under uvicorn in a process of its own
 
 
 def rss_kib(pid: int) -> int:

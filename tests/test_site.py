@@ -108,6 +108,7 @@ def test_no_request_to_another_host(built: Path) -> None:
                 assert not value.startswith(("http:", "https:", "//")), f"{page}: {value}"
 
 
+@pytest.mark.slow
 def test_plain_pelican_builds_the_same_pages(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "pelican-out"
     subprocess.run(
@@ -143,6 +144,7 @@ def test_sample_passes_check(built: Path) -> None:
     assert "0 errors" in result.stderr
 
 
+@pytest.mark.slow
 def test_rebuild_renders_only_what_changed(sample: Path) -> None:
     brief(sample, "build")
     output = sample / "output"
@@ -167,6 +169,7 @@ def test_rebuild_renders_only_what_changed(sample: Path) -> None:
     assert "Hosts who sell are the bottleneck" in edited.read_text()
 
 
+@pytest.mark.slow
 def test_a_calendar_change_reaches_the_issue_page_on_rebuild(sample: Path) -> None:
     brief(sample, "build")
     issue = sample / "output/issues/2026-w47/index.html"

@@ -11,6 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bench.corpus import write_feeds as write_corpus
 from scrapers.records import Candidate
 from scrapers.storage import StoryQuery, open_store
@@ -143,6 +145,7 @@ def test_triage_search_and_sources_commands(newsletter: Path, feed_server: objec
     assert "Retail" in table and "Gone" in table
 
 
+@pytest.mark.slow
 def test_scrape_killed_mid_way_resumes_without_duplicates(newsletter: Path, tmp_path: Path) -> None:
     www = tmp_path / "corpus"
     paths = write_corpus(www, feeds=40, items=20)

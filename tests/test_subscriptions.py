@@ -29,6 +29,8 @@ from tests.service import (
 )
 from tests.smtp_server import Recorder, SmtpServer
 
+pytestmark = pytest.mark.slow  # each test runs the service under uvicorn in a process of its own
+
 
 def test_sign_up_confirm_send_and_one_click_unsubscribe(service: Service) -> None:
     """The whole life of a subscriber: the form, the confirmation email and its link, the

@@ -78,7 +78,7 @@ class IncrementalWriter(Writer):  # type: ignore[misc]
                 digest.update(template.read_bytes())
             # Our own code draws parts of pages (charts, sparklines, numbers): a new version
             # of it rewrites every page once.
-            for source in sorted(Path(__file__).parent.glob("*.py")):
+            for source in sorted(Path(__file__).parents[1].rglob("*.py")):
                 digest.update(source.read_bytes())
             for key in sorted(self.settings):
                 if key.isupper() and not key.startswith(("PATH", "OUTPUT", "CACHE")):
