@@ -90,8 +90,8 @@ def html_to_text(fragment: str, blocks: bool = False) -> str:
     `blocks`, each paragraph and list item kept apart and a link as `text (url)` (for the
     plain-text email)."""
     fragment = inert_text(fragment)
-    if "<" not in fragment and "&" not in fragment:
-        return _collapse(fragment)
+    if "<" not in fragment:  # no markup: only character references to read (a title)
+        return _collapse(inert_text(html.unescape(fragment)) if "&" in fragment else fragment)
     soup = BeautifulSoup(fragment, "html.parser")
     if not blocks:
         return _collapse(inert_text(soup.get_text(" ")))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -201,6 +203,16 @@ _WORKER: tuple[EntityTagger, Rules] | None = None
 def _init_worker(tagger: EntityTagger, rules: Rules) -> None:
     global _WORKER
     _WORKER = (tagger, rules)
+    # A scrape killed with SIGKILL cannot stop its workers: each leaves on its own once
+    # its parent is gone, rather than waiting for work forever.
+    parent = os.getppid()
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
+
+
+def _leave_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _prepare_in_worker(result: FetchResult) -> Prepared:

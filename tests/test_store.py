@@ -170,10 +170,15 @@ def test_scrape_killed_mid_way_resumes_without_duplicates(newsletter: Path, tmp_
                 if done >= 5:
                     break
             time.sleep(0.05)
+        workers = _children(process.pid)  # its parser processes, on every core
         process.send_signal(signal.SIGKILL)
         process.wait()
         stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM sources").fetchone()[0]
         assert 0 < stored < 40, "the kill should land half way"
+        deadline = time.monotonic() + 10  # orphaned by the kill, each leaves on its own
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, f"parser processes {workers} outlived the scrape"
+            time.sleep(0.1)
         report = json.loads(brief(newsletter, "scrape", "--json").stdout)
         assert report["failed"] == []
         unique = (
@@ -185,6 +190,19 @@ def test_scrape_killed_mid_way_resumes_without_duplicates(newsletter: Path, tmp_
         assert unique[0] == unique[1] == 40 * 20  # every item once, none twice
     finally:
         next(gen, None)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def test_a_new_store_opened_by_many_at_once_is_made_once(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from scrapers.records import Story
 ANNOTATION_HEADING = "## Why it matters"
 _ANNOTATION = re.compile(r"^##\s+why it matters\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ANNOTATION_HTML = re.compile(r"(<h2[^>]*>Why it matters</h2>)")
 
 
 @dataclass(frozen=True)
@@ -185,13 +186,20 @@ def read_figures(value: str) -> tuple[tuple[Figure, ...], list[str]]:
 
 def rendered(article: Article, renderer: MarkdownRenderer) -> tuple[str, Article]:
     """The article's body as HTML (the quote, then *Why it matters*), and its record with
-    both parts rendered: the Markdown is split once, in `article_from`, and rendered here."""
-    quote_html = renderer.render(article.summary_md)
+    both parts: the body is rendered once, and split at the heading `article_from` found."""
     if article.annotation_line is None:
+        quote_html = renderer.render(article.summary_md)
         return quote_html, replace(article, quote_html=quote_html)
-    annotation_html = renderer.render(article.annotation_md)
-    html = f"{quote_html}\n<h2>Why it matters</h2>\n{annotation_html}"
-    return html, replace(article, quote_html=quote_html, annotation_html=annotation_html)
+    html = renderer.render(
+        f"{article.summary_md}\n\n{ANNOTATION_HEADING}\n\n{article.annotation_md}"
+    )
+    parts = _ANNOTATION_HTML.split(html, maxsplit=1)
+    if len(parts) != 3:  # a Markdown setting drew the heading otherwise: render each part
+        quote_html = renderer.render(article.summary_md)
+        annotation_html = renderer.render(article.annotation_md)
+        html = f"{quote_html}\n<h2>Why it matters</h2>\n{annotation_html}"
+        return html, replace(article, quote_html=quote_html, annotation_html=annotation_html)
+    return html, replace(article, quote_html=parts[0].strip(), annotation_html=parts[2].strip())
 
 
 def split_annotation(body: str, first_line: int) -> tuple[str, str, int | None]:
