@@ -32,7 +32,9 @@ def serve_many(root: Path, hosts: int, delay: float) -> Iterator[list[str]]:
         server = ThreadingHTTPServer((address, 0), functools.partial(handler, directory=str(root)))
         server.daemon_threads = True
         server.request_queue_size = 64
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         servers.append(server)
     try:
         yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]

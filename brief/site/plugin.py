@@ -14,6 +14,10 @@ Pelican loads it by its dotted path (`PLUGINS = ["brief.site.plugin"]`), so a pl
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +46,7 @@ from scrapers.clean import web_url
 from scrapers.entities import load_entities
 
 log = logging.getLogger(__name__)
+DIGESTS_APART_FROM = 20  # issues: from this many, the digests render in a process of their own
 
 
 class SiteGenerator(Generator):  # type: ignore[misc]
@@ -85,8 +90,10 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         self.model = model
         self.urls = settings.urls
         self.brief_settings = settings
-        # After every page is written (static files last), this build's model makes the
-        # digests: the receiver is this generator, so nothing outlives the build.
+        # After every page is written (static files last): the sitemap, the search index,
+        # and the digests started once the site passed its checks (`start_digests`). The
+        # receiver is this generator, so nothing outlives the build.
+        self.digests: Future[list[Path]] | None = None
         signals.finalized.connect(self.finish)
         self.issue_pages = model.issue_pages  # checked by brief.site.sitecheck before writing
         self.context["site"] = model  # the templates' one name for what we computed
@@ -131,25 +138,46 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         ics_path.parent.mkdir(parents=True, exist_ok=True)
         ics_path.write_bytes(ics(occurrences, sitename, page_url, today))
 
+    def start_digests(self) -> None:
+        """Render every issue's digest in a process of its own, on another core, while this
+        one writes the pages: they read the same records, and no page. (A few digests are
+        rendered at the end, here: a new process would cost more than they do.)"""
+        settings = self.brief_settings
+        if not settings.digests or len(self.model.newsletter.issues) < DIGESTS_APART_FROM:
+            return
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        # Pelican's raw settings hold loaded modules; the digests need none of them.
+        self.digests = pool.submit(
+            build_digests, replace(settings, pelican={}), self.model.newsletter
+        )
+        pool.shutdown(wait=False)
+
     def finish(self, pelican: Any) -> None:
-        """After the site: the sitemap, the search index, then every issue's digest."""
+        """After the site: the sitemap, the search index, and the digests' end."""
         signals.finalized.disconnect(self.finish)
         settings = self.brief_settings
         output = Path(pelican.output_path)
         write_sitemap(output, settings.public_url)
         published = [(v.record, f"{settings.public_url}/{v.href}") for v in self.model.published]
         write_figures(output, figure_rows(published))
-        # Pagefind runs in its own process while this one renders the digests.
         indexer = start_search_index(output) if settings.search else None
         try:
-            if settings.digests:
-                try:
+            try:
+                if self.digests is not None:
+                    self.digests.result()
+                elif settings.digests:
                     build_digests(settings, self.model.newsletter)
-                except BriefError as err:
-                    log.error("digest: %s", err)
+            except BriefError as err:
+                log.error("digest: %s", err)
         finally:
             if indexer is not None:
                 finish_search_index(indexer, output)
+
+
+def _start_digests(generators: Sequence[Any]) -> None:
+    for generator in generators:
+        if isinstance(generator, SiteGenerator):
+            generator.start_digests()
 
 
 def _add_filters(generator: Any) -> None:
@@ -177,3 +205,4 @@ def register() -> None:
     signals.get_generators.connect(_get_generators)
     signals.generator_init.connect(_add_filters)
     signals.all_generators_finalized.connect(check_site)
+    signals.all_generators_finalized.connect(_start_digests)  # after the checks passed

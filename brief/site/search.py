@@ -16,7 +16,11 @@ log = logging.getLogger(__name__)
 
 def start_search_index(output: Path) -> subprocess.Popen[str]:
     """Start Pagefind (the PyPI package ships its binary) over the built site."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(output), "--silent"]
+    command = [
+        sys.executable, "-m", "pagefind", "--site", str(output), "--silent",
+        # Only article and issue pages carry a search body; the others need not be parsed.
+        "--glob", "{articles,issues}/**/*.html",
+    ]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
