@@ -24,10 +24,9 @@ site: $(STAMP)
 	@echo "Open the site:   make serve, then http://127.0.0.1:8000/"
 	@echo "Digests:         output/digest/ (.html, .txt and .eml per issue)"
 
-## serve: preview output/ on http://127.0.0.1:8000
+## serve: preview the site on http://127.0.0.1:8000, rebuilt as you edit content/
 serve: $(STAMP)
-	@test -f output/index.html || $(BIN)/brief build
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory output
+	$(BIN)/brief serve
 
 AXE := tests/js/node_modules/axe-core/axe.min.js
 

@@ -156,7 +156,23 @@ def bench_build(work: Path, articles: int, issues: int) -> None:
     rebuild = _timed([sys.executable, "-m", "brief", "build"], root)
     print(f"  rebuild after one annotation   {rebuild:6.2f} s")
     print(f"  ratio rebuild / full build     {rebuild / ours:6.2f}   (target <= 0.3)")
+    bench_preview(root, rebuild)
     bench_search(root / "output")
+
+
+def bench_preview(root: Path, rebuild: float) -> None:
+    """`brief serve`: from an annotation's save to its page and its issue's page on disk."""
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "preview.py")],
+        cwd=root, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print("preview (brief serve), edit to page on disk, watching ten times a second")
+    for name, seconds in result["body"].items():
+        print(f"  annotation, article in the {name:13s} {seconds:6.2f} s   (target <= 1)")
+    worst = max(result["body"].values())
+    print(f"  ratio edit-to-page / rebuild   {worst / rebuild:6.3f}")
+    print(f"  a header edit (a rebuild)      {result['header']:6.2f} s")
 
 
 def bench_search(output: Path) -> None:

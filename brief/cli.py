@@ -79,12 +79,12 @@ from brief.commands.desk import (  # noqa: E402
     unaccept,
     undo,
 )
-from brief.commands.issues import build, check, digest, issue  # noqa: E402
+from brief.commands.issues import build, check, digest, issue, serve  # noqa: E402
 from brief.commands.send import send  # noqa: E402
 from brief.commands.subscribers import subscribers, subscriptions  # noqa: E402
 
 for _command in (scrape, sources, triage, accept, reject, shortlist, unaccept, undo, relevance,
-                 issue, build, digest, check, send, subscribers, subscriptions):  # fmt: skip
+                 issue, build, serve, digest, check, send, subscribers, subscriptions):  # fmt: skip
     cli.add_command(_command)
 
 

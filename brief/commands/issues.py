@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from brief.commands.options import db_option, now, settings_of
+from brief.ground.errors import ConfigError
 from brief.ground.paths import display_path
 from brief.ground.terminal import echo, plural
 
@@ -96,6 +97,42 @@ def build(ctx: click.Context, output: Path | None) -> None:
     settings = settings_of(ctx, False, **overrides)
     summary = build_site(settings)
     echo(summary)
+
+
+@click.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, port: int, bind: str) -> None:
+    """Preview the site on http://BIND:PORT/ and rebuild it as you edit.
+
+    An edit to an article's body (its annotation) shows on its page, its issues and the
+    home page in well under a second, whatever the archive's size; any other edit rebuilds
+    the site. The search index and the digests follow in the background. Ctrl-C stops.
+    """
+    from brief.site.preview import Preview, PreviewServer
+
+    settings = settings_of(ctx, False)
+    preview = Preview(settings)
+    echo(preview.build())
+    try:
+        server = PreviewServer(preview, bind, port)
+    except OSError as err:
+        raise ConfigError(f"cannot listen on {bind}:{port}: {err.strerror or err}") from err
+    server.serve()
+    echo(f"Previewing on {server.url} (Ctrl-C stops); watching {display_path(settings.content)}")
+    try:
+        server.watch(lambda line: echo(line))
+    except KeyboardInterrupt:
+        echo("stopped")
+    finally:
+        server.close()
 
 
 SERVICE_CHOICES = ["listmonk", "buttondown", "mailchimp", "generic"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from brief.ground.errors import BuildError
 from brief.ground.settings import Settings
@@ -20,10 +22,15 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(settings: Settings) -> str:
-    """Run Pelican (whose finalized signal builds the search index and digests)."""
-    from pelican import Pelican
+def build_site(settings: Settings, keep: Callable[[Sequence[Any]], None] | None = None) -> str:
+    """Run Pelican (whose finalized signal builds the search index and digests).
 
+    `keep` is handed this build's generators once they have read everything (the preview
+    keeps them, to re-render a page without building again)."""
+    from pelican import Pelican, signals
+
+    if keep is not None:
+        signals.all_generators_finalized.connect(keep, weak=False)
     collector = _Collector()
     root = logging.getLogger()
     root.addHandler(collector)
@@ -48,6 +55,8 @@ def build_site(settings: Settings) -> str:
         raise BuildError(f"the build stopped: {err}") from err
     finally:
         root.removeHandler(collector)
+        if keep is not None:
+            signals.all_generators_finalized.disconnect(keep)
     if collector.messages:
         listed = "\n  ".join(collector.messages)
         count = len(collector.messages)

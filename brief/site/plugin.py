@@ -37,7 +37,7 @@ from brief.content.numbers import figure_rows, write_figures
 from brief.ground.errors import BriefError, ConfigError
 from brief.ground.settings import pelican_settings
 from brief.mail.digest import build_digests
-from brief.site.model import SiteModel, build_model
+from brief.site.model import IssuePage, SiteModel, build_model
 from brief.site.reader import ArticleReader
 from brief.site.search import finish_search_index, start_search_index
 from brief.site.sitecheck import check_site
@@ -98,17 +98,23 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         self.issue_pages = model.issue_pages  # checked by brief.site.sitecheck before writing
         self.context["site"] = model  # the templates' one name for what we computed
 
+    def write_page(self, writer: Any, name: str, template: str, url: str, **extra: Any) -> None:
+        writer.write_file(
+            name, self.get_template(template), self.context,
+            relative_urls=self.settings["RELATIVE_URLS"], url=url, page_name=url, **extra,
+        )  # fmt: skip
+
+    def write_issue(self, writer: Any, page: IssuePage) -> None:
+        self.write_page(writer, page.save_as, "issue", page.url, issue=page)
+
     def generate_output(self, writer: Any) -> None:
         model: SiteModel = self.model
 
         def write(name: str, template: str, url: str, **extra: Any) -> None:
-            writer.write_file(
-                name, self.get_template(template), self.context,
-                relative_urls=self.settings["RELATIVE_URLS"], url=url, page_name=url, **extra,
-            )  # fmt: skip
+            self.write_page(writer, name, template, url, **extra)
 
         for page in model.issue_pages:
-            write(page.save_as, "issue", page.url, issue=page)
+            self.write_issue(writer, page)
         write("issues/index.html", "issues", "issues/")
         feed = self.urls.issues_feed
         if feed and model.issues:
