@@ -43,7 +43,7 @@ def build_candidate(
         outlet = suffix  # "Headline - Reuters" from an aggregator that names no <source>
     if suffix and suffix.casefold() != outlet.casefold():
         title = f"{title} - {suffix}"  # a dash that is part of the headline stays
-    summary_html = sanitize_html(entry.summary)
+    summary_html = sanitize_html(entry.summary, entry.base)
     summary_text = html_to_text(summary_html)
     cut = len(summary_text) > SUMMARY_MAX
     if cut:  # kept as plain text: a cut in HTML could leave a tag open

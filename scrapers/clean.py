@@ -13,7 +13,7 @@ import ipaddress
 import re
 import socket
 import unicodedata
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 from bs4 import BeautifulSoup, Tag
@@ -62,13 +62,14 @@ def inert_text(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
-def sanitize_html(fragment: str) -> str:
-    """Keep a small allowlist of inline and block tags; links only to http(s) and mailto."""
+def sanitize_html(fragment: str, base: str | None = None) -> str:
+    """Keep a small allowlist of inline and block tags; links only to http(s) and mailto,
+    a relative one resolved against `base` (the feed's or the entry's address)."""
     return nh3.clean(
         inert_text(fragment),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_keep_attribute,
+        attribute_filter=_keep_attribute if base is None else _LinksFrom(base),
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
@@ -82,6 +83,21 @@ def _keep_attribute(tag: str, name: str, value: str) -> str | None:
     if urlsplit_scheme(value.strip()) == "mailto":
         return value
     return web_url(value)
+
+
+class _LinksFrom:
+    """`_keep_attribute`, a relative href first resolved against a base address."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def __call__(self, tag: str, name: str, value: str) -> str | None:
+        if name == "href" and value.strip() and not urlsplit_scheme(value.strip()):
+            try:
+                value = urljoin(self.base, value.strip())
+            except ValueError:
+                return None
+        return _keep_attribute(tag, name, value)
 
 
 def html_to_text(fragment: str, blocks: bool = False) -> str:

@@ -26,6 +26,7 @@ class RawEntry:
     author: str | None = None
     raw_date: str | None = None  # a date the feed gave that could not be used, if any
     publisher: str | None = None  # an item's own <source> (aggregators name the outlet)
+    base: str | None = None  # what the summary's relative links are relative to
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
                 "content-location": url,
                 "content-type": content_type or "application/xml",
             },
-            sanitize_html=False,  # nh3 sanitizes every field later, with our allowlist
+            resolve_relative_uris=False,
+            # nh3 sanitizes every field later, with our allowlist, and resolves the relative
+            # links it keeps (against each entry's base): feedparser need not parse the HTML.
+            sanitize_html=False,
         )
     except (RecursionError, MemoryError) as err:
         raise SourceError(f"feed too deeply nested to read ({type(err).__name__})", url) from err
@@ -82,11 +86,13 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
 
 
 def _from_feedparser(entry: Any) -> RawEntry:
-    summary = ""
+    summary, base = "", None
     if entry.get("content"):
         summary = str(entry.content[0].get("value", ""))
+        base = entry.content[0].get("base")
     if not summary:
         summary = str(entry.get("summary", ""))
+        base = (dict.get(entry, "summary_detail") or {}).get("base")
     # dict.get: feedparser's own get() maps a missing `updated` to `published`, with a warning
     stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     raw_date = dict.get(entry, "published") or dict.get(entry, "updated")
@@ -99,6 +105,7 @@ def _from_feedparser(entry: Any) -> RawEntry:
         author=_text(entry.get("author")),
         raw_date=str(raw_date) if raw_date and _struct_date(stamp) is None else None,
         publisher=_publisher(entry),
+        base=_text(base),
     )
 
 
@@ -181,6 +188,7 @@ def _json_entry(item: dict[str, Any], base: str) -> RawEntry:
         published=published,
         author=str(author) if author else None,
         raw_date=str(raw_date) if raw_date and published is None else None,
+        base=base,
     )
 
 

@@ -17,7 +17,7 @@ from scrapers.clean import SUMMARY_MAX, clean_title, inert_text
 from scrapers.entities import EntityTagger
 from scrapers.errors import SourceError, StoreError
 from scrapers.fetch import FetchLimits, FetchResult, fetch_all
-from scrapers.parse import parse_feed
+from scrapers.parse import RawEntry, parse_feed
 from scrapers.records import Candidate
 from scrapers.relevance import Rules
 from scrapers.schedule import SourceState, due, next_state
@@ -127,14 +127,18 @@ def _scrape(
             pending.append((result, preparer.submit(result)))
 
         fetch_all(to_fetch, validators, limits, on_result=arrived)
-        for result, future in pending:
-            try:
-                prepared = future.result()
-            except Exception as err:  # a parser process died (or raised) on this feed
-                prepared = Prepared(error=f"the feed could not be parsed: {_reason(err)}")
-            _save(result, prepared, store, report, states[result.source.name], now)
+        for start in range(0, len(pending), SAVED_TOGETHER):
+            batch = []
+            for result, future in pending[start : start + SAVED_TOGETHER]:
+                try:
+                    prepared = future.result()
+                except Exception as err:  # a parser process died (or raised) on this feed
+                    prepared = Prepared(error=f"the feed could not be parsed: {_reason(err)}")
+                batch.append((result, prepared, states[result.source.name]))
+            _save(batch, store, report, now)
             if on_result is not None:
-                on_result(result)
+                for result, _, _ in batch:
+                    on_result(result)
     return report
 
 
@@ -170,24 +174,27 @@ def prepare(result: FetchResult, tagger: EntityTagger, rules: Rules) -> Prepared
     candidates = []
     filtered = 0
     for number, entry in enumerate(parsed.entries, 1):
-        label = f"entry {number} {clean_title(entry.title)[:80]!r}"
+
+        def label(entry: RawEntry = entry, number: int = number) -> str:
+            return f"entry {number} {clean_title(entry.title)[:80]!r}"
+
         try:
             candidate = build_candidate(entry, result.source, tagger, rules, result.fetched_at)
         except Exception as err:
-            warnings.append(f"{label} skipped: {_reason(err)}")
+            warnings.append(f"{label()} skipped: {_reason(err)}")
             continue
         if candidate is None:
-            warnings.append(f"{label} skipped: no usable http(s) link")
+            warnings.append(f"{label()} skipped: no usable http(s) link")
         elif candidate.filtered:
             filtered += 1
         else:
             if candidate.summary_cut:
-                warnings.append(f"{label}: summary cut to {SUMMARY_MAX:,} characters")
+                warnings.append(f"{label()}: summary cut to {SUMMARY_MAX:,} characters")
             if candidate.date_flag == "future":
-                warnings.append(f"{label}: future date clamped to the fetch time")
+                warnings.append(f"{label()}: future date clamped to the fetch time")
             elif entry.raw_date:
                 unusable = clean_title(entry.raw_date)[:40]
-                warnings.append(f"{label}: date {unusable!r} unusable; dated by the fetch time")
+                warnings.append(f"{label()}: date {unusable!r} unusable; dated by the fetch time")
             candidates.append(candidate)
     return Prepared(tuple(candidates), tuple(warnings), filtered)
 
@@ -252,40 +259,49 @@ class _Preparer:
             self._pool.shutdown(cancel_futures=True)
 
 
-def store_result(
-    result: FetchResult,
+def store_results(
+    results: Sequence[FetchResult],
     store: Store,
     tagger: EntityTagger,
     rules: Rules,
     report: ScrapeReport,
-    state: SourceState | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Prepare and save one fetched source in this process (for small runs and benchmarks)."""
-    state = state or SourceState(result.source.name, result.source.url)
-    _save(result, prepare(result, tagger, rules), store, report, state, now or result.fetched_at)
+    """Prepare and save fetched sources in this process (small runs and benchmarks)."""
+    batch = [
+        (r, prepare(r, tagger, rules), SourceState(r.source.name, r.source.url)) for r in results
+    ]
+    _save(batch, store, report, now or datetime.now(UTC))
+
+
+SAVED_TOGETHER = 25  # sources per transaction: fewer commits, and writers wait little
 
 
 def _save(
-    result: FetchResult,
-    prepared: Prepared,
+    batch: Sequence[tuple[FetchResult, Prepared, SourceState]],
     store: Store,
     report: ScrapeReport,
-    state: SourceState,
     now: datetime,
 ) -> None:
-    """Record one source's outcome: its items and new state commit together.
+    """Record sources' outcomes, several to a transaction; each source's items and its new
+    state go in together (a savepoint each), so a scrape killed half way re-fetches them.
 
-    Data this source brought that the store refuses fails this source only; a store that
+    Data a source brought that the store refuses fails that source only; a store that
     cannot be written at all (locked, full, read-only) stops the scrape with a StoreError.
     """
-    try:
-        _save_source(result, prepared, store, report, state, now)
-    except StoreError:
-        raise
-    except sqlite3.IntegrityError as err:
-        failed = replace(result, status="failed", error=f"could not store it: {_reason(err)}")
-        _save_source(failed, Prepared(), store, report, state, now)
+    for start in range(0, len(batch), SAVED_TOGETHER):
+        with store.transaction():
+            for result, prepared, state in batch[start : start + SAVED_TOGETHER]:
+                try:
+                    with store.savepoint():
+                        _save_source(result, prepared, store, report, state, now)
+                except StoreError:
+                    raise
+                except sqlite3.IntegrityError as err:
+                    error = f"could not store it: {_reason(err)}"
+                    failed = replace(result, status="failed", error=error)
+                    with store.savepoint():
+                        _save_source(failed, Prepared(), store, report, state, now)
 
 
 def _save_source(
@@ -296,26 +312,23 @@ def _save_source(
     state: SourceState,
     now: datetime,
 ) -> None:
+    """One source's outcome, in the caller's transaction; the report counts it once stored."""
     name = result.source.name
     if prepared.error is not None:
         result = replace(result, status="failed", error=prepared.error)
     if result.status == "failed":
+        store.sources.save(next_state(state, result, now))
         report.failed.append(Notice(name, result.url or result.source.url, result.error or ""))
-        with store.transaction():
-            store.sources.save(next_state(state, result, now))
         return
     if result.status == "not_modified":
+        store.sources.save(next_state(state, result, now))
         report.not_modified += 1
-        with store.transaction():
-            store.sources.save(next_state(state, result, now))
         return
+    added = store.stories.add(prepared.candidates)
+    store.sources.save(next_state(state, result, now, added.new), result.validators)
     report.ok += 1
     report.filtered += prepared.filtered
     report.warnings.extend(Notice(name, result.url, w) for w in prepared.warnings)
-    # Items and the new validators commit together: a scrape killed half way re-fetches.
-    with store.transaction():
-        added = store.stories.add(prepared.candidates)
-        store.sources.save(next_state(state, result, now, added.new), result.validators)
     report.new += added.new
     report.seen += added.seen
     report.clustered += added.clustered

@@ -104,3 +104,67 @@ def test_canonical_url_folds_tracking_case_and_amp() -> None:
     b = canonical_url("http://example.com/story?id=3")
     c = canonical_url("https://m.example.com/story/?id=3&gclid=z")
     assert a == b == c == "https://example.com/story?id=3"
+
+
+def _summary(feed: bytes, url: str = "https://outlet.example/feeds/rss") -> str:
+    """The stored summary of a feed's first entry, as a scrape makes it."""
+    from scrapers.candidate import build_candidate
+    from scrapers.entities import EntityTagger
+    from scrapers.relevance import load_rules
+    from scrapers.sources import Source
+    from tests.conftest import REPO
+
+    entry = parse_feed(feed, url).entries[0]
+    rules = load_rules(REPO / "relevance.toml")
+    made = build_candidate(entry, Source("Outlet", url), EntityTagger(()), rules, datetime.now(UTC))
+    assert made is not None
+    return made.summary_html
+
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Live selling</title><link>https://outlet.example/story/1</link>
+<description>{}</description></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("/2026/11/shoppable-video", "https://outlet.example/2026/11/shoppable-video"),
+        ("more.html", "https://outlet.example/feeds/more.html"),
+        ("//cdn.example/report.pdf", "https://cdn.example/report.pdf"),
+        ("https://other.example/a", "https://other.example/a"),
+        ("javascript:alert(1)", None),
+        (" JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("", None),
+    ],
+)
+def test_a_relative_link_in_a_summary_is_resolved_and_nothing_else_gets_through(
+    href: str, kept: str | None
+) -> None:
+    from html import escape
+
+    summary = _summary(RSS.format(escape(f'<p>Read <a href="{href}">the report</a>.</p>')).encode())
+    assert "the report" in summary
+    if kept is None:
+        assert "href" not in summary
+    else:
+        assert f'href="{kept}"' in summary
+
+
+def test_relative_links_follow_the_feeds_own_base_and_json_feeds_too() -> None:
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"
+      xml:base="https://base.example/news/"><title>t</title><entry><title>a</title>
+      <link href="story/2"/><id>x</id>
+      <content type="html">&lt;a href="live-gmv"&gt;GMV&lt;/a&gt;</content></entry></feed>"""
+    assert 'href="https://base.example/news/live-gmv"' in _summary(atom)
+    hostile_base = atom.replace(b"https://base.example/news/", b"javascript:alert(1)//")
+    # feedparser refuses a base that is not a web address: the feed's own address is used.
+    assert 'href="https://outlet.example/feeds/live-gmv"' in _summary(hostile_base)
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "1",'
+        b' "url": "https://creators.example/p/1",'
+        b' "content_html": "<p><a href=\\"/p/2\\">next</a></p>"}]}'
+    )
+    summary = _summary(json_feed, "https://creators.example/feed.json")
+    assert 'href="https://creators.example/p/2"' in summary

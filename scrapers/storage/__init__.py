@@ -50,6 +50,21 @@ class Store:
             yield
 
     @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the current transaction that fails alone: on an error, what it wrote is
+        undone and the error goes on; the rest of the transaction stands."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")  # else the savepoint would be a transaction of its own
+        self._db.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO part")
+            self._db.execute("RELEASE part")
+            raise
+        self._db.execute("RELEASE part")
+
+    @contextmanager
     def exclusive(self, activity: str) -> Iterator[None]:
         """Run `activity` (a scrape, a send) alone on this store; refuse a second one politely.
 
