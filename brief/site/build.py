@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from jinja2 import TemplateError
 
 from brief.ground.errors import BuildError
 from brief.ground.settings import Settings
@@ -53,6 +56,8 @@ def build_site(settings: Settings, keep: Callable[[Sequence[Any]], None] | None 
         ) from err
     except RuntimeError as err:  # Pelican's own refusals, e.g. a file written twice
         raise BuildError(f"the build stopped: {err}") from err
+    except TemplateError as err:  # the theme's mistake, not the content's nor ours
+        raise BuildError(f"the build stopped: a template failed: {_where(err)}") from err
     finally:
         root.removeHandler(collector)
         if keep is not None:
@@ -63,3 +68,12 @@ def build_site(settings: Settings, keep: Callable[[Sequence[Any]], None] | None 
         raise BuildError(f"the build logged {count} error{'s' if count > 1 else ''}:\n  {listed}")
     seconds = time.perf_counter() - started
     return f"Built {settings.output} in {seconds:.1f} s; digests in {settings.output / 'digest'}"
+
+
+def _where(err: TemplateError) -> str:
+    """A template error with the template and line it happened at, when Jinja knows them."""
+    frames = traceback.extract_tb(err.__traceback__)
+    for frame in reversed(frames):
+        if frame.filename.endswith((".html", ".txt", ".xml")):
+            return f"{frame.filename}:{frame.lineno}: {type(err).__name__}: {err}"
+    return f"{type(err).__name__}: {err}"

@@ -156,7 +156,7 @@ class Preview:
             if found is None:
                 return None
             edits.append(found)
-        writer = IncrementalWriter(site.output_path, settings=site.settings)
+        writer = IncrementalWriter(site.output_path, settings=site.settings, share=False)
         written: list[str] = []
         issues = []
         for content, record in edits:
