@@ -92,16 +92,17 @@ class PhraseIndex:
             if phrase in text.text
         ]
         words, folded = text.words, (text.stems if self._stems else text.folded)
-        start = 0
-        while start < len(words):
-            if folded[start] in self._firsts:
-                for size in range(min(self._longest, len(words) - start), 0, -1):
-                    keys = self._keys_at(words, folded, start, size)
-                    if keys:
-                        found += [(key, start) for key in keys]
-                        start += size - 1
-                        break
-            start += 1
+        firsts, longest, count = self._firsts, self._longest, len(words)
+        free = 0  # words before this one belong to a phrase already found
+        for start in [at for at, word in enumerate(folded) if word in firsts]:
+            if start < free:
+                continue
+            for size in range(min(longest, count - start), 0, -1):
+                keys = self._keys_at(words, folded, start, size)
+                if keys:
+                    found += [(key, start) for key in keys]
+                    free = start + size
+                    break
         return found
 
     def _keys_at(self, words: list[str], folded: list[str], start: int, size: int) -> set[str]:
