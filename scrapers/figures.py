@@ -40,16 +40,26 @@ _NAMES = {
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY",
+    "元人民幣": "CNY", "元人民币": "CNY", "人民幣": "CNY", "人民币": "CNY", "美金": "USD",
+    "新台幣": "TWD", "新台币": "TWD", "台幣": "TWD", "港幣": "HKD", "港币": "HKD",
+    "日元": "JPY", "日圓": "JPY", "韩元": "KRW", "韓元": "KRW",
+    "บาท": "THB", "ดอลลาร์สหรัฐฯ": "USD", "ดอลลาร์สหรัฐ": "USD", "ดอลลาร์": "USD",
 }  # fmt: skip
 _SCALES = {
     "thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9,
     "b": 9, "trillion": 12, "tn": 12, "lakh": 5, "lakhs": 5, "crore": 7, "crores": 7,
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
     "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
-    "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12,
+    "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
+    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7,
+    "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
+    "แสนล้าน": 11, "ล้านล้าน": 12,
 }  # fmt: skip
-_PERCENT = ("%", "％", "percent", "per cent", "pct", "percentage points", "percentage point",
-            "个百分点")  # fmt: skip
+# Scales of languages that write "." between thousands: "34.000 tỷ" is 34,000 billion.
+_DOT_THOUSANDS = {"ribu", "juta", "miliar", "milyar", "triliun", "nghìn", "triệu", "tỷ"}
+_PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
+            "percentage point", "个百分点", "個百分點", "persen", "phần trăm",
+            "เปอร์เซ็นต์")  # fmt: skip
 # Words after a number that make it a duration, an age, a multiple or a rank, not a count.
 _NOT_COUNTS = {
     "x", "times", "fold", "time", "years", "year", "months", "month", "weeks", "week",
@@ -57,6 +67,8 @@ _NOT_COUNTS = {
     "a.m.", "p.m.", "o'clock", "st", "nd", "rd", "th", "and", "or", "to", "of", "in", "on",
     "at", "for", "from", "by", "with", "the", "a", "an", "is", "was", "are", "were",
     "stars", "star", "inch", "inches", "gb", "tb", "mb", "mp", "hz", "fps", "per",
+    "tiếng", "giờ", "phút", "giây", "ngày", "tuần", "tháng", "năm", "lần", "jam", "menit",
+    "detik", "hari", "minggu", "bulan", "tahun", "kali",
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -65,14 +77,22 @@ _NOT_AFTER = {
     "pixel", "model", "version", "v", "ios", "android", "series", "gpt", "aged", "age",
     "ages", "gen", "generation", "windows", "chapter", "season", "episode", "day", "week",
     "phase", "level", "tier", "room", "page", "section", "article", "grade", "class",
-    "double", "singles", "under", "over",
+    "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan",
+}  # fmt: skip
+# Numbers written as words, for counts and amounts ("six executives", "two million").
+_WORD_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "a hundred": 100, "a dozen": 12,
+    "half a": 0.5, "one": 1,
 }  # fmt: skip
 # Chinese measure words after a number: a count of people, shops, orders, streams...
-_MEASURES = "名个位家场件单人次款万"
+_MEASURES = "名个位家场件单人次款万個場單組間條項種隻"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|januari|februari|maret|mei|juni|juli|agustus|oktober|desember"  # Indonesian
 )
 
 # Spans that are never figures, found first; a number inside one is skipped. The
@@ -109,7 +129,13 @@ _NOT_FIGURES = re.compile(
     + _PHONE
     + r"""
     | \b\d+\.\d+\.\d+\b                              # versions
+    | \d{1,2}\s?(?:ม\.ค|ก\.พ|มี\.ค|เม\.ย|พ\.ค|มิ\.ย|ก\.ค|ส\.ค|ก\.ย|ต\.ค|พ\.ย|ธ\.ค)\.  # 11 พ.ย.
+    | \d{1,2}[–-]\d{1,2}\s(?:ต\.ค|ตุลาคม|พฤศจิกายน|ธันวาคม)  # 9–13 ตุลาคม
     )
+    | (?<=第)\d+                                     # 第14个: ordinals
+    | (?<=ปี\s)\d{4} | (?<=ปี)\d{4} | (?<=พ\.ศ\.\s)\d{4}  # Thai years (ปี 2568)
+    | (?<=tháng\s)\d{1,2}(?:/\d{4})?                 # tháng 4/2024
+    | (?<=ngày\s)\d{1,2}(?:/\d{1,2})?(?:/\d{4})?      # ngày 11/11
     | \b(?=[a-z])(?:
       (?:"""
     + _MONTHS
@@ -137,15 +163,26 @@ _FIGURE = re.compile(
     rf"""
     (?=(?-i:[\s\d$€£¥￥₹₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?
-    (?P<number>(?<![\d.,])\d[\d,.\s]{{0,24}}\d(?![\d])|\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))
+    (?P<number>(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z]))?
-    (?:\s?(?P<unit>{_UNIT})(?![a-z]))?
+    (?:\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
 _WINDOW = 160  # characters read either side of a figure: its words, what follows it
 _CLAUSE = re.compile(r"[;:!?()。；：！？，\n]|[.,](?=\s|$)")
-_WORD = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
+# A word after a number, in the scripts that put spaces between words: Latin with its
+# accents (Vietnamese too). Not Chinese, where a measure word says it, nor Thai, which
+# writes no spaces: a count there is not read (a duration, a rank or a year would be).
+_LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+_WORD = re.compile(rf"\s*\+?\s*([{_LETTER}][{_LETTER}'-]*)")
+# Characters only Traditional Chinese writes: 元 there may be Hong Kong's or Taiwan's dollar.
+_TRADITIONAL = re.compile("[億萬與這為會國說時對們來體後點發門開關長場東車書買賣營營總計統]")
+_HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本港|港股|港交所")
+_TAIWAN = re.compile("台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北")
+_RENMINBI = re.compile("人民幣|人民币|RMB")
+_MAINLAND = re.compile("內地|大陸")
+_NAME_BEFORE = re.compile(r"(?:(?P<first>^|[.!?:;]\s+)|\s)(?P<name>[A-Z][A-Za-z]*)\s$")
 
 
 @dataclass(frozen=True)
@@ -169,13 +206,59 @@ def figures(text: str) -> list[Figure]:
     blocked = [m.span() for m in _NOT_FIGURES.finditer(text)]
     found: list[Figure] = []
     seen: set[tuple[float, str]] = set()
-    for match in _FIGURE.finditer(text):
-        read = _read(match, text, blocked)
+    reads = [_read(match, text, blocked) for match in _FIGURE.finditer(text)]
+    if _SPELLED_START.search(text):
+        reads += [_spelled(match, text) for match in _SPELLED.finditer(text)]
+        reads.sort(key=lambda read: read[1] if read else 0)
+    for read in reads:
         if read is not None and (read[0].value, read[0].unit) not in seen:
             figure, start, end = read
             seen.add((figure.value, figure.unit))
             found.append(replace(figure, words=_words_around(text, start, end)))
     return found
+
+
+_SPELLED_WORDS = "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, reverse=True))
+_SPELLED_START = re.compile(rf"\b(?:{_SPELLED_WORDS})\b", re.IGNORECASE)
+_SPELLED = re.compile(
+    rf"""(?<![\w-])(?P<number>{_SPELLED_WORDS})(?![\w-])
+    (?:\s(?P<scale>thousand|million|billion|trillion)\b)?
+    (?:\s(?P<unit>{_UNIT})(?![a-z]))?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
+    """A figure written in words: "six executives", "two million viewers", "five percent",
+    "half a trillion yuan". "One" alone is not a count ("one of the", "one day")."""
+    number, scale, unit = match["number"].lower(), match["scale"] or "", match["unit"] or ""
+    amount = Decimal(str(_WORD_NUMBERS[number]))
+    if scale:
+        amount *= Decimal(10) ** _SCALES[scale.lower()]
+    elif amount != amount.to_integral_value():
+        return None  # "half a" needs its scale
+    start, end = match.span()
+    if unit.lower() in _PERCENT:
+        result = "%"
+    elif unit:
+        result = _NAMES.get(unit.lower(), "")
+        if not result:
+            return None
+        if result == "CNY" and unit in ("元", "块"):
+            result = _yuan(text)
+    else:
+        if _word_before(text, start) in _NOT_AFTER or (number == "one" and not scale):
+            return None
+        if not _count_follows(text, end, scaled=bool(scale)):
+            return None
+        noun = _WORD.match(text, end)
+        if not scale and noun is not None and noun.group(1).lower().endswith("est"):
+            return None  # "the two biggest festivals": a ranking, not a count
+        if noun is not None:
+            end = noun.end()
+        result = "count"
+    value = int(amount) if amount == amount.to_integral_value() else float(amount)
+    return Figure(value, result, text[start:end].strip()), start, end
 
 
 def _read(
@@ -192,21 +275,40 @@ def _read(
     i = bisect_left(blocked, (end,)) - 1
     if i >= 0 and blocked[i][1] > start:
         return None
-    amount = _amount(raw)
+    scale, unit = (match["scale"] or ""), (match["unit"] or "")
+    later = None if scale or unit or match["after"] else _range_end(text, end, start)
+    if later is not None:  # "50 to 55 million", "$32-$50 billion": the first is in millions too
+        scale, unit = (later["scale"] or ""), (later["unit"] or "")
+    # "5.883亿", "$3.875 billion": before a scale word a point is a decimal point (but
+    # in "34.000 tỷ" Vietnamese and Indonesian write thousands with it).
+    decimal = bool(scale) and scale.lower() not in _DOT_THOUSANDS
+    amount = _amount(raw, decimal)
     if amount is None:
         return None
-    symbol, code = match["symbol"], match["code"]
-    scale, unit = (match["scale"] or ""), (match["unit"] or "")
-    currency = _currency(symbol, code, unit)
+    symbol, code, after = match["symbol"], match["code"], match["after"]
+    if later is not None:
+        after = later["after"]
+        symbol, code = symbol or later["symbol"], code or later["code"]
+    currency = _currency(symbol, code, unit) or _currency(None, after, "")
+    if currency == "CNY" and unit in ("元", "块"):
+        currency = _yuan(text)
+    scaled_end = match.end("scale") if match["scale"] else end
+    if after and currency is None:  # three capitals after it that are not a currency
+        after = None
     chinese = raw[0] not in "0123456789"
-    if scale.lower() in ("m", "b", "k") and not currency and not _count_follows(text, match.end()):
+    letter = scale.lower() in ("m", "b", "k", "cr")
+    if letter and not currency and not _count_follows(text, scaled_end):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
     if scale:
         amount *= Decimal(10) ** _SCALES[scale.lower()]
-    figure_start = match.start("symbol") if symbol else match.start("code") if code else start
-    figure_end = match.end()
-    if not unit and not scale:
-        figure_end = end
+    coded = code is not None and _currency(None, code, "") is not None
+    figure_start = match.start("symbol") if symbol else match.start("code") if coded else start
+    figure_end = match.end() if unit or after else scaled_end
+    if later is not None:
+        figure_end = later.end() if later["unit"] or later["after"] else later.end("scale")
+        if not (later["unit"] or later["scale"] or later["after"]):
+            figure_end = later.end("number")
+    match_end = figure_end
     if unit.lower() in _PERCENT:
         result = "%"
     elif currency:
@@ -217,33 +319,84 @@ def _read(
         before = _word_before(text, figure_start)
         if before in _NOT_AFTER or (chinese and not scale):
             return None
-        measure = text[match.end() : match.end() + 1]
+        if not scale and _named(text, figure_start, end):
+            return None  # "GTA 5", "Music 360 Report", "Festive Event 1": part of a name
+        measure = text[match_end : match_end + 1]
         if measure and measure in _MEASURES:
-            figure_end = match.end() + 1
+            figure_end = match_end + 1
         elif scale and not scale.isascii():
             pass  # 8000万 (粉丝): Chinese scales count people, views, orders
-        elif not scale or not _count_follows(text, match.end(), scaled=True):
-            views = amount >= 100 and re.match(r"\s+times\b", text[match.end() : match.end() + 16])
-            if not views and not _count_follows(text, match.end()):
+        elif not scale or not _count_follows(text, match_end, scaled=True):
+            views = amount >= 100 and re.match(r"\s+times\b", text[match_end : match_end + 16])
+            if not views and not _count_follows(text, match_end):
                 return None
             if raw in ("618", "818", "1111", "1212", "99"):
                 return None  # the festivals, when written bare
         if amount != amount.to_integral_value():
             return None  # 4.5 stars, 2.0: a count is whole
-        noun = _WORD.match(text, figure_end if figure_end == match.end() else match.end())
-        if noun is not None and figure_end < match.end() + 1 and noun.group(1).isalpha():
+        noun = _WORD.match(text, figure_end if figure_end == match_end else match_end)
+        if noun is not None and figure_end < match_end + 1 and noun.group(1).isalpha():
             figure_end = noun.end()  # "200,000 merchants": the count names what it counts
         result = "count"
     value = int(amount) if amount == amount.to_integral_value() else float(amount)
     return Figure(value, result, text[figure_start:figure_end].strip()), figure_start, figure_end
 
 
+@lru_cache(maxsize=16)  # once per text: a string keeps its hash, so a long one costs once
+def _yuan(text: str) -> str:
+    """What 元 is: the renminbi, unless Traditional Chinese text says Hong Kong or Taiwan."""
+    if not _TRADITIONAL.search(text) or _RENMINBI.search(text):
+        return "CNY"
+    if _HONG_KONG.search(text):
+        return "HKD"
+    if _TAIWAN.search(text) and not _MAINLAND.search(text):
+        return "TWD"
+    return "CNY"
+
+
+def _named(text: str, start: int, end: int) -> bool:
+    """Whether a bare number is part of a name: a capitalised word before it (not the
+    sentence's first) and, after it, a capitalised word or one that is not a plural noun."""
+    if not text[start:end].isdigit():
+        return False  # "40,000": a name has no thousands in it
+    before = _NAME_BEFORE.search(text, max(0, start - 40), start)
+    if before is None or (before["first"] is not None and not before["name"].isupper()):
+        return False  # a sentence's first word is capitalised anyway, unless it is "GTA"
+    after = _WORD.match(text, end)
+    if after is None:
+        return True
+    word = after.group(1)
+    return word[:1].isupper() or not word.lower().endswith("s")
+
+
+_RANGE = re.compile(r"\s*(?:-|–|—|~|to|and|至|到|đến|hingga|sampai)\s*", re.IGNORECASE)
+
+
+def _range_end(text: str, end: int, start: int) -> re.Match[str] | None:
+    """The figure that closes a range a bare number opens ("30 to 40 per cent", "60-70
+    lakh", "between 30 and 40%"), if it names the scale or unit both share."""
+    link = _RANGE.match(text, end)
+    if link is None:
+        return None
+    if link.group().strip().lower() == "and" and _word_before(text, start) != "between":
+        return None
+    later = _FIGURE.match(text, link.end())
+    if later is None or not (later["scale"] or later["unit"] or later["after"]):
+        return None
+    if _amount(later["number"].rstrip(" ,.")) is None:
+        return None
+    return later
+
+
 @lru_cache(maxsize=4096)
-def _amount(raw: str) -> Decimal | None:
+def _amount(raw: str, decimal: bool = False) -> Decimal | None:
+    """The number written; with `decimal`, a lone "." is a decimal point whatever follows."""
     if raw[0] in "0123456789":
         digits = re.sub(r"\s", "", raw)
         if re.search(r"\d\s\d", raw) and not re.fullmatch(r"\d{1,3}(?:\s\d{3})+", raw):
             return None  # "10 20": two numbers, not one
+        if decimal and re.fullmatch(r"\d+\.\d+", digits):
+            return Decimal(digits)
         number = parse_number(digits)
         return number if isinstance(number, Decimal) else None
     try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
@@ -97,6 +99,7 @@ def test_issue_new_snapshots_movers_and_the_build_needs_no_store(newsletter: Pat
         {"Movers": str(newsletter / "movers.json"), "Copy": str(newsletter / "copy.json")},
     )
     brief(newsletter, "scrape")
+    _collected_as_published(newsletter)
     article = newsletter / "content" / "articles" / "2026" / "a.md"
     article.parent.mkdir(parents=True, exist_ok=True)
     article.write_text(
@@ -160,3 +163,84 @@ def test_a_broken_movers_line_is_reported_by_line(sample: Path) -> None:
         f"content/issues/2026-W47.md:{line}: error: expected '- Company: 8 weekly counts"
         in result.stdout
     )
+
+
+def _collected_as_published(newsletter: Path) -> None:
+    """As if the store had been scraping all along: each story fetched when it came out
+    (and, these synthetic titles being random words, each scored as clearly relevant)."""
+    with sqlite3.connect(newsletter / "data" / "brief.sqlite") as db:
+        db.execute("UPDATE candidates SET fetched = published, score = 0.9")
+
+
+def _whatnot_weeks(newsletter: Path, monday: datetime) -> None:
+    """Whatnot: one relevant story a week for 8 weeks, then 3 this week; scraped."""
+    items = [(_title("Whatnot", week), monday - timedelta(weeks=week)) for week in range(8, 0, -1)]
+    items += [(_title("Whatnot", 10 + n), monday + timedelta(hours=n)) for n in range(3)]
+    _feed(newsletter / "movers.json", items)
+    write_feeds(newsletter, {"Movers": str(newsletter / "movers.json")})
+    brief(newsletter, "scrape")
+
+
+def _draft_issue(newsletter: Path) -> Path:
+    article = newsletter / "content" / "articles" / "2026" / "a.md"
+    article.parent.mkdir(parents=True, exist_ok=True)
+    article.write_text(
+        "Title: Whatnot grows\nDate: 2026-11-17 09:00\nCategory: Platforms\nSlug: a\n"
+        "Status: published\nSource: Example\nLink: https://example.com/a\nEntities: Whatnot\n"
+        "Dek: Whatnot grows.\n\n> Summary.\n\n## Why it matters\n\nWords.\n",
+        encoding="utf-8",
+    )
+    return newsletter / brief(newsletter, "issue", "new", "--week", "2026-W47").stdout.strip()
+
+
+def test_a_new_store_has_no_movers_only_new_companies(newsletter: Path) -> None:
+    """A store that began collecting today knows nothing of the weeks before: no zeros, no
+    "up 1.0", the company shown as new."""
+    monday = datetime(2026, 11, 16, 12, tzinfo=UTC)
+    _whatnot_weeks(newsletter, monday)
+    text = _draft_issue(newsletter).read_text(encoding="utf-8")
+    assert "- Whatnot: - - - - - - - - -> 3" in text
+    issue = issue_from(parse_document(text, Path("x.md")), ZoneInfo("UTC"))
+    (mover,) = issue.movers
+    assert (mover.new, mover.direction, mover.change) == (True, "new", 0.0)
+
+
+def test_rejected_stories_do_not_count_and_movers_refresh_until_published(
+    newsletter: Path,
+) -> None:
+    monday = datetime(2026, 11, 16, 12, tzinfo=UTC)
+    _whatnot_weeks(newsletter, monday)
+    _collected_as_published(newsletter)
+    path = _draft_issue(newsletter)
+    assert "- Whatnot: 1 1 1 1 1 1 1 1 -> 3" in path.read_text(encoding="utf-8")
+
+    # Two of this week's three turn out to be noise: rejected, they no longer count.
+    with sqlite3.connect(newsletter / "data" / "brief.sqlite") as db:
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM candidates WHERE published >= ? ORDER BY id",
+                (monday.isoformat(),),
+            )
+        ]
+    brief(newsletter, "reject", *map(str, ids[:2]))
+    intro = "An editor's intro, kept as written.\n"
+    draft = path.read_text(encoding="utf-8")
+    header, body = draft.split("\n\n", 1)
+    path.write_text(f"{header}\n\n{intro}{body}", encoding="utf-8")
+    result = brief(newsletter, "issue", "movers", "2026-W47")
+    assert "1 company counted" in result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "- Whatnot: 1 1 1 1 1 1 1 1 -> 1" in text
+    assert text.replace("1 1 1 1 1 1 1 1 -> 1", "1 1 1 1 1 1 1 1 -> 3") == (
+        f"{header}\n\n{intro}{body}"
+    )  # nothing else in the file changed
+    assert text.count("## Who moved this week") == 1
+
+    # Published, the snapshot is what readers got: refused, the file unchanged.
+    published = text.replace("Status: draft", "Status: published")
+    path.write_text(published, encoding="utf-8")
+    refused = brief(newsletter, "issue", "movers", "2026-W47", check=False)
+    assert refused.returncode == 1
+    assert "published" in refused.stderr
+    assert path.read_text(encoding="utf-8") == published

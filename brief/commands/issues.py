@@ -50,6 +50,29 @@ def issue_new(ctx: click.Context, week: str | None, db: Path | None) -> None:
     echo(f"{plural(count, 'article')} in issue {week}", err=True)
 
 
+@issue.command("movers")
+@click.argument("week", metavar="YYYY-Www")
+@db_option
+@click.pass_context
+def issue_movers(ctx: click.Context, week: str, db: Path | None) -> None:
+    """Count who moved in WEEK again, from the store, and rewrite the issue's
+    `## Who moved this week` (nothing else in the file). Refused once the issue is
+    published: readers got that snapshot."""
+    from brief.content.weeks import parse_week
+    from brief.desk.publishing import refresh_movers
+
+    parse_week(week)
+    settings = settings_of(ctx)
+    path, movers = refresh_movers(settings, db or settings.db, week)
+    new = sum(1 for m in movers if m.new)
+    echo(display_path(path))
+    echo(
+        f"{plural(len(movers), 'company', 'companies')} counted"
+        + (f" ({new} too new to compare)" if new else ""),
+        err=True,
+    )
+
+
 @issue.command("publish")
 @click.argument("week", metavar="YYYY-Www")
 @click.pass_context

@@ -133,7 +133,11 @@ def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], li
             mover = parse_mover(line)
             if mover is None:
                 problems.append(
-                    Problem(number, "expected '- Company: 8 weekly counts -> this week's count'")
+                    Problem(
+                        number,
+                        "expected '- Company: 8 weekly counts (- for a week not counted)"
+                        " -> this week's count'",
+                    )
                 )
             else:
                 movers.append(mover)

@@ -11,7 +11,14 @@ from brief.content.articles import Article
 from brief.content.document import set_fields
 from brief.content.files import Newsletter, content_writer, load_newsletter
 from brief.content.issues import render_issue
-from brief.content.movers import TRAILING, Mover, count_mentions
+from brief.content.movers import (
+    MIN_SCORE,
+    TRAILING,
+    Mover,
+    count_mentions,
+    movers_section,
+    replace_movers_section,
+)
 from brief.content.weeks import week_bounds
 from brief.desk.check import Finding, check_newsletter, has_errors
 from brief.ground.errors import ContentError
@@ -27,8 +34,31 @@ def week_movers(settings: Settings, db: Path, week: str) -> list[Mover]:
 
     start, end = week_bounds(week, settings.timezone)
     with open_store(db) as store:
-        mentions = list(store.stories.mentions(start - timedelta(weeks=TRAILING), end))
-    return count_mentions(mentions, load_entities(settings.entities), week, settings.timezone)
+        since = start - timedelta(weeks=TRAILING)
+        mentions = list(store.stories.mentions(since, end, MIN_SCORE))
+        collecting = store.stories.collecting_since()
+    entities = load_entities(settings.entities)
+    return count_mentions(mentions, entities, week, settings.timezone, collecting)
+
+
+def refresh_movers(settings: Settings, db: Path, week: str) -> tuple[Path, list[Mover]]:
+    """Count the movers of an unpublished issue again and write them into its file (the
+    rest of the file as it is); a published issue keeps the snapshot it went out with."""
+    newsletter = load_newsletter(settings)
+    issue = newsletter.issues.get(week)
+    path = settings.content / "issues" / f"{week}.md"
+    if issue is None:
+        raise ContentError(f"no issue {week}: start it with brief issue new --week {week}", path)
+    if issue.status == "published":
+        raise ContentError(
+            f"issue {week} is published: its movers stay as they went out to readers", path
+        )
+    if not db.exists():
+        raise ContentError(f"no store at {db}: nothing to count movers in", path)
+    movers = week_movers(settings, db, week)
+    section = movers_section(movers, week)
+    content_writer(settings).update(issue.path, lambda text: replace_movers_section(text, section))
+    return issue.path, movers
 
 
 def new_issue(settings: Settings, week: str, movers: Sequence[Mover] = ()) -> tuple[Path, int]:

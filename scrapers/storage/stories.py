@@ -264,15 +264,24 @@ class Stories:
             [(candidate_id, model, score) for candidate_id, score in pairs],
         )
 
-    def mentions(self, since: datetime, until: datetime) -> Iterator[tuple[datetime, list[str]]]:
-        """(published, entity names) of every story published in [since, until): a
-        cluster of copies is one story, so it counts once."""
+    def mentions(
+        self, since: datetime, until: datetime, min_score: float = 0.0
+    ) -> Iterator[tuple[datetime, list[str]]]:
+        """(published, entity names) of every story published in [since, until) that was
+        not rejected and scored at least `min_score`: a cluster of copies is one story, so
+        it counts once."""
         rows = self._db.execute(
-            "SELECT published, entities FROM candidates WHERE published >= ? AND published < ?",
-            (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat()),
+            "SELECT published, entities FROM candidates WHERE published >= ? AND published < ?"
+            " AND status != 'rejected' AND score >= ?",
+            (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat(), min_score),
         )
         for published, entities in rows:
             yield date(published), json.loads(entities)
+
+    def collecting_since(self) -> datetime | None:
+        """When the store fetched its first story (None when it has none)."""
+        first = self._db.execute("SELECT MIN(fetched) FROM candidates").fetchone()[0]
+        return date(first) if first else None
 
     def get(self, story_id: int) -> Story | None:
         row = self._db.execute("SELECT * FROM candidates WHERE id = ?", (story_id,)).fetchone()
