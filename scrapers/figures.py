@@ -459,13 +459,106 @@ def _words_around(text: str, start: int, end: int) -> str:
     window either side is read, so a long text costs the same per figure as a short one."""
     before = _CLAUSE.split(text[max(0, start - _WINDOW) : start])[-1]
     after = _CLAUSE.split(text[end : end + _WINDOW])[0]
-    # Four words before, and the part of a word that touches the figure ("US" of "US$").
+    # Six words before, and the part of a word that touches the figure ("US" of "US$").
     words = before.split()
     touching = bool(before) and not before[-1].isspace()
-    left = " ".join(words[-5:] if touching else words[-4:]) + ("" if touching else " ")
+    left = " ".join(words[-7:] if touching else words[-6:]) + ("" if touching else " ")
     right = re.match(r"(?:\s*\S+){0,3}", after)
     around = left + text[start:end] + (right[0] if right else "")
     return " ".join(around.split())
+
+
+# Words that link a figure to its subject ("sales *hit* $5M", "*up* 30% *to*"): not a label.
+_LINKING_WORDS = """
+    a about above across after against almost an and approximately are around as at be been
+    below between by climbed close down dropped each estimated exceeded exceeding fell for
+    from generated grew grow grows had has have hit hits in increased into is its jumped
+    just less more nearly of on only or over per reached reaching record recorded reported
+    rising rose roughly saw some surged surpassed than that the their them this to topped
+    total totaled totalled up was were while with worth
+"""
+_LINKING = frozenset(_LINKING_WORDS.split())
+
+
+def figure_label(figure: Figure, owner: str = "") -> str:
+    """What a figure measures, and whose, in a few words, without the number: a proposal
+    for the editor ("Walmart hosts", "TikTok Shop Black Friday live sales in the US").
+
+    A count is named by what it counts; an amount by the words before it in its clause
+    (its subject), else the words after it. `owner`, the company the story is about,
+    leads when the words do not name it already."""
+    words = figure.words or figure.text
+    cut = words.find(figure.text)
+    before, after = (words[:cut], words[cut + len(figure.text) :]) if cut >= 0 else (words, "")
+    if figure.unit == "count":
+        counted = _WORD_RUN.findall(figure.text)
+        core = [w for w in counted if w.lower() not in _LINKING and not _is_scale(w)]
+        label = " ".join(core) or _trimmed(before.split(), from_end=True)
+    else:
+        words_before = before.split()
+        # Another figure before this one ends its subject: "raised $265 million at a $3.7
+        # billion valuation" -> the valuation's subject is what follows "$265 million".
+        last = max((i for i, w in enumerate(words_before) if _has_digit(w)), default=-1)
+        words_before = words_before[last + 1 :]
+        while words_before and _is_scale(words_before[0].strip(",.")):
+            words_before.pop(0)
+        # "raised $265 million": the verb says what the money is ("funding").
+        verb = next((w.lower() for w in reversed(words_before) if w.lower() in _VERB_NOUNS), "")
+        subject = _trimmed(words_before, from_end=True)
+        following = after.split()[:1]
+        # "30% subsidies", "$2 billion revenue": the noun right after says what it measures.
+        noun = following[0].strip(",.;:") if following else ""
+        if noun and (noun.lower() in _LINKING or _has_digit(noun) or not noun.isalpha()):
+            noun = ""
+        label = " ".join(p for p in (subject, _VERB_NOUNS.get(verb, ""), noun) if p)
+        label = label or _trimmed(after.split(), from_end=False)
+    label = " ".join(word for word in label.split() if not _has_digit(word)).strip(" ,.;:-")
+    if owner and owner.casefold() not in label.casefold():
+        label = f"{owner} {label}".strip()
+    return label[:80].rsplit(" ", 1)[0] if len(label) > 80 else label
+
+
+_WORD_RUN = re.compile(rf"[{_LETTER}][{_LETTER}'-]*")
+# Verbs that say what an amount is, and the noun that names it; any of them is dropped
+# from a label's subject ("Whatnot raised" -> "Whatnot funding").
+_VERB_NOUNS = {
+    "raised": "funding", "raises": "funding", "valued": "valuation", "sold": "sales",
+    "spent": "spending", "spend": "spending", "earned": "earnings", "invested": "investment",
+    "invests": "investment", "lost": "loss", "offer": "", "offers": "", "posted": "",
+    "said": "", "says": "", "announced": "", "expects": "", "expected": "", "made": "",
+    "received": "", "secured": "funding", "plans": "", "paid": "payments", "cut": "cut",
+}  # fmt: skip
+
+
+def _is_scale(word: str) -> bool:
+    return word.lower() in _SCALES
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def _trimmed(words: list[str], from_end: bool, keep: int = 5) -> str:
+    """A clause's words around a figure without the linking words next to it, at most
+    `keep` of them, the nearest to the figure."""
+    words = [w.strip(",;:()\"'“”") for w in words if w.strip(",;:()\"'“”")]
+    if from_end:
+        while words and (
+            words[-1].lower() in _LINKING
+            or words[-1].lower() in _VERB_NOUNS
+            or _has_digit(words[-1])
+        ):
+            words.pop()
+        words = words[-keep:]
+        while words and words[0].lower() in _LINKING:
+            words.pop(0)
+    else:
+        while words and (words[0].lower() in _LINKING or _has_digit(words[0])):
+            words.pop(0)
+        words = words[:keep]
+        while words and words[-1].lower() in _LINKING:
+            words.pop()
+    return " ".join(words)
 
 
 def story_figures(title: str, summary: str) -> list[Figure]:

@@ -99,11 +99,23 @@ def test_accept_writes_dek_and_figures_that_check_accepts(newsletter: Path) -> N
         for line in path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
     )
     assert header["Dek"] == "Whatnot raised $265 million at a $3.7 billion valuation."
+    # Each figure labelled with what it measures and whose, the number not repeated.
     assert header["Figures"] == (
-        '265000000 USD "Whatnot raises $265 million as live auctions"; '
-        '3700000000 USD "$265 million at a $3.7 billion valuation"; '
-        '50000 count "marketplace says more than 50,000 sellers now stream on"'
+        '265000000 USD "Whatnot funding"; '
+        '3700000000 USD "Whatnot valuation"; '
+        '50000 count "Whatnot sellers"'
     )
+    # Proposals to review: until the editor changes them, or says they are right.
+    warned = brief(newsletter, "check").stdout
+    relative = path.relative_to(newsletter)
+    assert f"{relative}:" in warned
+    assert "Dek: as brief accept proposed it, not reviewed" in warned
+    assert "Figures: as brief accept proposed it, not reviewed" in warned
+    reviewed = path.read_text(encoding="utf-8").replace(
+        "Dek: Whatnot raised", "Reviewed: figures\nDek: $265M for Whatnot; it raised"
+    )
+    path.write_text(reviewed, encoding="utf-8")
+    assert "not reviewed" not in brief(newsletter, "check").stdout
     figures_line = 1 + next(
         i for i, line in enumerate(path.read_text().splitlines()) if line.startswith("Figures:")
     )
@@ -138,3 +150,34 @@ def test_the_dek_is_the_leads_first_sentence() -> None:
         "抖音电商618期间GMV突破500亿元。"
     )
     assert lead_sentence("word " * 100).endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("dek", "problem"),
+    [
+        ("Whatnot raises $265 million as live auctions grow", "only repeats the headline"),
+        ("Whatnot raised $265 million at a $3.7 billion valuation - Example News", "outlet"),
+        ("Whatnot raised $265 million, via Example News.", "outlet"),
+        ("Whatnot raised $265 million at a $3.7 billion valuation.", None),
+    ],
+)
+def test_a_dek_that_repeats_the_headline_or_names_its_outlet_is_flagged(
+    newsletter: Path, dek: str, problem: str | None
+) -> None:
+    path = newsletter / "content" / "articles" / "2026" / "w.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "Title: Whatnot raises $265 million as live auctions grow\nDate: 2026-11-20 09:00\n"
+        "Category: Platforms\nSlug: w\nStatus: draft\nSource: Example News\n"
+        f"Link: https://example.com/w\nDek: {dek}\n"
+        'Figures: 265000000 USD "Whatnot funding"; 50000 count "more than 50,000 sellers"\n\n'
+        "> Summary.\n\n## Why it matters\n\nWords.\n",
+        encoding="utf-8",
+    )
+    out = brief(newsletter, "check").stdout
+    assert "repeats a number" in out  # "more than 50,000 sellers": the number twice
+    dek_lines = [line for line in out.splitlines() if ": warning: Dek:" in line]
+    if problem is None:
+        assert dek_lines == []
+    else:
+        assert len(dek_lines) == 1 and problem in dek_lines[0]

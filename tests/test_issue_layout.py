@@ -142,7 +142,7 @@ def test_figures_export_lists_every_published_figure(built_sample: Path) -> None
         ("TikTok Shop", 100000, "count"),
     }
     first = next(r for r in rows if r["value"] == 200000)
-    assert first["metric"] == "about 200,000 merchants selling in the US"
+    assert first["metric"] == "TikTok Shop US merchants"
     assert first["date"] == "2026-11-02"
     assert first["url"].endswith("/articles/2026/tiktok-shop-us-launch-and-its-affiliate-army/")
     with (output / "figures.csv").open(encoding="utf-8", newline="") as handle:

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from brief.content.document import Document, format_header, optional_date, split_list
 from brief.ground.markup import MarkdownRenderer, html_text, markdown_quote, metadata_text
 from scrapers.clean import slugify, web_url
-from scrapers.figures import UNITS_OTHER, Figure, currency_code, lead_sentence, story_figures
+from scrapers.figures import (
+    UNITS_OTHER,
+    Figure,
+    currency_code,
+    figure_label,
+    lead_sentence,
+    story_figures,
+)
 from scrapers.records import Story
 
 ANNOTATION_HEADING = "## Why it matters"
@@ -149,10 +156,11 @@ _FIGURE_ENTRY = re.compile(r'\s*(-?\d+(?:\.\d+)?)\s+(\S+)\s+"([^"]*)"\s*')
 
 
 def format_figures(figures: Iterable[Figure]) -> str:
-    """The `Figures:` value: `VALUE UNIT "words"` entries, separated by semicolons.
+    """The `Figures:` value: `VALUE UNIT "label"` entries, separated by semicolons.
 
-    VALUE is the plain number (no separators), UNIT an ISO 4217 code, `%` or `count`,
-    and the quoted words say what it measures, as the source put it.
+    VALUE is the plain number (no separators), UNIT an ISO 4217 code, `%` or `count`, and
+    the quoted label says what it measures and whose ("Walmart creator-program hosts"),
+    without the number: "By the numbers" shows the number, then the label.
     """
     entries = []
     for figure in figures:
@@ -239,7 +247,11 @@ def render_article(story: Story, section: str, slug: str, timezone: ZoneInfo) ->
     fields.append(("Dek", metadata_text(lead_sentence(story.summary_text or story.title))))
     found = story_figures(story.title, story.summary_text or "")
     if found:
-        fields.append(("Figures", format_figures(found)))
+        # Each labelled with what it measures and whose: a proposal `brief check` asks the
+        # editor to review (the ledger remembers it).
+        owner = next(iter(story.about or story.entities), "")
+        labelled = [replace(f, words=figure_label(f, owner)) for f in found]
+        fields.append(("Figures", format_figures(labelled)))
     quote = markdown_quote(story.summary_text) if story.summary_text else ""
     body = f"{quote}\n\n{ANNOTATION_HEADING}\n\n" if quote else f"{ANNOTATION_HEADING}\n\n"
     return f"{format_header(fields)}\n{body}"

@@ -12,12 +12,12 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from brief.content.articles import Article, article_from
-from brief.content.document import read_document
+from brief.content.document import parse_document, read_document
 from brief.content.issues import Issue, issue_from
 from brief.ground.errors import ContentError
 from brief.ground.paths import under
@@ -188,19 +188,45 @@ class ContentWriter:
         entries = self._load()
         if text is None:
             entries.pop(self._key(path), None)
+            for key in [k for k in entries if k.startswith(f"{self._key(path)}#")]:
+                del entries[key]  # the proposals of a file gone
         else:
             entries[self._key(path)] = fingerprint(text)
         self._save(entries)
 
-    def create(self, path: Path, text: str) -> None:
+    def create(self, path: Path, text: str, proposed: Sequence[str] = ()) -> None:
         """A new file, remembered in the ledger; if the ledger cannot be written, the new
-        file is removed again, so content/ and the ledger always agree."""
+        file is removed again, so content/ and the ledger always agree.
+
+        `proposed`: header fields (lower case) the command proposed for the editor to
+        review; the ledger keeps a digest of each, so `brief check` can tell which the
+        editor has not touched since (`unreviewed`)."""
         write_new_file(path, text)
         try:
             self._remember(path, text)
+            if proposed:
+                meta = parse_document(text, path).meta
+                entries = self._load()
+                for name in proposed:
+                    entries[f"{self._key(path)}#{name}"] = fingerprint(meta.get(name, ""))
+                self._save(entries)
         except ContentError as err:
             path.unlink(missing_ok=True)
             raise ContentError(f"{err}; so {path.name} was not written either", path) from err
+
+    def unreviewed(self, path: Path, meta: Mapping[str, str]) -> list[str]:
+        """The proposed header fields of `path` still exactly as the command proposed them,
+        and not listed in its `Reviewed:` field (the editor's "these are right")."""
+        reviewed = {name.strip().lower() for name in meta.get("reviewed", "").split(",")}
+        entries = self._load()
+        prefix = f"{self._key(path)}#"
+        return [
+            key.removeprefix(prefix)
+            for key, digest in sorted(entries.items())
+            if key.startswith(prefix)
+            and key.removeprefix(prefix) not in reviewed
+            and digest == fingerprint(meta.get(key.removeprefix(prefix), ""))
+        ]
 
     def untouched(self, path: Path) -> bool:
         """True if `path` is exactly as a command wrote it (no editor changed it since)."""

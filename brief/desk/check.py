@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from brief.content.articles import Article, read_also, read_figures
 from brief.content.calendar import load_calendar
 from brief.content.document import Document, read_document
-from brief.content.files import Newsletter
+from brief.content.files import Newsletter, content_writer
 from brief.content.issues import Issue, placeholder_title
 from brief.ground.errors import ConfigError
 from brief.ground.paths import display_path
@@ -22,6 +22,7 @@ from brief.ground.settings import Settings
 from brief.ground.terminal import plural
 from scrapers.clean import (
     canonical_url,
+    html_to_text,
     inert_text,
     internal_host,
     slug_problem,
@@ -218,10 +219,28 @@ def _check_article(
                 " pages); tags are topics. The site leaves this tag out",
                 "warning",
             )
-    for problem in read_figures(document.meta.get("figures", ""))[1]:
+    figures, problems = read_figures(document.meta.get("figures", ""))
+    for problem in problems:
         add("figures", problem)
+    for figure in figures:
+        if _repeats_number(figure.words):
+            add(
+                "figures",
+                f"Figures: the label {figure.words!r} repeats a number: say what it measures"
+                " and whose; the page shows the number before it",
+                "warning",
+            )
     if article.status == "published" and not article.dek:
         add(None, "no 'Dek:' (the story's fact in one sentence): issues show it first", "warning")
+    for problem in dek_problems(article):
+        add("dek", problem, "warning")
+    for name in content_writer(settings).unreviewed(article.path, document.meta):
+        add(
+            name,
+            f"{name.capitalize()}: as brief accept proposed it, not reviewed: correct it, or"
+            f" add 'Reviewed: {name}' to the header if it is right",
+            "warning",
+        )
     if article.status == "published":
         if article.annotation_line is None:
             add(
@@ -354,3 +373,33 @@ def _story_links(article: Article) -> set[str]:
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.level == "error" for f in findings)
+
+
+def _repeats_number(label: str) -> bool:
+    """A number in a figure's label, other than a year ("Black Friday 2024" is a label)."""
+    numbers = re.findall(r"\d[\d,.]*", label)
+    return any(not re.fullmatch(r"(?:19|20)\d\d", n.rstrip(".,")) for n in numbers)
+
+
+def dek_problems(article: Article) -> list[str]:
+    """A dek that only repeats the headline, or ends with an outlet's name."""
+    dek = article.dek.strip()
+    if not dek:
+        return []
+    problems = []
+    words = set(_words(dek))
+    if words and words <= set(_words(html_to_text(article.title))):
+        problems.append("Dek: only repeats the headline: give the story's fact, number first")
+    outlets = [o.source for o in article.outlets if o.source]
+    tail = re.sub(r"[\s.]+$", "", dek)
+    for name in outlets:
+        if re.search(
+            rf"(?:[-\u2013\u2014|:]|\bvia|\bby)\s*{re.escape(name)}$", tail, re.IGNORECASE
+        ):
+            problems.append(f"Dek: ends with the outlet's name ({name}): cut it")
+            break
+    return problems
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())

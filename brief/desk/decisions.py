@@ -22,6 +22,9 @@ from scrapers.entities import Entity, load_entities
 from scrapers.records import Action, Decision
 from scrapers.storage import Store, store_error
 
+# What accept proposes for the editor to review: `brief check` warns until they have.
+PROPOSED = ("dek", "figures")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -71,7 +74,8 @@ def accept(
         path = article_path(settings.content, story.published, slug)
         chosen = section or guess_section(story, entities, settings)
         try:
-            writer.create(path, render_article(story, chosen, slug, settings.timezone))
+            text = render_article(story, chosen, slug, settings.timezone)
+            writer.create(path, text, proposed=PROPOSED)
         except ContentError as err:
             outcomes.append(Outcome(story_id, error=err))
             continue
