@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from datetime import datetime, timedelta
 
 from scrapers.clean import (
@@ -45,6 +46,8 @@ def build_candidate(
         title = f"{title} - {suffix}"  # a dash that is part of the headline stays
     summary_html = sanitize_html(entry.summary, entry.base)
     summary_text = html_to_text(summary_html)
+    if source.aggregator and outlet:  # "Headline  Reuters": the outlet is not the summary
+        summary_text, summary_html = _without_outlet(summary_text, summary_html, outlet)
     cut = len(summary_text) > SUMMARY_MAX
     if cut:  # kept as plain text: a cut in HTML could leave a tag open
         summary_text = cut_at_word(summary_text, SUMMARY_MAX)
@@ -80,3 +83,20 @@ def build_candidate(
         outlet=outlet if outlet.casefold() != clean_name(source.name).casefold() else "",
         summary_cut=cut,
     )
+
+
+def _without_outlet(text: str, html_fragment: str, outlet: str) -> tuple[str, str]:
+    """An aggregator's summary without the outlet's name it ends with."""
+    ending = re.compile(rf"[\s\u00a0\-\u2013\u2014|]*{re.escape(outlet)}\s*$", re.IGNORECASE)
+    if not ending.search(text):
+        return text, html_fragment
+    text = ending.sub("", text)
+    tail = re.compile(
+        rf"[\s\u00a0\-\u2013\u2014|]*{re.escape(html.escape(outlet, quote=False))}"
+        r"(?P<close>(?:\s*</[a-z]+>)*)\s*$",
+        re.IGNORECASE,
+    )
+    html_fragment, count = tail.subn(lambda m: m["close"], html_fragment)
+    if not count:  # the name was split by markup: the plain text, escaped, is safest
+        html_fragment = f"<p>{html.escape(text, quote=False)}</p>" if text else ""
+    return text, html_fragment

@@ -235,6 +235,111 @@ async def _answer(
     )
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """Where an aggregator's link leads: the publisher's article, or why not."""
+
+    link: str  # the aggregator's
+    target: str | None = None  # the publisher's canonical URL
+    error: str | None = None
+
+
+PAGE_BYTES = 2 * 1024 * 1024  # enough of a page to find its canonical link
+
+
+def resolve_links(links: Sequence[str], limits: FetchLimits = FetchLimits()) -> list[Resolved]:
+    """Follow each aggregator link (Google News...) to the publisher's article, with the
+    feeds' limits and address rules, one request chain per link, concurrently; a failure is
+    a result that says why, never an exception."""
+    if not links:
+        return []
+
+    async def run() -> list[Resolved]:
+        hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(limits.per_host)
+        )
+        timeout = httpx.Timeout(limits.deadline, connect=limits.connect_timeout)
+        async with httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html, */*;q=0.5",
+                     "Accept-Encoding": "gzip, deflate"},
+            timeout=timeout, follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_connections=limits.concurrency),
+        ) as client:  # fmt: skip
+
+            async def one(link: str) -> Resolved:
+                async with hosts[(urlsplit(link).hostname or "").lower()]:
+                    return await _resolve_one(client, link, limits)
+
+            return list(await asyncio.gather(*(one(link) for link in links)))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
+
+
+async def _resolve_one(client: httpx.AsyncClient, link: str, limits: FetchLimits) -> Resolved:
+    try:
+        async with asyncio.timeout(limits.deadline):
+            url = link
+            origin_is_internal = await _is_internal(url)
+            for _ in range(limits.max_redirects + 1):
+                async with client.stream("GET", url) as response:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECTS and location is not None:
+                        url = _redirect_target(url, location)
+                        if not origin_is_internal and await _is_internal(url):
+                            raise _Refused(f"redirected to an internal address ({url})")
+                        continue
+                    if response.status_code >= 400:
+                        return Resolved(link, error=f"HTTP {response.status_code}")
+                    page = await _read_body(response, PAGE_BYTES)
+                    kind = response.headers.get("content-type", "")
+                    break
+            else:
+                raise _Refused(f"more than {limits.max_redirects} redirects")
+    except _TooLarge:
+        return Resolved(link, error=f"page larger than {_size(PAGE_BYTES)}")
+    except TimeoutError:
+        return Resolved(link, error=f"no answer within {limits.deadline:g} s")
+    except _Refused as refused:
+        return Resolved(link, error=str(refused))
+    except (httpx.HTTPError, zlib.error, OSError) as err:
+        return Resolved(link, error=inert_text(f"{type(err).__name__}: {err}")[:200])
+    target = _canonical_of(page, url) if "html" in kind or not kind else url
+    same_site = (urlsplit(target).hostname or "") == (urlsplit(link).hostname or "")
+    if same_site and url == link:  # the aggregator's own page, which did not send us on
+        return Resolved(link, error="the aggregator's page names no publisher's article")
+    return Resolved(link, target=target)
+
+
+def _canonical_of(page: bytes, url: str) -> str:
+    """The page's own canonical URL (`<link rel=canonical>`, else `og:url`), if it is a web
+    address, else the URL it was fetched from."""
+    from bs4 import BeautifulSoup  # only for the pages of aggregated stories
+
+    soup = BeautifulSoup(page, "html.parser")
+    for tag, attribute in (("link", "href"), ("meta", "content")):
+        for element in soup.find_all(tag):
+            rels = element.get("rel")
+            named = (
+                isinstance(rels, list) and "canonical" in rels
+                if tag == "link"
+                else element.get("property") == "og:url"
+            )
+            value = element.get(attribute)
+            if named and isinstance(value, str):
+                try:
+                    checked = web_url(urljoin(url, value.strip()))
+                except ValueError:
+                    checked = None
+                if checked:
+                    return checked
+    return url
+
+
 def _redirect_target(current: str, location: str) -> str:
     """Where a redirect leads, as an absolute http(s) URL; _Refused when it leads nowhere."""
     try:

@@ -59,6 +59,8 @@ class Candidate:
     filtered: str = ""  # why the rules drop it, if they do
     outlet: str = ""  # the publisher an aggregator names (Reuters for a Google News item)
     summary_cut: bool = False  # the summary was longer than the store keeps (SUMMARY_MAX)
+    via: str = ""  # the aggregator's link, when `link` is the publisher's it led to
+    link_note: str = ""  # why `link` is still an aggregator's, if it is
 
     @property
     def publisher(self) -> str:

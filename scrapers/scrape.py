@@ -11,17 +11,24 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from scrapers.candidate import build_candidate
-from scrapers.clean import SUMMARY_MAX, clean_title, inert_text
+from scrapers.clean import (
+    SUMMARY_MAX,
+    canonical_url,
+    clean_title,
+    inert_text,
+    without_tracking,
+)
 from scrapers.entities import EntityTagger
 from scrapers.errors import SourceError, StoreError
-from scrapers.fetch import FetchLimits, FetchResult, fetch_all
+from scrapers.fetch import FetchLimits, FetchResult, fetch_all, resolve_links
 from scrapers.parse import RawEntry, parse_feed
 from scrapers.records import Candidate
 from scrapers.relevance import Rules
 from scrapers.schedule import SourceState, due, next_state
-from scrapers.sources import Source
+from scrapers.sources import Source, is_aggregator_url
 from scrapers.storage import Store
 
 
@@ -135,7 +142,7 @@ def _scrape(
                 except Exception as err:  # a parser process died (or raised) on this feed
                     prepared = Prepared(error=f"the feed could not be parsed: {_reason(err)}")
                 batch.append((result, prepared, states[result.source.name]))
-            _save(batch, store, report, now)
+            _save(_follow_aggregators(batch, store, limits, now), store, report, now)
             if on_result is not None:
                 for result, _, _ in batch:
                     on_result(result)
@@ -272,6 +279,59 @@ def store_results(
         (r, prepare(r, tagger, rules), SourceState(r.source.name, r.source.url)) for r in results
     ]
     _save(batch, store, report, now or datetime.now(UTC))
+
+
+def _follow_aggregators(
+    batch: list[tuple[FetchResult, Prepared, SourceState]],
+    store: Store,
+    limits: FetchLimits,
+    now: datetime,
+) -> list[tuple[FetchResult, Prepared, SourceState]]:
+    """An aggregator's new items (Google News...) with the publisher's article as their
+    link: each link followed once, ever (the answer is kept), with the feeds' limits; an
+    item whose link leads nowhere keeps it, and says so (`link_note`)."""
+    links = [
+        c.link
+        for r, p, _ in batch
+        if r.source.aggregator
+        for c in p.candidates
+        if _leads_elsewhere(c.link, r.source.url)
+    ]
+    if not links:
+        return batch
+    todo = [link for link in dict.fromkeys(links) if link not in store.stories.known_links(links)]
+    answers = store.stories.resolved(todo)
+    asked = resolve_links([link for link in todo if link not in answers], limits)
+    with store.transaction():
+        store.stories.remember_resolved(((a.link, a.target, a.error) for a in asked), now)
+    answers |= {a.link: (a.target, a.error) for a in asked}
+    followed = []
+    for result, prepared, state in batch:
+        if result.source.aggregator:
+            candidates = tuple(_followed(c, answers.get(c.link)) for c in prepared.candidates)
+            prepared = replace(prepared, candidates=candidates)
+        followed.append((result, prepared, state))
+    return followed
+
+
+def _leads_elsewhere(link: str, feed: str) -> bool:
+    """Whether an aggregator's item link is the aggregator's own (a redirect to the story, as
+    Google News gives), not already the publisher's."""
+    host = (urlsplit(link).hostname or "").lower()
+    return host == (urlsplit(feed).hostname or "").lower() or is_aggregator_url(link)
+
+
+def _followed(candidate: Candidate, answer: tuple[str | None, str | None] | None) -> Candidate:
+    if answer is None:  # known already: the store has it as a copy
+        return candidate
+    target, error = answer
+    if target is not None:
+        link = without_tracking(target)
+        return replace(candidate, link=link, canonical_url=canonical_url(link), via=candidate.link)
+    why = inert_text(error or "no answer")[:160]
+    return replace(
+        candidate, link_note=f"the aggregator's link: the publisher's article not found ({why})"
+    )
 
 
 SAVED_TOGETHER = 25  # sources per transaction: fewer commits, and writers wait little

@@ -78,6 +78,7 @@ class TriageRow:
             "article_path": c.article_path,
             "summary": c.summary_text,
             "summary_cut": c.summary_cut,
+            "link_note": c.link_note,
             "figures": [f.as_json() for f in story_figures(c.title, c.summary_text or "")],
         }
 

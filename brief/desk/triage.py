@@ -36,11 +36,13 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     if not console.is_terminal:
         for row in rows:
             c = row.story
-            more = f"+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
+            outlets = len({s.name for s in c.sources})
+            more = f"+{plural(outlets - 1, 'source')}" if outlets > 1 else ""
             title = ("★ " if c.shortlisted else "") + c.title
+            note = "link is the aggregator's, not the publisher's" if c.link_note else ""
             fields = [
                 str(c.id), f"{bar(c.score)} {c.score:.2f}", title, c.publisher, row.age,
-                ", ".join(c.entities[:3]), row.section, more,
+                ", ".join(c.entities[:3]), row.section, more, note,
             ]  # fmt: skip
             click.echo("\t".join(shown(f, one_line=True) for f in fields).rstrip())
         return
@@ -55,11 +57,13 @@ def print_table(rows: Sequence[TriageRow], console: Console | None = None) -> No
     for row in rows:
         c = row.story
         title = ("★ " if c.shortlisted else "") + c.title
-        more = f"\n+{plural(len(c.sources) - 1, 'source')}" if len(c.sources) > 1 else ""
+        outlets = len({s.name for s in c.sources})
+        more = f"\n+{plural(outlets - 1, 'source')}" if outlets > 1 else ""
+        note = "\n[yellow]⚠ link is the aggregator's, not the publisher's[/]" if c.link_note else ""
         table.add_row(
             str(c.id),
             f"{bar(c.score)} {c.score:.2f}",
-            markup(title),
+            markup(title) + note,
             markup(c.publisher) + more,
             row.age,
             markup(", ".join(c.entities[:3])),
@@ -259,13 +263,16 @@ def _show(row: TriageRow, index: int, total: int) -> None:
     click.echo("")
     click.secho(f"[{index + 1}/{total}] #{c.id}  {bar(c.score)} {c.score:.2f}", bold=True)
     click.secho(f"  {shown(c.title, one_line=True)}", bold=True)
-    more = f" · {len(c.sources)} sources, first reported by {c.first_reported_by}"
+    outlets = len({s.name for s in c.sources})
+    more = f" · {outlets} sources, first reported by {c.first_reported_by}"
     line = (
         f"  {c.publisher} · {row.age} · {row.section}"
-        + (more if len(c.sources) > 1 else "")
+        + (more if outlets > 1 else "")
         + (f" · {', '.join(c.entities[:4])}" if c.entities else "")
     )
     click.echo(shown(line, one_line=True))
+    if c.link_note:
+        click.secho(f"  ⚠ {shown(c.link_note, one_line=True)}", fg="yellow")
     if c.summary_text:
         click.echo(textwrap.shorten(shown(c.summary_text, one_line=True), 240, placeholder=" …"))
     click.echo(KEYS)

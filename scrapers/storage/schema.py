@@ -212,7 +212,26 @@ def _v7(db: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite3.Connection) -> None:
+    """Aggregators' links followed to the publisher's article: each link's answer, kept so
+    it is asked once; and what a story's link is when it could not be followed."""
+    _script(
+        db,
+        """
+        ALTER TABLE candidates ADD COLUMN link_note TEXT NOT NULL DEFAULT '';
+        CREATE TABLE resolved_links (  -- an aggregator's link and where it led
+            link TEXT PRIMARY KEY,
+            target TEXT,  -- the publisher's canonical URL, or NULL
+            error TEXT,  -- why not
+            resolved_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

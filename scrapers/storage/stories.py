@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from scrapers.clean import canonical_url
 from scrapers.cluster import (
     CLUSTER_WINDOW,
     TEXT_WORDS,
@@ -92,6 +93,17 @@ class Stories:
             [
                 (sid, c.source, c.link, c.canonical_url, c.published.isoformat(), c.outlet)
                 for sid, c in copies
+            ],
+        )
+        # The aggregator's link a publisher's was found from: a copy too, so the aggregator
+        # is credited, and the next scrape knows the item without following it again.
+        self._db.executemany(
+            "INSERT OR IGNORE INTO copies (candidate_id, source, link, canonical_url,"
+            " published, outlet) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (sid, c.source, c.via, canonical_url(c.via), c.published.isoformat(), c.outlet)
+                for sid, c in copies
+                if c.via
             ],
         )
         return AddResult(new, seen, clustered)
@@ -278,6 +290,42 @@ class Stories:
         for published, entities in rows:
             yield date(published), json.loads(entities)
 
+    def known_links(self, links: Sequence[str]) -> set[str]:
+        """The links (as given) whose canonical URL the store already has as a copy."""
+        by_canonical = {canonical_url(link): link for link in links}
+        found: set[str] = set()
+        keys = list(by_canonical)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT canonical_url FROM copies WHERE canonical_url IN ({marks(len(chunk))})",
+                chunk,
+            )
+            found |= {by_canonical[row[0]] for row in rows}
+        return found
+
+    def resolved(self, links: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """What earlier scrapes found behind aggregators' links: link -> (target, error)."""
+        found: dict[str, tuple[str | None, str | None]] = {}
+        for start in range(0, len(links), 500):
+            chunk = list(links[start : start + 500])
+            rows = self._db.execute(
+                "SELECT link, target, error FROM resolved_links"
+                f" WHERE link IN ({marks(len(chunk))})",
+                chunk,
+            )
+            found |= {link: (target, error) for link, target, error in rows}
+        return found
+
+    def remember_resolved(
+        self, answers: Iterable[tuple[str, str | None, str | None]], now: datetime
+    ) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO resolved_links (link, target, error, resolved_at)"
+            " VALUES (?, ?, ?, ?)",
+            [(link, target, error, now.isoformat()) for link, target, error in answers],
+        )
+
     def collecting_since(self) -> datetime | None:
         """When the store fetched its first story (None when it has none)."""
         first = self._db.execute("SELECT MIN(fetched) FROM candidates").fetchone()[0]
@@ -304,6 +352,7 @@ class Stories:
             summary_html=row["summary_html"],
             summary_text=row["summary_text"],
             summary_cut=bool(row["summary_cut"]),
+            link_note=row["link_note"],
             score=row["score"],
             entities=tuple(json.loads(row["entities"])),
             about=tuple(json.loads(row["about"])),
@@ -335,6 +384,7 @@ def _story_columns(candidate: Candidate) -> dict[str, object]:
         "summary_html": candidate.summary_html,
         "summary_text": candidate.summary_text,
         "summary_cut": int(candidate.summary_cut),
+        "link_note": candidate.link_note,
         "score": candidate.score,
         "entities": json.dumps(candidate.entities, ensure_ascii=False),
         "about": json.dumps(candidate.about, ensure_ascii=False),
