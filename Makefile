@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# Test workers: two per core, since half of a test's time is spent waiting on a subprocess,
+# a browser or a server; the waits of one worker are another's turn on the core.
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) * 2 )))
 
 .PHONY: site serve test test-fast bench lint clean
 
@@ -36,14 +39,14 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	touch $@
 
 ## test: the whole suite, browser tests included (installs chromium, Java, npm if missing),
-## on every core (pytest-xdist); BRIEF_SCREENSHOTS=1 also writes screenshots to look at
+## two workers per core (pytest-xdist); BRIEF_SCREENSHOTS=1 also writes screenshots to look at
 test: $(DEV_STAMP) $(AXE)
 	@sh .ci/install-debian
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n $(JOBS)
 
 ## test-fast: everything but the slow browser tests
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n auto -m "not slow"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
 
 ## bench: benchmarks, figures as ratios against baselines run side by side
 bench: $(DEV_STAMP) $(AXE)
