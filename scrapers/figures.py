@@ -193,9 +193,13 @@ class Figure:
     unit: str
     text: str
     words: str = ""  # the words around it, naming what it measures
+    doubt: str = ""  # why the text itself says it may be wrong (a conversion that disagrees)
 
     def as_json(self) -> dict[str, object]:
-        return {"value": self.value, "unit": self.unit, "text": self.text}
+        shown: dict[str, object] = {"value": self.value, "unit": self.unit, "text": self.text}
+        if self.doubt:
+            shown["doubt"] = self.doubt
+        return shown
 
 
 def figures(text: str) -> list[Figure]:
@@ -210,12 +214,53 @@ def figures(text: str) -> list[Figure]:
     if _SPELLED_START.search(text):
         reads += [_spelled(match, text) for match in _SPELLED.finditer(text)]
         reads.sort(key=lambda read: read[1] if read else 0)
-    for read in reads:
-        if read is not None and (read[0].value, read[0].unit) not in seen:
-            figure, start, end = read
+    for figure, start, end in _converted(text, [read for read in reads if read is not None]):
+        if (figure.value, figure.unit) not in seen:
             seen.add((figure.value, figure.unit))
             found.append(replace(figure, words=_words_around(text, start, end)))
     return found
+
+
+# Units of each currency to one US dollar, roughly (the middle of 2018-2026): enough to tell
+# a conversion in brackets that agrees (whatever the year's rate) from one 10x or more off.
+_PER_DOLLAR = {
+    "USD": 1, "CNY": 7, "HKD": 7.8, "TWD": 31, "SGD": 1.35, "AUD": 1.45, "CAD": 1.33,
+    "EUR": 0.92, "GBP": 0.78, "INR": 78, "PHP": 54, "THB": 33, "VND": 24_000, "IDR": 15_000,
+    "MYR": 4.4, "KRW": 1_250, "JPY": 130, "BRL": 5,
+}  # fmt: skip
+_AGREES_WITHIN = 2.2  # any year's rate is within this factor of the middle one
+_CONVERSION = re.compile(
+    r"\s*[(（]\s*(?:(?:about|around|approx(?:imately|\.)?|roughly|nearly|almost|some|or"
+    r"|equivalent to|equal to|~|≈|约|約|合|折合|sekitar|khoảng|ประมาณ|setara)\s*)?",
+    re.IGNORECASE,
+)
+
+
+def _converted(
+    text: str, reads: list[tuple[Figure, int, int]]
+) -> list[tuple[Figure, int, int]]:
+    """The reads, with both amounts of a conversion in brackets that disagrees doubted.
+
+    "Rs 1,000 crore ($120 million)" agrees; "Rs 1,000 crore ($12 billion)" is 100 times
+    off at any year's rate: one of the two is wrong, and the text cannot say which.
+    """
+    for i in range(len(reads) - 1):
+        (first, _, end), (second, start, _) = reads[i], reads[i + 1]
+        if first.unit not in _PER_DOLLAR or second.unit not in _PER_DOLLAR:
+            continue
+        if _CONVERSION.fullmatch(text, end, start) is None:
+            continue
+        ratio = (first.value / _PER_DOLLAR[first.unit]) / (second.value / _PER_DOLLAR[second.unit])
+        if 1 / _AGREES_WITHIN <= ratio <= _AGREES_WITHIN:
+            continue
+        doubt = (
+            f"{second.text!r} in brackets does not agree with {first.text!r}"
+            f" (about {max(ratio, 1 / ratio):.0f} times apart at any recent rate): check which"
+            " is right"
+        )
+        reads[i] = (replace(first, doubt=doubt), reads[i][1], end)
+        reads[i + 1] = (replace(second, doubt=doubt), start, reads[i + 1][2])
+    return reads
 
 
 _SPELLED_WORDS = "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, reverse=True))

@@ -181,3 +181,29 @@ def test_a_dek_that_repeats_the_headline_or_names_its_outlet_is_flagged(
         assert dek_lines == []
     else:
         assert len(dek_lines) == 1 and problem in dek_lines[0]
+
+
+def test_a_conversion_in_brackets_that_disagrees_is_flagged_and_not_proposed(
+    newsletter: Path,
+) -> None:
+    # Real conversions agree at any recent rate ("Rs 1,000 crore ($120 million)"); one
+    # 100 times off means one of the two numbers is wrong, and the text cannot say which.
+    agree = figures("The fund is Rs 1,000 crore ($120 million) in all.")
+    assert [f.doubt for f in agree] == ["", ""]
+    assert all(not f.doubt for f in figures("GMV rose to 28.541亿元（约合4亿美元）"))
+    write_feeds(newsletter, {"Figures": str(DATA / "feeds" / "figures.json")})
+    brief(newsletter, "scrape")
+    rows = json.loads(brief(newsletter, "triage", "--json").stdout)
+    row = next(r for r in rows if r["title"].startswith("Flipkart"))
+    doubted = [f for f in row["figures"] if "doubt" in f]
+    assert [(f["value"], f["unit"]) for f in doubted] == [
+        (10000000000, "INR"),
+        (12000000000, "USD"),
+    ]
+    assert "'$12 billion' in brackets does not agree with 'Rs 1,000 crore'" in doubted[0]["doubt"]
+    accepted = brief(newsletter, "accept", str(row["id"]))
+    path = newsletter / accepted.stdout.strip()  # the path is still the answer
+    assert f"#{row['id']}: figure left out: '$12 billion' in brackets" in accepted.stderr
+    header = path.read_text(encoding="utf-8").split("\n\n")[0]
+    assert "Figures: 30 %" in header
+    assert "12000000000" not in header and "10000000000" not in header

@@ -106,5 +106,7 @@ def report(outcomes: Sequence[Any], done: Callable[[Any], str]) -> None:
             echo(f"{outcome.path}  (#{outcome.story_id} {outcome.note})", err=True)
         else:
             echo(done(outcome))
+        for warning in getattr(outcome, "warnings", ()):
+            echo(f"brief: warning: #{outcome.story_id}: {warning}", err=True)
     if failed:
         sys.exit(1)

@@ -245,7 +245,9 @@ def render_article(story: Story, section: str, slug: str, timezone: ZoneInfo) ->
     if others:
         fields.append(("Also", format_also(others)))
     fields.append(("Dek", metadata_text(lead_sentence(story.summary_text or story.title))))
-    found = story_figures(story.title, story.summary_text or "")
+    # A figure its own text contradicts (a conversion that disagrees) is not proposed:
+    # `brief accept` says why, and the editor adds it once they know which number is right.
+    found = [f for f in story_figures(story.title, story.summary_text or "") if not f.doubt]
     if found:
         # Each labelled with what it measures and whose: a proposal `brief check` asks the
         # editor to review (the ledger remembers it).

@@ -19,6 +19,7 @@ from brief.ground.paths import under
 from brief.ground.settings import Settings
 from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity, load_entities
+from scrapers.figures import story_figures
 from scrapers.records import Action, Decision
 from scrapers.storage import Store, store_error
 
@@ -34,6 +35,7 @@ class Outcome:
     path: Path | None = None
     error: BriefError | None = None
     note: str = ""
+    warnings: tuple[str, ...] = ()  # said beside the path, which is still the result
 
 
 def accept(
@@ -89,7 +91,12 @@ def accept(
             # the ledger and the store still agree, and stop (the next ones would fail too).
             writer.delete_untouched(path, "delete it by hand")
             raise store_error(store.path, err) from err
-        outcomes.append(Outcome(story_id, path=relative))
+        doubts = dict.fromkeys(
+            f"figure left out: {f.doubt}"
+            for f in story_figures(story.title, story.summary_text or "")
+            if f.doubt
+        )
+        outcomes.append(Outcome(story_id, path=relative, warnings=tuple(doubts)))
     return outcomes
 
 
