@@ -9,6 +9,9 @@ figures precision and recall of the figure extractor on the labelled set
         (tests/data/figures.jsonl), and its time per sentence divided by price-parser's
         `Price.fromstring` alone on the same sentences; 100 KB in one text against the
         same bytes in 1 KB texts (linear: about 1.0x).
+copies  one story once: real reports of one event from two outlets joined, and one
+        company's two events the same week kept apart (tests/data/real/copies.jsonl),
+        through the real ingest path; the ingest bench measures what it costs.
 limiter the service's per-client limit: a request's cost with 10^5 clients known against
         10 known (O(1): about 1.0x), and the memory of 10^5 clients.
 build   `brief build` (Pelican + our theme and plugin + search index + digests) divided by
@@ -396,6 +399,23 @@ def _seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def bench_copies(work: Path) -> None:
+    from tests.real_sets import score_copies
+
+    for half in ("tune", "held-out"):
+        score = score_copies(work, half)
+        print(
+            f"copies: real pairs, {half:8s} half: {score.joined}/{score.copies} reports of"
+            f" one event joined ({score.joined_share:.2f}, target 0.95),"
+            f" {score.merged}/{score.near_misses} near misses merged (target 0)"
+        )
+        if half == "tune":
+            for pair in score.missed[:10]:
+                print(f"    missed: {pair.event}: {pair.a['title']!r} / {pair.b['title']!r}")
+            for pair in score.wrongly_merged[:10]:
+                print(f"    merged: {pair.event}: {pair.a['title']!r} / {pair.b['title']!r}")
+
+
 def bench_limiter() -> None:
     """The service's per-client limit: the cost of one request with 10^5 clients known,
     against the same with 10 known, and the memory those 10^5 take."""
@@ -494,6 +514,7 @@ def main() -> None:
         "--only",
         choices=[
             "figures",
+            "copies",
             "limiter",
             "relevance",
             "ingest",
@@ -508,6 +529,8 @@ def main() -> None:
         work = Path(temp)
         if args.only in (None, "figures"):
             bench_figures()
+        if args.only in (None, "copies"):
+            bench_copies(work)
         if args.only in (None, "limiter"):
             bench_limiter()
         if args.only in (None, "relevance"):

@@ -3,13 +3,20 @@
 Titles become sets of words (syndication noise removed); a MinHash signature cut into
 bands gives each story a few keys, so a new item is compared only with the stories that
 share a key, then confirmed by the Jaccard similarity of its words.
+
+Two outlets seldom write the same headline, though: "...live sales hit $500 million" and
+"...topped $500 million" are one event. So a story also has event keys: the distinctive
+numbers its headline and lead state. Two reports that state the same number within a few
+days are one event when each headline's telling words (not the trade's everyday words)
+appear in the other report. Reports naming different periods ("third quarter 2025" and
+"first quarter 2025", "2024" and "2020" in the headlines) are never one story.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,19 +26,40 @@ HASHES = 24
 ROWS = 4
 CLUSTER_WINDOW = timedelta(days=7)  # copies of a story appear within a week of each other
 TEXT_WORDS = 60  # words of a summary kept for the comparison
-MAX_COMPARED = 64  # stored stories compared with one new item, at most
+MAX_COMPARED = 64  # stored stories with a similar title compared with one new item, at most
 TITLE_SIMILAR = 0.7
 TITLE_RELATED = 0.4
 TEXT_SIMILAR = 0.5
+# Event keys (measured on real coverage, tests/data/real/copies.jsonl; bench --only copies)
+EVENT_WINDOW = timedelta(days=2)  # one event's reports, days apart at most
+EVENT_NUMBERS = 6  # numbers a story is keyed under, at most (its first ones)
+EVENT_COMPARED = 8  # stories sharing a number compared with one item, at most
+EVENT_TELLING = 2  # telling headline words two reports of one number share, at least
+EVENT_TELLING_ALONE = 8  # ... and two reports stating no number in common
+EVENT_WORDS_KEYED = 8  # telling headline words a story is keyed under, at most
+EVENT_WORDS_ASKED = 3  # ... and that an item looks for others by
 
 _STOP = frozenset(
     ("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in",
      "is", "it", "its", "new", "of", "on", "or", "said", "says", "that", "the", "this", "to",
      "was", "were", "what", "why", "will", "with")
 )  # fmt: skip
+# Words most of our coverage shares, whatever the event: they say nothing about which one.
+_TRADE = frozenset(
+    ("live", "livestream", "livestreaming", "livestreams", "streaming", "stream", "streams",
+     "shopping", "shop", "shops", "commerce", "ecommerce", "e", "social", "online", "sales",
+     "sellers", "seller", "selling", "sell", "creators", "creator", "platform", "platforms",
+     "brands", "brand", "video", "videos", "users", "shoppers", "customers", "app", "retail",
+     "retailers", "market", "company", "business", "million", "billion", "percent", "per",
+     "cent", "year", "more", "than", "also", "after", "over", "into", "about", "their", "its",
+     "our", "we", "they", "he", "she", "but", "not", "can", "first", "one", "s")
+)  # fmt: skip
 _PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video|report)\s*[:\-\u2013|]\s*", re.I)
 _SUFFIX = re.compile(r"^(?P<title>.*\S)\s+[-\u2013\u2014|]\s+(?P<outlet>[^-\u2013\u2014|]{2,40})$")
 _WORD = re.compile(r"\w+")
+# A number on its own or with a scale letter ("$500M"), not part of a word ("w6208", "H20").
+_NUMBER = re.compile(r"(?<![A-Za-z\d.,_])\d+(?:[.,]\d+)*(?=(?:[kmbKMB]|bn|mn|tn)?(?![A-Za-z\d_]))")
+_THOUSANDS = re.compile(r"[.,](?=\d{3}(?!\d))")
 _SEEDS = [zlib.crc32(f"seed-{i}".encode()) for i in range(HASHES)]
 
 
@@ -66,6 +94,88 @@ def band_keys(title_words: Iterable[str]) -> list[str]:
     ]
 
 
+def numbers(text: str, limit: int = EVENT_NUMBERS) -> list[str]:
+    """The distinctive numbers of a text, as written without thousands separators: with
+    a decimal point, or 100 and more, and not years ("$3.7 billion" gives "3.7", "50,000
+    sellers" "50000", "28%" nothing)."""
+    found: list[str] = []
+    for match in _NUMBER.finditer(text):
+        number = _THOUSANDS.sub("", match[0]).replace(",", ".")
+        if "." not in number and (len(number) < 3 or 1900 <= int(number) <= 2100):
+            continue
+        if number not in found:
+            found.append(number)
+            if len(found) == limit:
+                break
+    return found
+
+
+def event_keys(title: str, text: str) -> list[str]:
+    """The keys a story shares with other reports of the same event: the distinctive
+    numbers its headline and lead state ("n:number"), the telling words of its headline
+    ("t:word")."""
+    lead = " ".join(text.split()[:TEXT_WORDS])
+    told = sorted(telling(words(title_key(title))))[:EVENT_WORDS_KEYED]
+    return [f"n:{n}" for n in numbers(f"{title} {lead}")] + [f"t:{w}" for w in told]
+
+
+def query_keys(keys: Iterable[str]) -> list[str]:
+    """The event keys an item looks for others by: its numbers and its EVENT_WORDS_ASKED
+    longest telling words (long words are the rare ones: "divestiture" finds few stories,
+    "tiktok" a great many; each is a lookup in the store, so an item asks few)."""
+    events = [key for key in keys if not is_band(key)]
+    told = sorted((key for key in events if key.startswith("t:")), key=len, reverse=True)
+    return [key for key in events if key.startswith("n:")] + told[:EVENT_WORDS_ASKED]
+
+
+def is_band(key: str) -> bool:
+    return key[:1].isdigit()
+
+
+def telling(title_words: frozenset[str]) -> frozenset[str]:
+    """A headline's words that say which event it is: not the trade's everyday words."""
+    return frozenset(w for w in title_words if w not in _TRADE and not w.isdigit())
+
+
+def same_event(
+    title_a: frozenset[str],
+    all_a: frozenset[str],
+    title_b: frozenset[str],
+    all_b: frozenset[str],
+    same_number: bool,
+) -> bool:
+    """Two reports days apart: one event when the telling words of either headline appear
+    in the other report (headline or lead), EVENT_TELLING of them when both state the same
+    number, EVENT_TELLING_ALONE when they do not."""
+    shared = (telling(title_a) & all_b) | (telling(title_b) & all_a)
+    return len(shared) >= (EVENT_TELLING if same_number else EVENT_TELLING_ALONE)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUARTER = re.compile(
+    r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)\b",
+    re.IGNORECASE,
+)
+_ORDINAL = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2",
+            "3rd": "3", "4th": "4"}  # fmt: skip
+
+
+def periods(title: str, text: str = "") -> tuple[frozenset[str], frozenset[str]]:
+    """The quarters a report names (headline and lead) and the years its headline names."""
+    quarters = frozenset(
+        m[1] or m[2] or _ORDINAL[m[3].lower()] for m in _QUARTER.finditer(f"{title} {text}")
+    )
+    return quarters, frozenset(_YEAR.findall(title))
+
+
+def other_periods(
+    a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]
+) -> bool:
+    """Whether two reports name different periods: quarters, or headline years, and none
+    in common ("Q3 2024 results" and "2020 third-quarter results" are two events)."""
+    return any(x and y and not x & y for x, y in zip(a, b, strict=True))
+
+
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
@@ -85,7 +195,7 @@ def same_story(
 
 @dataclass
 class Neighbourhood:
-    """Stored stories that share a clustering key with a batch of new items.
+    """Stored stories that share a title band key with a batch of new items.
 
     `by_key` maps a key to the (story id, published ISO time) that have it; `words` holds
     each story's title key and space-separated summary words, for the exact comparison.
@@ -103,23 +213,57 @@ class Neighbourhood:
         self.words.setdefault(story_id, (title, text))
 
 
+@dataclass(frozen=True)
+class EventNeighbour:
+    """A stored story sharing event keys with an item: its headline and summary (as
+    stored: title key and summary words, and as written), and whether a number is among
+    the keys shared."""
+
+    story_id: int
+    title_key: str
+    text_words: str
+    title: str
+    text: str
+    same_number: bool
+
+
 def find_copy(
     title_words: frozenset[str],
     text_words: frozenset[str],
     keys: Iterable[str],
     published: datetime,
     near: Neighbourhood,
+    events: Callable[[], Iterable[EventNeighbour]] = tuple,
+    headline: str = "",
+    lead: str = "",
 ) -> int | None:
-    """The stored story an item is a copy of (same story, another outlet), if any."""
+    """The stored story an item is a copy of (same story, another outlet), if any.
+
+    Stories with a similar title (a shared band key) are compared first, MAX_COMPARED at
+    most; then `events()`, the few sharing the most numbers within EVENT_WINDOW (asked
+    only when no title matched). Never one naming other periods than the item's `headline`
+    (and `lead`, where the other's lead is at hand).
+    """
     if len(title_words) < 3:
         return None
-    low = (published - CLUSTER_WINDOW).isoformat()
-    high = (published + CLUSTER_WINDOW).isoformat()
+    low, high = (published - CLUSTER_WINDOW).isoformat(), (published + CLUSTER_WINDOW).isoformat()
     ids = sorted(
         {sid for key in keys for sid, when in near.by_key.get(key, ()) if low <= when <= high}
     )
+    in_headline = periods(headline)  # periods are compared only when all else agrees
     for story_id in ids[:MAX_COMPARED]:
         other_title, other_text = near.words[story_id]
-        if same_story(title_words, text_words, words(other_title), other_text):
+        if same_story(title_words, text_words, words(other_title), other_text) and not (
+            other_periods(in_headline, periods(other_title))
+        ):
             return story_id
+    everything = title_words | text_words
+    in_report = periods(headline, lead)
+    for other in events():
+        theirs = words(other.title_key)
+        all_theirs = theirs | frozenset(other.text_words.split())
+        if same_event(title_words, everything, theirs, all_theirs, other.same_number) and not (
+            other_periods(in_report, periods(other.title, other.text))
+        ):
+            return other.story_id
     return None

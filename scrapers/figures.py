@@ -236,9 +236,7 @@ _CONVERSION = re.compile(
 )
 
 
-def _converted(
-    text: str, reads: list[tuple[Figure, int, int]]
-) -> list[tuple[Figure, int, int]]:
+def _converted(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figure, int, int]]:
     """The reads, with both amounts of a conversion in brackets that disagrees doubted.
 
     "Rs 1,000 crore ($120 million)" agrees; "Rs 1,000 crore ($12 billion)" is 100 times

@@ -86,3 +86,93 @@ def score_figures(half: str | None) -> FigureScore:
     for item in figure_items(half):
         score.add(item, {(float(f.value), f.unit) for f in figures(item.text)})
     return score
+
+
+@dataclass(frozen=True)
+class CopyPair:
+    """Two real reports: of one event ("copy"), or of one company's two events ("near_miss")."""
+
+    kind: str
+    event: str
+    a: dict[str, str]
+    b: dict[str, str]
+
+
+def copy_pairs(half: str | None = None) -> list[CopyPair]:
+    """The labelled pairs; `half` is "tune", "held-out" or None for both (split by the
+    pair's two URLs)."""
+    pairs = []
+    for line in (REAL / "copies.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            pair = CopyPair(row["kind"], row["event"], row["a"], row["b"])
+            if half is None or held_out(f"{pair.a['url']} {pair.b['url']}") == (
+                half == "held-out"
+            ):
+                pairs.append(pair)
+    return pairs
+
+
+@dataclass
+class CopyScore:
+    copies: int = 0
+    joined: int = 0
+    near_misses: int = 0
+    merged: int = 0
+    missed: list[CopyPair] = field(default_factory=list)
+    wrongly_merged: list[CopyPair] = field(default_factory=list)
+
+    @property
+    def joined_share(self) -> float:
+        return self.joined / self.copies if self.copies else 1.0
+
+
+def score_copies(root: Path, half: str | None = None) -> CopyScore:
+    """Each pair through the real ingest path (clean, tag, store), each into a store of
+    its own: the second report as many days after the first as their dates say, or a day
+    after when a date is unknown (near misses are then judged as if the same week)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from scrapers.candidate import build_candidate
+    from scrapers.entities import EntityTagger, load_entities
+    from scrapers.parse import RawEntry
+    from scrapers.relevance import load_rules
+    from scrapers.sources import Source
+    from scrapers.storage import open_store
+
+    repo = Path(__file__).resolve().parents[1]
+    tagger = EntityTagger(load_entities(repo / "content" / "entities.toml"))
+    rules = load_rules(repo / "relevance.toml")
+    score = CopyScore()
+    start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    for n, pair in enumerate(copy_pairs(half)):
+        apart = timedelta(days=1)
+        if pair.a.get("date") and pair.b.get("date"):
+            apart = date.fromisoformat(pair.b["date"]) - date.fromisoformat(pair.a["date"])
+        joined = False
+        with open_store(root / f"pair-{half}-{n}.sqlite") as store:
+            for side, report in enumerate((pair.a, pair.b)):
+                when = start + apart * side
+                entry = RawEntry(
+                    guid=None,
+                    link=f"https://pairs.example/{n}/{side}",
+                    title=report["title"],
+                    summary=report["lead"],
+                    published=when,
+                )
+                source = Source(name=report.get("outlet") or f"Outlet {side}", url="")
+                candidate = build_candidate(entry, source, tagger, rules, max(when, start))
+                assert candidate is not None
+                with store.transaction():
+                    joined = store.stories.add([candidate]).clustered == 1
+        if pair.kind == "copy":
+            score.copies += 1
+            score.joined += joined
+            if not joined:
+                score.missed.append(pair)
+        else:
+            score.near_misses += 1
+            score.merged += joined
+            if joined:
+                score.wrongly_merged.append(pair)
+    return score

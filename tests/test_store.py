@@ -234,3 +234,56 @@ def test_a_new_store_opened_by_many_at_once_is_made_once(tmp_path: Path) -> None
         with open_store(path) as store:
             assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert errors == []
+
+
+def test_one_event_under_two_headlines_is_one_story(tmp_path: Path) -> None:
+    """Two outlets' headlines for one event share the number and the telling words."""
+    first = story(
+        "Trade Daily",
+        "TikTok Shop US Black Friday live sales hit $500 million",
+        0,
+        text="TikTok Shop said live sales in the US passed $500 million over Black Friday.",
+    )
+    second = story(
+        "Retail Wire",
+        "Black Friday: TikTok Shop's livestream sales top $500M in America",
+        300,
+        text="Livestreams on TikTok Shop drove more than $500 million of Black Friday sales.",
+    )
+    with open_store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.stories.add([first])
+        with store.transaction():
+            added = store.stories.add([second])
+        (found,) = store.stories.find(StoryQuery())
+    assert (added.new, added.clustered) == (0, 1)
+    assert [s.source for s in found.sources] == ["Trade Daily", "Retail Wire"]
+
+
+def test_one_companys_two_events_stay_two_stories(tmp_path: Path) -> None:
+    """Near misses from real coverage: another quarter, another number."""
+    items = [
+        story(
+            "A", "QVC Group reports third quarter 2025 financial results", 0,
+            text="QVC Group today reported third quarter 2025 results; revenue fell 5%.",
+        ),
+        story(
+            "B", "QVC Group reports first quarter 2025 financial results", 60,
+            text="QVC Group today reported first quarter 2025 results; revenue fell 5%.",
+        ),
+        story(
+            "C", "QVC Group lays off 900 workers in West Chester", 120,
+            text="QVC Group is laying off 900 employees in West Chester, Pennsylvania.",
+        ),
+        story(
+            "D", "QVC and HSN will hire 250 workers in West Chester", 180,
+            text="QVC Group plans to hire 250 employees in West Chester, Pennsylvania.",
+        ),
+        story(
+            "E", "TikTok Shop Black Friday live sales top $100 million", 240,
+            text="TikTok Shop said Black Friday live sales passed $100 million.",
+        ),
+    ]  # fmt: skip
+    with open_store(tmp_path / "s.sqlite") as store, store.transaction():
+        added = store.stories.add(items)
+    assert (added.new, added.clustered) == (5, 0)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from scrapers.cluster import TEXT_WORDS, band_keys, title_key, words
+from scrapers.cluster import TEXT_WORDS, band_keys, event_keys, title_key, words
 from scrapers.errors import StoreError
 from scrapers.storage.subscribers import mailbox_base, mailbox_key
 
@@ -229,8 +229,27 @@ def _v8(db: sqlite3.Connection) -> None:
     )
 
 
+def _v9(db: sqlite3.Connection) -> None:
+    """Event keys: a story is also found by its companies and its numbers, so a report of
+    the same event under another headline joins it (scrapers.cluster). The keys' index
+    covers the story too, so a neighbour is found without reading its row."""
+    _script(
+        db,
+        """
+        DROP INDEX cluster_keys_key;
+        CREATE INDEX cluster_keys_key ON cluster_keys (key, published, candidate_id);
+        """,
+    )
+    rows = db.execute("SELECT id, title, summary_text, published FROM candidates").fetchall()
+    for candidate_id, title, text, published in rows:
+        db.executemany(
+            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
+            [(key, candidate_id, published) for key in event_keys(title, text)],
+        )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,14 +8,21 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from scrapers.clean import canonical_url
 from scrapers.cluster import (
     CLUSTER_WINDOW,
+    EVENT_COMPARED,
+    EVENT_WINDOW,
     TEXT_WORDS,
+    EventNeighbour,
     Neighbourhood,
     band_keys,
+    event_keys,
     find_copy,
+    is_band,
+    query_keys,
     title_key,
     words,
 )
@@ -51,10 +58,12 @@ class Stories:
         batch = list(candidates)
         known = self._known(batch)
         title_words = [words(title_key(c.title)) for c in batch]
-        all_keys = [band_keys(w) for w in title_words]
+        all_keys = [
+            band_keys(w) + event_keys(c.title, c.summary_text)
+            for c, w in zip(batch, title_words, strict=True)
+        ]
         near = self._neighbourhood(batch, all_keys)
         new = seen = clustered = 0
-        key_rows: list[tuple[str, int, str]] = []
         copies: list[tuple[int, Candidate]] = []
         # Full-text rows are written at the end; a story promoted before then is updated here.
         search_rows: dict[int, tuple[str, str]] = {}
@@ -64,7 +73,16 @@ class Stories:
                 continue
             known |= {candidate.canonical_url, candidate.guid}
             text_words = words(candidate.summary_text, TEXT_WORDS)
-            story = find_copy(its_words, text_words, keys, candidate.published, near)
+            story = find_copy(
+                its_words,
+                text_words,
+                keys,
+                candidate.published,
+                near,
+                partial(self._events, keys, candidate.published),
+                candidate.title,
+                candidate.summary_text,
+            )
             if story is not None:
                 copies.append((story, candidate))
                 if self._promote_if_first(story, candidate, indexed=story not in search_rows):
@@ -76,13 +94,14 @@ class Stories:
             text = " ".join(sorted(text_words))
             story_id = self._insert(candidate, text)
             near.add(story_id, published, keys, title_key(candidate.title), text)
-            key_rows += [(key, story_id, published) for key in keys]
+            # Written at once: the next items of the batch look for event keys in the store.
+            self._db.executemany(
+                "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
+                [(key, story_id, published) for key in keys],
+            )
             copies.append((story_id, candidate))
             search_rows[story_id] = (candidate.title, candidate.summary_text)
             new += 1
-        self._db.executemany(
-            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)", key_rows
-        )
         self._db.executemany(
             "INSERT INTO candidates_fts (rowid, title, summary_text) VALUES (?, ?, ?)",
             [(sid, title, text) for sid, (title, text) in search_rows.items()],
@@ -146,9 +165,9 @@ class Stories:
         return found
 
     def _neighbourhood(self, batch: list[Candidate], batch_keys: list[list[str]]) -> Neighbourhood:
-        """Stored stories sharing a clustering key with the batch, within the window."""
+        """Stored stories sharing a title band key with the batch, within the window."""
         near = Neighbourhood()
-        keys = sorted({k for ks in batch_keys for k in ks})
+        keys = sorted({k for ks in batch_keys for k in ks if is_band(k)})
         if not keys:
             return near
         low = (min(c.published for c in batch) - CLUSTER_WINDOW).isoformat()
@@ -165,6 +184,35 @@ class Stories:
             for story_id, found, published, title, text in rows:
                 near.add(story_id, published, found.split(), title, text)
         return near
+
+    def _events(self, keys: list[str], published: datetime) -> list[EventNeighbour]:
+        """The EVENT_COMPARED stories sharing the most event keys with an item, within
+        EVENT_WINDOW (SQLite counts and chooses; only those few rows are read)."""
+        event = query_keys(keys)
+        if not event:
+            return []
+        rows = self._db.execute(
+            f"""SELECT n.candidate_id, c.title_key, c.text_words, c.title, c.summary_text,
+                       n.numbers
+                FROM (SELECT candidate_id, count(*) AS shared,
+                             sum(key LIKE 'n:%') AS numbers FROM cluster_keys
+                      WHERE key IN ({marks(len(event))}) AND published BETWEEN ? AND ?
+                      GROUP BY candidate_id
+                      ORDER BY shared DESC, candidate_id DESC
+                      LIMIT ?) AS n
+                JOIN candidates c ON c.id = n.candidate_id
+                ORDER BY n.shared DESC, n.candidate_id DESC""",
+            (
+                *event,
+                (published - EVENT_WINDOW).isoformat(),
+                (published + EVENT_WINDOW).isoformat(),
+                EVENT_COMPARED,
+            ),
+        ).fetchall()
+        return [
+            EventNeighbour(sid, title_key, text_words, title, text, numbers > 0)
+            for sid, title_key, text_words, title, text, numbers in rows
+        ]
 
     def _promote_if_first(self, story_id: int, candidate: Candidate, indexed: bool) -> bool:
         """The copy published first speaks for an undecided story, whatever the fetch order.
