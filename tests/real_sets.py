@@ -106,9 +106,7 @@ def copy_pairs(half: str | None = None) -> list[CopyPair]:
         if line.strip():
             row = json.loads(line)
             pair = CopyPair(row["kind"], row["event"], row["a"], row["b"])
-            if half is None or held_out(f"{pair.a['url']} {pair.b['url']}") == (
-                half == "held-out"
-            ):
+            if half is None or held_out(f"{pair.a['url']} {pair.b['url']}") == (half == "held-out"):
                 pairs.append(pair)
     return pairs
 

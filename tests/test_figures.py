@@ -190,7 +190,7 @@ def test_a_conversion_in_brackets_that_disagrees_is_flagged_and_not_proposed(
     # 100 times off means one of the two numbers is wrong, and the text cannot say which.
     agree = figures("The fund is Rs 1,000 crore ($120 million) in all.")
     assert [f.doubt for f in agree] == ["", ""]
-    assert all(not f.doubt for f in figures("GMV rose to 28.541亿元（约合4亿美元）"))
+    assert all(not f.doubt for f in figures("GMV rose to 28.541亿元\uff08约合4亿美元\uff09"))
     write_feeds(newsletter, {"Figures": str(DATA / "feeds" / "figures.json")})
     brief(newsletter, "scrape")
     rows = json.loads(brief(newsletter, "triage", "--json").stdout)
