@@ -35,7 +35,8 @@ EVENT_WINDOW = timedelta(days=2)  # one event's reports, days apart at most
 EVENT_NUMBERS = 6  # numbers a story is keyed under, at most (its first ones)
 EVENT_COMPARED = 8  # stories sharing a number compared with one item, at most
 EVENT_TELLING = 2  # telling headline words two reports of one number share, at least
-EVENT_TELLING_ALONE = 8  # ... and two reports stating no number in common
+EVENT_TELLING_ALONE = 6  # ... two reports of which one at most states numbers
+EVENT_TELLING_OTHER = 8  # ... two reports stating different numbers
 EVENT_WORDS_KEYED = 8  # telling headline words a story is keyed under, at most
 EVENT_WORDS_ASKED = 3  # ... and that an item looks for others by
 
@@ -143,12 +144,16 @@ def same_event(
     title_b: frozenset[str],
     all_b: frozenset[str],
     same_number: bool,
+    other_numbers: bool = False,
 ) -> bool:
     """Two reports days apart: one event when the telling words of either headline appear
-    in the other report (headline or lead), EVENT_TELLING of them when both state the same
-    number, EVENT_TELLING_ALONE when they do not."""
+    in the other report (headline or lead): EVENT_TELLING of them when both state the
+    same number, EVENT_TELLING_ALONE when one at most states numbers, EVENT_TELLING_OTHER
+    when both state numbers but `other_numbers` (none in common)."""
     shared = (telling(title_a) & all_b) | (telling(title_b) & all_a)
-    return len(shared) >= (EVENT_TELLING if same_number else EVENT_TELLING_ALONE)
+    if same_number:
+        return len(shared) >= EVENT_TELLING
+    return len(shared) >= (EVENT_TELLING_OTHER if other_numbers else EVENT_TELLING_ALONE)
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -259,11 +264,13 @@ def find_copy(
             return story_id
     everything = title_words | text_words
     in_report = periods(headline, lead)
+    mine_numbers = numbers(f"{headline} {lead}")
     for other in events():
         theirs = words(other.title_key)
         all_theirs = theirs | frozenset(other.text_words.split())
-        if same_event(title_words, everything, theirs, all_theirs, other.same_number) and not (
-            other_periods(in_report, periods(other.title, other.text))
-        ):
+        both_count = bool(mine_numbers) and bool(numbers(f"{other.title} {other.text}"))
+        if same_event(
+            title_words, everything, theirs, all_theirs, other.same_number, both_count
+        ) and not other_periods(in_report, periods(other.title, other.text)):
             return other.story_id
     return None
