@@ -53,8 +53,10 @@ _SCALES = {
     "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
     "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7,
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
-    "แสนล้าน": 11, "ล้านล้าน": 12,
+    "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
+# Thai financial shorthand: ลบ. is ล้านบาท, "million baht", a scale and a currency at once.
+_BAHT_SCALES = {"ลบ.", "พันลบ.", "หมื่นลบ."}
 # Scales of languages that write "." between thousands: "34.000 tỷ" is 34,000 billion.
 _DOT_THOUSANDS = {"ribu", "juta", "miliar", "milyar", "triliun", "nghìn", "triệu", "tỷ"}
 _PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
@@ -172,13 +174,21 @@ _FIGURE = re.compile(
 _WINDOW = 160  # characters read either side of a figure: its words, what follows it
 _CLAUSE = re.compile(r"[;:!?()。；：！？，\n]|[.,](?=\s|$)")
 # A word after a number, in the scripts that put spaces between words: Latin with its
-# accents (Vietnamese too). Not Chinese, where a measure word says it, nor Thai, which
-# writes no spaces: a count there is not read (a duration, a rank or a year would be).
+# accents (Vietnamese too). Not Chinese, where a measure word says it, nor Thai (below).
 _LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+# Thai nouns a count names (Thai writes words without spaces, so a count is read only before
+# one of these; a duration, a rank or a year is not among them).
+_THAI_COUNTED = (
+    "สาขา", "ร้าน", "แพลตฟอร์ม", "ราย", "คน", "ผู้ขาย", "ผู้ซื้อ", "ผู้ใช้", "ผู้ติดตาม",
+    "ผู้ชม", "ออเดอร์", "คำสั่งซื้อ", "ชิ้น", "รายการ", "แบรนด์", "บริษัท", "ครีเอเตอร์",
+    "ร้านค้า", "ห้าง", "ตำแหน่งงาน",
+)  # fmt: skip
 _WORD = re.compile(rf"\s*\+?\s*([{_LETTER}][{_LETTER}'-]*)")
 # Characters only Traditional Chinese writes: 元 there may be Hong Kong's or Taiwan's dollar.
 _TRADITIONAL = re.compile("[億萬與這為會國說時對們來體後點發門開關長場東車書買賣營營總計統]")
-_HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本港|港股|港交所")
+# Hong Kong's own words: places, markets, and its statistics' "provisional estimate"
+# (not 按年, "year on year": Hong Kong's press reports mainland results in yuan with it).
+_HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本港|港股|港交所|臨時估計")
 _TAIWAN = re.compile("台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北")
 _RENMINBI = re.compile("人民幣|人民币|RMB")
 _MAINLAND = re.compile("內地|大陸")
@@ -333,6 +343,8 @@ def _read(
         after = later["after"]
         symbol, code = symbol or later["symbol"], code or later["code"]
     currency = _currency(symbol, code, unit) or _currency(None, after, "")
+    if currency is None and scale in _BAHT_SCALES:
+        currency = "THB"
     if currency == "CNY" and unit in ("元", "块"):
         currency = _yuan(text)
     scaled_end = match.end("scale") if match["scale"] else end
@@ -364,9 +376,11 @@ def _read(
             return None
         if not scale and _named(text, figure_start, end):
             return None  # "GTA 5", "Music 360 Report", "Festive Event 1": part of a name
-        measure = text[match_end : match_end + 1]
+        # "700 組", "30 家": Taiwan sets Latin digits apart from the measure word by a space
+        spaced = text[match_end : match_end + 1] == " "
+        measure = text[match_end + spaced : match_end + spaced + 1]
         if measure and measure in _MEASURES:
-            figure_end = match_end + 1
+            figure_end = match_end + spaced + 1
         elif scale and not scale.isascii():
             pass  # 8000万 (粉丝): Chinese scales count people, views, orders
         elif not scale or not _count_follows(text, match_end, scaled=True):
@@ -484,6 +498,9 @@ def _word_before(text: str, start: int) -> str:
 def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
     """Whether a counted noun ("merchants", "new sellers") follows the number."""
     rest = text[end : end + _WINDOW]
+    thai = rest.lstrip(" ")
+    if thai[:1] and "\u0e01" <= thai[0] <= "\u0e5b":
+        return thai.startswith(_THAI_COUNTED)  # no spaces between Thai words: known nouns
     if scaled and (not rest.strip() or rest.lstrip()[:1] in ",.;:)，。；：）"):
         return True
     if rest[:1].isalpha() and not scaled:
