@@ -51,7 +51,7 @@ _SCALES = {
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
     "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
     "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
-    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7,
+    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7, "jt": 6, "rb": 3,
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
     "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
@@ -87,7 +87,13 @@ _WORD_NUMBERS = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "hundred": 100, "a hundred": 100, "a dozen": 12,
     "half a": 0.5, "one": 1,
+    # Indonesian, read only before a scale word ("dua miliar rupiah", "dua juta usaha"):
+    # alone, "dua setengah jam" is a duration and "lima" a name.
+    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+    "delapan": 8, "sembilan": 9, "sepuluh": 10, "seratus": 100,
 }  # fmt: skip
+_NEEDS_SCALE = frozenset(("satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+                          "sembilan", "sepuluh", "seratus"))  # fmt: skip
 # Chinese measure words after a number: a count of people, shops, orders, streams...
 _MEASURES = "名个位家场件单人次款万個場單組間條項種隻"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
@@ -275,7 +281,7 @@ _SPELLED_WORDS = "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, r
 _SPELLED_START = re.compile(rf"\b(?:{_SPELLED_WORDS})\b", re.IGNORECASE)
 _SPELLED = re.compile(
     rf"""(?<![\w-])(?P<number>{_SPELLED_WORDS})(?![\w-])
-    (?:\s(?P<scale>thousand|million|billion|trillion)\b)?
+    (?:\s(?P<scale>thousand|million|billion|trillion|ribu|juta|miliar|milyar|triliun)\b)?
     (?:\s(?P<unit>{_UNIT})(?![a-z]))?""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -285,6 +291,8 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     """A figure written in words: "six executives", "two million viewers", "five percent",
     "half a trillion yuan". "One" alone is not a count ("one of the", "one day")."""
     number, scale, unit = match["number"].lower(), match["scale"] or "", match["unit"] or ""
+    if number in _NEEDS_SCALE and not scale:
+        return None
     amount = Decimal(str(_WORD_NUMBERS[number]))
     if scale:
         amount *= Decimal(10) ** _SCALES[scale.lower()]
@@ -351,11 +359,13 @@ def _read(
     if after and currency is None:  # three capitals after it that are not a currency
         after = None
     chinese = raw[0] not in "0123456789"
-    letter = scale.lower() in ("m", "b", "k", "cr")
+    letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb")
     if letter and not currency and not _count_follows(text, scaled_end):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
     if scale:
-        amount *= Decimal(10) ** _SCALES[scale.lower()]
+        # After "Rp", M is miliar (billion), as Indonesian writes it: "Rp8M", "Rp 5,5 M".
+        exponent = 9 if currency == "IDR" and scale.lower() == "m" else _SCALES[scale.lower()]
+        amount *= Decimal(10) ** exponent
     coded = code is not None and _currency(None, code, "") is not None
     figure_start = match.start("symbol") if symbol else match.start("code") if coded else start
     figure_end = match.end() if unit or after else scaled_end

@@ -52,6 +52,13 @@ def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() 
         ("GMV reached 500亿元", 50000000000, "CNY", "500亿元"),
         ("Rp 1,5 triliun", 1500000000000, "IDR", "Rp 1,5 triliun"),
         ("₹500 crore", 5000000000, "INR", "₹500 crore"),
+        # Real Indonesian shorthand: after "Rp", M is miliar (a billion), not a million.
+        ("meraup omzet Rp5,5M dalam waktu", 5500000000, "IDR", "Rp5,5M"),
+        ("harga mulai Rp1,2jt per produk", 1200000, "IDR", "Rp1,2jt"),
+        ("mendapat delapan miliar rupiah!", 8000000000, "IDR", "delapan miliar rupiah"),
+        ("terdapat dua juta usaha kecil", 2000000, "count", "dua juta usaha"),
+        ("กำไร 1.77 พันลบ. โต", 1770000000, "THB", "1.77 พันลบ."),
+        ("旗下有 700 組合作網紅", 700, "count", "700 組"),
     ],
 )
 def test_values_are_normalised(text: str, value: int, unit: str, words: str) -> None:
