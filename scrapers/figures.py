@@ -79,7 +79,7 @@ _NOT_AFTER = {
     "pixel", "model", "version", "v", "ios", "android", "series", "gpt", "aged", "age",
     "ages", "gen", "generation", "windows", "chapter", "season", "episode", "day", "week",
     "phase", "level", "tier", "room", "page", "section", "article", "grade", "class",
-    "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan",
+    "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan", "pukul", "jam",
 }  # fmt: skip
 # Numbers written as words, for counts and amounts ("six executives", "two million").
 _WORD_NUMBERS = {
@@ -230,7 +230,8 @@ def figures(text: str) -> list[Figure]:
     if _SPELLED_START.search(text):
         reads += [_spelled(match, text) for match in _SPELLED.finditer(text)]
         reads.sort(key=lambda read: read[1] if read else 0)
-    for figure, start, end in _converted(text, [read for read in reads if read is not None]):
+    found_reads = _carried(text, [read for read in reads if read is not None])
+    for figure, start, end in _converted(text, found_reads):
         if (figure.value, figure.unit) not in seen:
             seen.add((figure.value, figure.unit))
             found.append(replace(figure, words=_words_around(text, start, end)))
@@ -274,6 +275,33 @@ def _converted(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Fi
         )
         reads[i] = (replace(first, doubt=doubt), reads[i][1], end)
         reads[i + 1] = (replace(second, doubt=doubt), start, reads[i + 1][2])
+    return reads
+
+
+# What may follow an amount that names nothing it counts: the sentence goes on or ends.
+_BARE = re.compile(r"\s*(?:[.,;:!?)\]，。；：）]|per\b|a\s+(?:month|year|day)\b|$)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
+
+
+def _carried(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figure, int, int]]:
+    """The reads, where a scaled amount naming nothing it counts ("Rp 100 juta hingga 200
+    juta per bulan", "Rp10-15 juta.", "$5 million, up from 3 million.") takes the currency
+    of the money its sentence named before it."""
+    money: Figure | None = None
+    last_end = 0
+    for i, (figure, start, end) in enumerate(reads):
+        if _SENTENCE_END.search(text, last_end, start):
+            money = None
+        last_end = end
+        if figure.unit not in UNITS_OTHER:
+            money = figure
+        elif (
+            money is not None
+            and figure.unit == "count"
+            and _is_scale(figure.text.split()[-1])  # it ends at its scale: no noun after
+            and _BARE.match(text, end)
+        ):
+            reads[i] = (replace(figure, unit=money.unit), start, end)
     return reads
 
 
@@ -402,7 +430,12 @@ def _read(
         if amount != amount.to_integral_value():
             return None  # 4.5 stars, 2.0: a count is whole
         noun = _WORD.match(text, figure_end if figure_end == match_end else match_end)
-        if noun is not None and figure_end < match_end + 1 and noun.group(1).isalpha():
+        if (
+            noun is not None
+            and figure_end < match_end + 1
+            and noun.group(1).isalpha()
+            and noun.group(1).lower() not in _NOT_COUNTS  # "200 juta per bulan": not a noun
+        ):
             figure_end = noun.end()  # "200,000 merchants": the count names what it counts
         result = "count"
     value = int(amount) if amount == amount.to_integral_value() else float(amount)

@@ -66,6 +66,26 @@ def test_values_are_normalised(text: str, value: int, unit: str, words: str) -> 
     assert (figure.value, figure.unit, figure.text) == (value, unit, words)
 
 
+def test_an_amount_without_its_currency_takes_its_sentences() -> None:
+    """Real text names the currency once: "Rp 100 juta hingga 200 juta per bulan"."""
+    found = figures("sekitar Rp 100 juta hingga 200 juta per bulan")
+    assert [(f.value, f.unit, f.text) for f in found] == [
+        (100000000, "IDR", "Rp 100 juta"),
+        (200000000, "IDR", "200 juta"),
+    ]
+    found = figures("Revenue of $5 million, up from 3 million. Then 2 million users came.")
+    assert [(f.value, f.unit) for f in found] == [
+        (5000000, "USD"),
+        (3000000, "USD"),
+        (2000000, "count"),  # another sentence, and a counted noun
+    ]
+    assert [f.unit for f in figures("revenue of $5 million and 3 million users")] == [
+        "USD",
+        "count",
+    ]
+    assert figures("TikTok Shop resmi ditutup pada Pukul 17.00 WIB, Rabu (4/10).") == []
+
+
 def test_hostile_text_finishes_and_finds_nothing_odd() -> None:
     # Long runs that would make a careless pattern backtrack: each returns promptly.
     for text in ("1 " * 20000, "1." * 20000, "五" * 20000, "9" * 20000, "$" * 20000):
