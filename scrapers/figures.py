@@ -39,7 +39,8 @@ _NAMES = {
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
-    "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY",
+    "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
+    "đôla": "USD",
     "元人民幣": "CNY", "元人民币": "CNY", "人民幣": "CNY", "人民币": "CNY", "美金": "USD",
     "新台幣": "TWD", "新台币": "TWD", "台幣": "TWD", "港幣": "HKD", "港币": "HKD",
     "日元": "JPY", "日圓": "JPY", "韩元": "KRW", "韓元": "KRW",
@@ -71,6 +72,9 @@ _NOT_COUNTS = {
     "stars", "star", "inch", "inches", "gb", "tb", "mb", "mp", "hz", "fps", "per",
     "tiếng", "giờ", "phút", "giây", "ngày", "tuần", "tháng", "năm", "lần", "jam", "menit",
     "detik", "hari", "minggu", "bulan", "tahun", "kali",
+    # words that join, not nouns: "8 đến 10 tiếng", "5 hingga 10 jam", "3 dan 4"
+    "đến", "tới", "và", "hoặc", "của", "trong", "hingga", "sampai", "dan", "atau", "dari",
+    "ke", "di", "dalam", "untuk", "pada", "yang",
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
