@@ -255,20 +255,22 @@ def find_copy(
     ids = sorted(
         {sid for key in keys for sid, when in near.by_key.get(key, ()) if low <= when <= high}
     )
-    in_headline = periods(headline)  # periods are compared only when all else agrees
     for story_id in ids[:MAX_COMPARED]:
         other_title, other_text = near.words[story_id]
         if same_story(title_words, text_words, words(other_title), other_text) and not (
-            other_periods(in_headline, periods(other_title))
+            other_periods(periods(headline), periods(other_title))  # when all else agrees
         ):
             return story_id
+    neighbours = list(events())
+    if not neighbours:
+        return None
     everything = title_words | text_words
     in_report = periods(headline, lead)
-    mine_numbers = numbers(f"{headline} {lead}")
-    for other in events():
+    mine_count = bool(numbers(f"{headline} {lead}"))
+    for other in neighbours:
         theirs = words(other.title_key)
         all_theirs = theirs | frozenset(other.text_words.split())
-        both_count = bool(mine_numbers) and bool(numbers(f"{other.title} {other.text}"))
+        both_count = mine_count and bool(numbers(f"{other.title} {other.text}"))
         if same_event(
             title_words, everything, theirs, all_theirs, other.same_number, both_count
         ) and not other_periods(in_report, periods(other.title, other.text)):
