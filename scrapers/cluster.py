@@ -38,7 +38,6 @@ EVENT_TELLING = 2  # telling headline words two reports of one number share, at 
 EVENT_TELLING_ALONE = 6  # ... two reports of which one at most states numbers
 EVENT_TELLING_OTHER = 8  # ... two reports stating different numbers
 EVENT_WORDS_KEYED = 8  # telling headline words a story is keyed under, at most
-EVENT_WORDS_ASKED = 3  # ... and that an item looks for others by
 
 _STOP = frozenset(
     ("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in",
@@ -118,15 +117,6 @@ def event_keys(title: str, text: str) -> list[str]:
     lead = " ".join(text.split()[:TEXT_WORDS])
     told = sorted(telling(words(title_key(title))))[:EVENT_WORDS_KEYED]
     return [f"n:{n}" for n in numbers(f"{title} {lead}")] + [f"t:{w}" for w in told]
-
-
-def query_keys(keys: Iterable[str]) -> list[str]:
-    """The event keys an item looks for others by: its numbers and its EVENT_WORDS_ASKED
-    longest telling words (long words are the rare ones: "divestiture" finds few stories,
-    "tiktok" a great many; each is a lookup in the store, so an item asks few)."""
-    events = [key for key in keys if not is_band(key)]
-    told = sorted((key for key in events if key.startswith("t:")), key=len, reverse=True)
-    return [key for key in events if key.startswith("n:")] + told[:EVENT_WORDS_ASKED]
 
 
 def is_band(key: str) -> bool:

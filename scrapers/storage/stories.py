@@ -22,7 +22,6 @@ from scrapers.cluster import (
     event_keys,
     find_copy,
     is_band,
-    query_keys,
     title_key,
     words,
 )
@@ -188,7 +187,7 @@ class Stories:
     def _events(self, keys: list[str], published: datetime) -> list[EventNeighbour]:
         """The EVENT_COMPARED stories sharing the most event keys with an item, within
         EVENT_WINDOW (SQLite counts and chooses; only those few rows are read)."""
-        event = query_keys(keys)
+        event = [key for key in keys if not is_band(key)]
         if not event:
             return []
         rows = self._db.execute(
