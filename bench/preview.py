@@ -1,5 +1,7 @@
 """Edit to preview: `brief serve`'s watcher and refresh, run in the newsletter in the
 current folder (already built), timed from an annotation's save to its pages on disk.
+It edits articles there, so it refuses to run in this repository (the sample newsletter):
+bench/run.py runs it in the benchmark's own copy.
 
 Prints one JSON line: seconds for each edit, and for an edit of a header (a rebuild).
 Run by bench/run.py in a process of its own (Pelican keeps state per process)."""
@@ -26,6 +28,8 @@ def _until_on_disk(page: Path, text: str, said: list[str], timeout: float = 120)
 
 
 def main() -> None:
+    if Path.cwd().resolve() == Path(__file__).resolve().parents[1]:
+        raise SystemExit("bench/preview.py edits articles: run it through bench/run.py")
     settings = load_settings(Path("pelicanconf.py"))
     preview = Preview(settings)
     preview.build()
