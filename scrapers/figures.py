@@ -40,7 +40,7 @@ _NAMES = {
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
-    "đôla": "USD",
+    "đôla": "USD", "cents": "USD", "cent": "USD",
     "元人民幣": "CNY", "元人民币": "CNY", "人民幣": "CNY", "人民币": "CNY", "美金": "USD",
     "新台幣": "TWD", "新台币": "TWD", "台幣": "TWD", "港幣": "HKD", "港币": "HKD",
     "日元": "JPY", "日圓": "JPY", "韩元": "KRW", "韓元": "KRW",
@@ -56,6 +56,8 @@ _SCALES = {
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
     "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
+_POINT_SIGNS = {"$", "US$", "£"}
+_PRICE = re.compile(r"\d{1,3}\.\d{3}")
 # Thai financial shorthand: ลบ. is ล้านบาท, "million baht", a scale and a currency at once.
 _BAHT_SCALES = {"ลบ.", "พันลบ.", "หมื่นลบ."}
 # Scales of languages that write "." between thousands: "34.000 tỷ" is 34,000 billion.
@@ -75,6 +77,7 @@ _NOT_COUNTS = {
     # words that join, not nouns: "8 đến 10 tiếng", "5 hingga 10 jam", "3 dan 4"
     "đến", "tới", "và", "hoặc", "của", "trong", "hingga", "sampai", "dan", "atau", "dari",
     "ke", "di", "dalam", "untuk", "pada", "yang",
+    "basis", "bps",  # "342 basis points": a change in a share, not a count
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -375,6 +378,9 @@ def _read(
     # "5.883亿", "$3.875 billion": before a scale word a point is a decimal point (but
     # in "34.000 tỷ" Vietnamese and Indonesian write thousands with it).
     decimal = bool(scale) and scale.lower() not in _DOT_THOUSANDS
+    # "$7.969" (a share price): after a dollar or pound sign, English writes thousands with
+    # commas, so one point and three digits are decimals.
+    decimal = decimal or (match["symbol"] in _POINT_SIGNS and bool(_PRICE.fullmatch(raw)))
     amount = _amount(raw, decimal)
     if amount is None:
         return None
@@ -394,6 +400,8 @@ def _read(
     letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb")
     if letter and not currency and not _count_follows(text, scaled_end):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
+    if unit.lower() in ("cent", "cents"):
+        amount /= 100  # "20 cents per share"
     if scale:
         # After "Rp", M is miliar (billion), as Indonesian writes it: "Rp8M", "Rp 5,5 M".
         exponent = 9 if currency == "IDR" and scale.lower() == "m" else _SCALES[scale.lower()]

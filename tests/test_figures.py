@@ -59,6 +59,9 @@ def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() 
         ("terdapat dua juta usaha kecil", 2000000, "count", "dua juta usaha"),
         ("กำไร 1.77 พันลบ. โต", 1770000000, "THB", "1.77 พันลบ."),
         ("旗下有 700 組合作網紅", 700, "count", "700 組"),
+        # English: after $ a point and three digits are decimals (a share price); cents
+        ("with a current price of $7.969.", 7.969, "USD", "$7.969"),
+        ("quarterly losses of 20 cents per share", 0.2, "USD", "20 cents"),
     ],
 )
 def test_values_are_normalised(text: str, value: int, unit: str, words: str) -> None:
