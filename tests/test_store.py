@@ -287,3 +287,33 @@ def test_one_companys_two_events_stay_two_stories(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.sqlite") as store, store.transaction():
         added = store.stories.add(items)
     assert (added.new, added.clustered) == (5, 0)
+
+
+def test_two_outlets_headlines_for_one_event_are_one_story_in_triage(newsletter: Path) -> None:
+    """Through the scrape and the queue: one story, both outlets, whatever the headlines."""
+    feeds = {
+        "Trade Daily": (
+            "TikTok Shop US Black Friday live sales hit $500 million",
+            "TikTok Shop said live sales in the US passed $500 million over Black Friday.",
+            "2026-11-28T09:00:00Z",
+        ),
+        "Retail Wire": (
+            "Black Friday: TikTok Shop's livestream sales top $500M in America",
+            "Livestreams on TikTok Shop drove more than $500 million of Black Friday sales.",
+            "2026-11-28T15:00:00Z",
+        ),
+    }
+    sources = {}
+    for name, (title, text, when) in feeds.items():
+        path = newsletter / f"{name.split()[0].lower()}.json"
+        item = {"id": name, "url": f"https://{name.split()[0].lower()}.example/bf",
+                "title": title, "content_text": text, "date_published": when}  # fmt: skip
+        path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1",
+                                    "title": name, "items": [item]}))  # fmt: skip
+        sources[name] = str(path)
+    write_feeds(newsletter, sources)
+    brief(newsletter, "scrape")
+    (row,) = json.loads(brief(newsletter, "triage", "--json").stdout)
+    assert row["title"] == feeds["Trade Daily"][0]  # the first report speaks for the story
+    assert [s["source"] for s in row["sources"]] == ["Trade Daily", "Retail Wire"]
+    assert row["first_reported_by"] == "Trade Daily"
