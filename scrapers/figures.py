@@ -56,6 +56,7 @@ _SCALES = {
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
     "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
+_RATIO_BEFORE = re.compile(r"\b(?:one|two|three|\d+)\s+(?:in|out\s+of)\s+$", re.IGNORECASE)
 _POINT_SIGNS = {"$", "US$", "£"}
 _PRICE = re.compile(r"\d{1,3}\.\d{3}")
 # Thai financial shorthand: ลบ. is ล้านบาท, "million baht", a scale and a currency at once.
@@ -77,7 +78,7 @@ _NOT_COUNTS = {
     # words that join, not nouns: "8 đến 10 tiếng", "5 hingga 10 jam", "3 dan 4"
     "đến", "tới", "và", "hoặc", "của", "trong", "hingga", "sampai", "dan", "atau", "dari",
     "ke", "di", "dalam", "untuk", "pada", "yang",
-    "basis", "bps",  # "342 basis points": a change in a share, not a count
+    "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -345,6 +346,8 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     else:
         if _word_before(text, start) in _NOT_AFTER or (number == "one" and not scale):
             return None
+        if _RATIO_BEFORE.search(text, max(0, start - 24), start):
+            return None  # "one in four sellers": a share, not a count of four
         if not _count_follows(text, end, scaled=bool(scale)):
             return None
         noun = _WORD.match(text, end)

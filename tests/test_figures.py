@@ -87,6 +87,8 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         "count",
     ]
     assert figures("TikTok Shop resmi ditutup pada Pukul 17.00 WIB, Rabu (4/10).") == []
+    # A share in words is not a count: "one in four sellers", "two out of three buyers"
+    assert figures("one in four sellers earn more; two out of three buyers return") == []
 
 
 def test_hostile_text_finishes_and_finds_nothing_odd() -> None:
