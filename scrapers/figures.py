@@ -88,6 +88,7 @@ _NOT_AFTER = {
     "ages", "gen", "generation", "windows", "chapter", "season", "episode", "day", "week",
     "phase", "level", "tier", "room", "page", "section", "article", "grade", "class",
     "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan", "pukul", "jam",
+    "first", "last",  # "the first 10 products": a position, like "top 10"
 }  # fmt: skip
 # Numbers written as words, for counts and amounts ("six executives", "two million").
 _WORD_NUMBERS = {
