@@ -59,6 +59,16 @@ _SUFFIX = re.compile(r"^(?P<title>.*\S)\s+[-\u2013\u2014|]\s+(?P<outlet>[^-\u201
 _WORD = re.compile(r"\w+")
 # A number on its own or with a scale letter ("$500M"), not part of a word ("w6208", "H20").
 _NUMBER = re.compile(r"(?<![A-Za-z\d.,_])\d+(?:[.,]\d+)*(?=(?:[kmbKMB]|bn|mn|tn)?(?![A-Za-z\d_]))")
+_SCALE_EXPONENTS = {
+    "thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
+    "trillion": 12, "tn": 12, "lakh": 5, "crore": 7, "cr": 7, "万": 4, "萬": 4, "亿": 8,
+    "億": 8, "ribu": 3, "juta": 6, "miliar": 9, "triliun": 12, "nghìn": 3, "triệu": 6, "tỷ": 9,
+}  # fmt: skip
+_SCALE_AFTER = re.compile(
+    r"\s?(thousand|million|billion|trillion|lakh|crore|mn|bn|tn|cr|[kmb]|万|萬|亿|億|ribu|juta"
+    r"|miliar|triliun|nghìn|triệu|tỷ)(?![a-z])",
+    re.IGNORECASE,
+)
 _THOUSANDS = re.compile(r"[.,](?=\d{3}(?!\d))")
 _SEEDS = [zlib.crc32(f"seed-{i}".encode()) for i in range(HASHES)]
 
@@ -95,13 +105,17 @@ def band_keys(title_words: Iterable[str]) -> list[str]:
 
 
 def numbers(text: str, limit: int = EVENT_NUMBERS) -> list[str]:
-    """The distinctive numbers of a text, as written without thousands separators: with
-    a decimal point, or 100 and more, and not years ("$3.7 billion" gives "3.7", "50,000
-    sellers" "50000", "28%" nothing)."""
+    """The distinctive numbers of a text, as written without thousands separators: with a
+    scale word, a decimal point, or 100 and more, and not years. A scale is part of the
+    number: "$6 billion" and "$6B" both give "6e9", "50,000 sellers" "50000", "28%"
+    nothing."""
     found: list[str] = []
     for match in _NUMBER.finditer(text):
         number = _THOUSANDS.sub("", match[0]).replace(",", ".")
-        if "." not in number and (len(number) < 3 or 1900 <= int(number) <= 2100):
+        scale = _SCALE_AFTER.match(text, match.end())
+        if scale is not None:
+            number += f"e{_SCALE_EXPONENTS[scale[1].lower()]}"
+        elif "." not in number and (len(number) < 3 or 1900 <= int(number) <= 2100):
             continue
         if number not in found:
             found.append(number)
