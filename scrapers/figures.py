@@ -52,12 +52,13 @@ _SCALES = {
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
     "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
     "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
-    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7, "jt": 6, "rb": 3,
+    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7, "jt": 6, "rb": 3, "t": 12,
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
     "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
 _RATIO_BEFORE = re.compile(r"\b(?:one|two|three|\d+)\s+(?:in|out\s+of)\s+$", re.IGNORECASE)
 _POINT_SIGNS = {"$", "US$", "£"}
+_COMMA_DECIMAL = re.compile(r"\d{1,3}(?:\.\d{3})*,\d+")
 _PRICE = re.compile(r"\d{1,3}\.\d{3}")
 # Thai financial shorthand: ลบ. is ล้านบาท, "million baht", a scale and a currency at once.
 _BAHT_SCALES = {"ลบ.", "พันลบ.", "หมื่นลบ."}
@@ -79,6 +80,7 @@ _NOT_COUNTS = {
     "đến", "tới", "và", "hoặc", "của", "trong", "hingga", "sampai", "dan", "atau", "dari",
     "ke", "di", "dalam", "untuk", "pada", "yang",
     "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
+    "besar",  # "100 besar aplikasi": the top 100, a rank
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -385,6 +387,11 @@ def _read(
     # "$7.969" (a share price): after a dollar or pound sign, English writes thousands with
     # commas, so one point and three digits are decimals.
     decimal = decimal or (match["symbol"] in _POINT_SIGNS and bool(_PRICE.fullmatch(raw)))
+    # "6,198 miliar", "34.000 tỷ": before an Indonesian or Vietnamese scale word a comma is
+    # the decimal point and a point separates thousands.
+    if scale.lower() in _DOT_THOUSANDS and _COMMA_DECIMAL.fullmatch(raw):
+        raw = raw.replace(".", "").replace(",", ".")
+        decimal = True
     amount = _amount(raw, decimal)
     if amount is None:
         return None
@@ -401,9 +408,11 @@ def _read(
     if after and currency is None:  # three capitals after it that are not a currency
         after = None
     chinese = raw[0] not in "0123456789"
-    letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb")
+    letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb", "t")
     if letter and not currency and not _count_follows(text, scaled_end):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
+    if scale.lower() == "t" and not currency:
+        return None  # "Rp 92 T" is 92 triliun; "a 5t truck" weighs five tonnes
     if unit.lower() in ("cent", "cents"):
         amount /= 100  # "20 cents per share"
     if scale:
@@ -570,7 +579,14 @@ def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
     word = first.group(1).lower()
     if word.endswith("-year-old") or word.endswith("-fold"):
         return False
+    if word in _AND:  # "415k và 421k mắt xem": both count what the second names
+        second = _NEXT_NUMBER.match(rest, first.end())
+        return second is not None and _count_follows(text, end + second.end(), scaled)
     return word not in (_MULTIPLES if scaled else _NOT_COUNTS)
+
+
+_AND = frozenset(("and", "or", "và", "hoặc", "dan", "atau"))
+_NEXT_NUMBER = re.compile(r"\s*\d[\d.,]*(?:\s?(?:[kmb]|bn|mn)(?![a-z]))?", re.IGNORECASE)
 
 
 def _words_around(text: str, start: int, end: int) -> str:

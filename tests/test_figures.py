@@ -57,6 +57,9 @@ def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() 
         ("harga mulai Rp1,2jt per produk", 1200000, "IDR", "Rp1,2jt"),
         ("mendapat delapan miliar rupiah!", 8000000000, "IDR", "delapan miliar rupiah"),
         ("terdapat dua juta usaha kecil", 2000000, "count", "dua juta usaha"),
+        # Indonesian writes a decimal comma: 6,198 miliar is 6.198 billion, not 6,198 billion
+        ("mencapai 6,198 miliar dollar AS,", 6198000000, "USD", "6,198 miliar dollar"),
+        ("Transaksi di TikTok Malah Tembus Rp 92 T", 92000000000000, "IDR", "Rp 92 T"),
         ("กำไร 1.77 พันลบ. โต", 1770000000, "THB", "1.77 พันลบ."),
         ("旗下有 700 組合作網紅", 700, "count", "700 組"),
         # English: after $ a point and three digits are decimals (a share price); cents
@@ -87,6 +90,9 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         "count",
     ]
     assert figures("TikTok Shop resmi ditutup pada Pukul 17.00 WIB, Rabu (4/10).") == []
+    # Two numbers before one noun both count it; "a 5t truck" is no money
+    found = figures("lần lượt 415k và 421k mắt xem; a 5t truck")
+    assert [(f.value, f.unit) for f in found] == [(415000, "count"), (421000, "count")]
     # A share in words is not a count: "one in four sellers", "two out of three buyers"
     assert figures("one in four sellers earn more; two out of three buyers return") == []
 
