@@ -81,6 +81,7 @@ _NOT_COUNTS = {
     "ke", "di", "dalam", "untuk", "pada", "yang",
     "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
     "besar",  # "100 besar aplikasi": the top 100, a rank
+    "tuổi",  # an age
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -91,6 +92,7 @@ _NOT_AFTER = {
     "phase", "level", "tier", "room", "page", "section", "article", "grade", "class",
     "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan", "pukul", "jam",
     "first", "last",  # "the first 10 products": a position, like "top 10"
+    "thứ",  # "đứng thứ 3": third place
 }  # fmt: skip
 # Numbers written as words, for counts and amounts ("six executives", "two million").
 _WORD_NUMBERS = {
@@ -557,7 +559,7 @@ def _word_before(text: str, start: int) -> str:
     before = text[max(0, start - 24) : start].rstrip()
     if before.endswith("#"):
         return "#"
-    words: list[str] = re.findall(r"[A-Za-z][A-Za-z.']*", before)
+    words: list[str] = _BEFORE_WORD.findall(before)
     if not words or not before.endswith(words[-1]):
         return ""
     return words[-1].lower()
@@ -579,6 +581,8 @@ def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
     word = first.group(1).lower()
     if word.endswith("-year-old") or word.endswith("-fold"):
         return False
+    if word == "lượt":  # "1 triệu lượt xem" counts views; "4 lượt mỗi tháng" is how often
+        return _LUOT_COUNTED.match(rest, first.end()) is not None
     if word in _AND:  # "415k và 421k mắt xem": both count what the second names
         second = _NEXT_NUMBER.match(rest, first.end())
         return second is not None and _count_follows(text, end + second.end(), scaled)
@@ -586,6 +590,8 @@ def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
 
 
 _AND = frozenset(("and", "or", "và", "hoặc", "dan", "atau"))
+_BEFORE_WORD = re.compile(rf"[{_LETTER}][{_LETTER}.']*")  # Vietnamese too: "thứ 3", "tháng 7"
+_LUOT_COUNTED = re.compile(r"\s+(?:xem|mua|truy cập|tải|thích|bình luận|chia sẻ|theo dõi)")
 _NEXT_NUMBER = re.compile(r"\s*\d[\d.,]*(?:\s?(?:[kmb]|bn|mn)(?![a-z]))?", re.IGNORECASE)
 
 

@@ -93,6 +93,9 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
     # Two numbers before one noun both count it; "a 5t truck" is no money
     found = figures("lần lượt 415k và 421k mắt xem; a 5t truck")
     assert [(f.value, f.unit) for f in found] == [(415000, "count"), (421000, "count")]
+    # Vietnamese: a rank, an age and how often are not counts; views are
+    found = figures("Lazada đứng thứ 3; độ tuổi từ 12 - 40 tuổi; 4 lượt mỗi tháng; 500 lượt xem")
+    assert [(f.value, f.unit) for f in found] == [(500, "count")]
     # A share in words is not a count: "one in four sellers", "two out of three buyers"
     assert figures("one in four sellers earn more; two out of three buyers return") == []
 
