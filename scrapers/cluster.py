@@ -52,7 +52,17 @@ _TRADE = frozenset(
      "brands", "brand", "video", "videos", "users", "shoppers", "customers", "app", "retail",
      "retailers", "market", "company", "business", "million", "billion", "percent", "per",
      "cent", "year", "more", "than", "also", "after", "over", "into", "about", "their", "its",
-     "our", "we", "they", "he", "she", "but", "not", "can", "first", "one", "s")
+     "our", "we", "they", "he", "she", "but", "not", "can", "first", "one", "s",
+     # Vietnamese writes a syllable a word: its everyday ones, and the trade's
+     "người", "việt", "nam", "các", "của", "và", "là", "có", "được", "trong", "với", "trên",
+     "này", "những", "mỗi", "ngày", "năm", "tháng", "cho", "đã", "sẽ", "khi", "từ", "đến",
+     "thương", "mại", "điện", "tử", "sàn", "mua", "bán", "hàng", "sắm", "doanh", "số", "thu",
+     "tỷ", "triệu", "nghìn", "ngàn", "đồng", "chi", "tiền", "nền", "tảng", "thị", "trường",
+     "phần", "tăng", "trưởng", "trực", "tuyến", "phát", "sóng",
+     # Indonesian everyday words and the trade's
+     "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "ini", "itu", "pada", "juga",
+     "akan", "tidak", "dalam", "belanja", "penjualan", "transaksi", "pengguna", "toko",
+     "penjual", "pembeli", "juta", "miliar", "triliun", "persen", "tahun")
 )  # fmt: skip
 _PREFIX = re.compile(r"^(update[d]?|breaking|exclusive|watch|video|report)\s*[:\-\u2013|]\s*", re.I)
 _SUFFIX = re.compile(r"^(?P<title>.*\S)\s+[-\u2013\u2014|]\s+(?P<outlet>[^-\u2013\u2014|]{2,40})$")
