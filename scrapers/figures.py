@@ -186,7 +186,7 @@ _FIGURE = re.compile(
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?
     (?P<number>(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z]))?
-    (?:\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
+    (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
