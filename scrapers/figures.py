@@ -47,7 +47,8 @@ _NAMES = {
     "บาท": "THB", "ดอลลาร์สหรัฐฯ": "USD", "ดอลลาร์สหรัฐ": "USD", "ดอลลาร์": "USD",
 }  # fmt: skip
 _SCALES = {
-    "thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9,
+    "thousand": 3, "thousands": 3, "millions": 6, "billions": 9, "trillions": 12,
+    "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9,
     "b": 9, "trillion": 12, "tn": 12, "lakh": 5, "lakhs": 5, "crore": 7, "crores": 7,
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
     "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
@@ -358,6 +359,8 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
         noun = _WORD.match(text, end)
         if not scale and noun is not None and noun.group(1).lower().endswith("est"):
             return None  # "the two biggest festivals": a ranking, not a count
+        if not scale and noun is not None and noun.group(1).lower() in ("figure", "figures"):
+            return None  # "six and seven figures": a size of income, not a count
         if noun is not None:
             end = noun.end()
         result = "count"
