@@ -260,15 +260,19 @@ _PER_DOLLAR = {
     "MYR": 4.4, "KRW": 1_250, "JPY": 130, "BRL": 5,
 }  # fmt: skip
 _AGREES_WITHIN = 2.2  # any year's rate is within this factor of the middle one
+_ABOUT = r"about|around|approx(?:imately|\.)?|roughly|nearly|almost|some|sekitar|khoảng|ประมาณ"
+# The words between an amount and its conversion: in brackets ("Rs 1,000 crore ($120
+# million)", "28.541亿元 (约合4亿美元)"), or after "or about" and its kind, as Indonesian and
+# Vietnamese news write it ("US$ 4,4 miliar atau sekitar Rp 66,7 triliun").
 _CONVERSION = re.compile(
-    r"\s*[(（]\s*(?:(?:about|around|approx(?:imately|\.)?|roughly|nearly|almost|some|or"
-    r"|equivalent to|equal to|~|≈|约|約|合|折合|sekitar|khoảng|ประมาณ|setara)\s*)?",
-    re.IGNORECASE,
+    rf"""\s*(?:[(（]\s*(?:(?:{_ABOUT}|or|equivalent\s+to|equal\s+to|~|≈|约|約|合|折合|setara)\s*)?
+    |,?\s*(?:or|atau|hay|tức|tương\s+đương|setara\s+dengan|equivalent\s+to)\s+(?:(?:{_ABOUT})\s+)?)""",
+    re.IGNORECASE | re.VERBOSE,
 )
 
 
 def _converted(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figure, int, int]]:
-    """The reads, with both amounts of a conversion in brackets that disagrees doubted.
+    """The reads, with both amounts of a conversion that disagrees doubted.
 
     "Rs 1,000 crore ($120 million)" agrees; "Rs 1,000 crore ($12 billion)" is 100 times
     off at any year's rate: one of the two is wrong, and the text cannot say which.
@@ -283,7 +287,7 @@ def _converted(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Fi
         if 1 / _AGREES_WITHIN <= ratio <= _AGREES_WITHIN:
             continue
         doubt = (
-            f"{second.text!r} in brackets does not agree with {first.text!r}"
+            f"{second.text!r}, given as the same amount, does not agree with {first.text!r}"
             f" (about {max(ratio, 1 / ratio):.0f} times apart at any recent rate): check which"
             " is right"
         )

@@ -232,6 +232,10 @@ def test_a_conversion_in_brackets_that_disagrees_is_flagged_and_not_proposed(
     agree = figures("The fund is Rs 1,000 crore ($120 million) in all.")
     assert [f.doubt for f in agree] == ["", ""]
     assert all(not f.doubt for f in figures("GMV rose to 28.541亿元\uff08约合4亿美元\uff09"))
+    # Indonesian and Vietnamese write a conversion after "or about": a real page's error
+    wrong = figures("pendapatan sebesar US$5,8 miliar atau sekitar Rp80 miliar.")
+    assert all(f.doubt for f in wrong) and len(wrong) == 2
+    assert not any(f.doubt for f in figures("US$ 4,4 miliar atau sekitar Rp 66,7 triliun"))
     write_feeds(newsletter, {"Figures": str(DATA / "feeds" / "figures.json")})
     brief(newsletter, "scrape")
     rows = json.loads(brief(newsletter, "triage", "--json").stdout)
@@ -241,10 +245,13 @@ def test_a_conversion_in_brackets_that_disagrees_is_flagged_and_not_proposed(
         (10000000000, "INR"),
         (12000000000, "USD"),
     ]
-    assert "'$12 billion' in brackets does not agree with 'Rs 1,000 crore'" in doubted[0]["doubt"]
+    assert (
+        "'$12 billion', given as the same amount, does not agree with 'Rs 1,000 crore'"
+        in (doubted[0]["doubt"])
+    )
     accepted = brief(newsletter, "accept", str(row["id"]))
     path = newsletter / accepted.stdout.strip()  # the path is still the answer
-    assert f"#{row['id']}: figure left out: '$12 billion' in brackets" in accepted.stderr
+    assert f"#{row['id']}: figure left out: '$12 billion', given as the same" in accepted.stderr
     header = path.read_text(encoding="utf-8").split("\n\n")[0]
     assert "Figures: 30 %" in header
     assert "12000000000" not in header and "10000000000" not in header
