@@ -54,10 +54,18 @@ _SCALES = {
     "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
     "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
     "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7, "jt": 6, "rb": 3, "t": 12,
+    # Indian compounds: "Rs 5 lakh crore" is 5 x 10^12, "INR 7K Cr" 7,000 crore
+    "lakh crore": 12, "lakh crores": 12, "lakh cr": 12, "thousand crore": 10,
+    "thousand crores": 10, "k crore": 10, "k cr": 10,
     "พัน": 3, "หมื่น": 4, "แสน": 5, "ล้าน": 6, "ร้อยล้าน": 8, "พันล้าน": 9, "หมื่นล้าน": 10,
     "แสนล้าน": 11, "ล้านล้าน": 12, "ลบ.": 6, "พันลบ.": 9, "หมื่นลบ.": 10,
 }  # fmt: skip
 _RATIO_BEFORE = re.compile(r"\b(?:one|two|three|\d+)\s+(?:in|out\s+of)\s+$", re.IGNORECASE)
+# Characters that show nothing, which some pages scatter inside words and numbers (soft
+# hyphens, zero-width spaces and joiners, the combining grapheme joiner).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2060-\u2064\ufeff]"
+)
 _POINT_SIGNS = {"$", "US$", "£"}
 _COMMA_DECIMAL = re.compile(r"\d{1,3}(?:\.\d{3})*,\d+")
 _PRICE = re.compile(r"\d{1,3}\.\d{3}")
@@ -235,6 +243,7 @@ class Figure:
 def figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order, each (value, unit) once."""
     text = inert_text(text)  # escape sequences and controls are not text to read numbers in
+    text = _INVISIBLE.sub("", text)  # "2\u034f0%", "trillio\u034fn": a page's hidden joiners
     if not text:
         return []
     blocked = [m.span() for m in _NOT_FIGURES.finditer(text)]
