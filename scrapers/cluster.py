@@ -134,13 +134,17 @@ def numbers(text: str, limit: int = EVENT_NUMBERS) -> list[str]:
     return found
 
 
+def lead(text: str) -> str:
+    """A summary's first TEXT_WORDS words: what comparisons read of it."""
+    return " ".join(text.split()[:TEXT_WORDS])
+
+
 def event_keys(title: str, text: str) -> list[str]:
     """The keys a story shares with other reports of the same event: the distinctive
     numbers its headline and lead state ("n:number"), the telling words of its headline
     ("t:word")."""
-    lead = " ".join(text.split()[:TEXT_WORDS])
     told = sorted(telling(words(title_key(title))))[:EVENT_WORDS_KEYED]
-    return [f"n:{n}" for n in numbers(f"{title} {lead}")] + [f"t:{w}" for w in told]
+    return [f"n:{n}" for n in numbers(f"{title} {lead(text)}")] + [f"t:{w}" for w in told]
 
 
 def is_band(key: str) -> bool:
@@ -254,14 +258,14 @@ def find_copy(
     near: Neighbourhood,
     events: Callable[[], Iterable[EventNeighbour]] = tuple,
     headline: str = "",
-    lead: str = "",
+    summary: str = "",
 ) -> int | None:
     """The stored story an item is a copy of (same story, another outlet), if any.
 
     Stories with a similar title (a shared band key) are compared first, MAX_COMPARED at
     most; then `events()`, the few sharing the most numbers within EVENT_WINDOW (asked
     only when no title matched). Never one naming other periods than the item's `headline`
-    (and `lead`, where the other's lead is at hand).
+    (and `summary`'s lead, where the other's is at hand).
     """
     if len(title_words) < 3:
         return None
@@ -279,14 +283,15 @@ def find_copy(
     if not neighbours:
         return None
     everything = title_words | text_words
-    in_report = periods(headline, lead)
-    mine_count = bool(numbers(f"{headline} {lead}"))
+    in_report = periods(headline, lead(summary))
+    mine_count = bool(numbers(f"{headline} {lead(summary)}"))
     for other in neighbours:
         theirs = words(other.title_key)
         all_theirs = theirs | frozenset(other.text_words.split())
-        both_count = mine_count and bool(numbers(f"{other.title} {other.text}"))
+        their_lead = lead(other.text)
+        both_count = mine_count and bool(numbers(f"{other.title} {their_lead}"))
         if same_event(
             title_words, everything, theirs, all_theirs, other.same_number, both_count
-        ) and not other_periods(in_report, periods(other.title, other.text)):
+        ) and not other_periods(in_report, periods(other.title, their_lead)):
             return other.story_id
     return None

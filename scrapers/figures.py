@@ -109,13 +109,14 @@ _WORD_NUMBERS = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "hundred": 100, "a hundred": 100, "a dozen": 12,
     "half a": 0.5, "one": 1,
-    # Indonesian, read only before a scale word ("dua miliar rupiah", "dua juta usaha"):
-    # alone, "dua setengah jam" is a duration and "lima" a name.
+}  # fmt: skip
+# Indonesian, read only before a scale word ("dua miliar rupiah", "dua juta usaha"): alone,
+# "dua setengah jam" is a duration and "lima" a name.
+_NEEDS_SCALE = {
     "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
     "delapan": 8, "sembilan": 9, "sepuluh": 10, "seratus": 100,
 }  # fmt: skip
-_NEEDS_SCALE = frozenset(("satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
-                          "sembilan", "sepuluh", "seratus"))  # fmt: skip
+_WORD_NUMBERS |= _NEEDS_SCALE
 # Chinese measure words after a number: a count of people, shops, orders, streams...
 _MEASURES = "名个位家场件单人次款万個場單組間條項種隻"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -228,8 +228,15 @@ def article_slug(title: str, max_words: int = 10) -> str:
     return slugify(title, max_words)
 
 
-def render_article(story: Story, section: str, slug: str, timezone: ZoneInfo) -> str:
-    """A new draft for an accepted candidate, ready for the editor's annotation."""
+def render_article(
+    story: Story,
+    section: str,
+    slug: str,
+    timezone: ZoneInfo,
+    found: Sequence[Figure] | None = None,
+) -> str:
+    """A new draft for an accepted candidate, ready for the editor's annotation; `found`
+    is the story's figures when the caller has read them already."""
     local = story.published.astimezone(timezone)
     fields = [
         ("Title", html_text(story.title)),
@@ -247,7 +254,9 @@ def render_article(story: Story, section: str, slug: str, timezone: ZoneInfo) ->
     fields.append(("Dek", metadata_text(lead_sentence(story.summary_text or story.title))))
     # A figure its own text contradicts (a conversion that disagrees) is not proposed:
     # `brief accept` says why, and the editor adds it once they know which number is right.
-    found = [f for f in story_figures(story.title, story.summary_text or "") if not f.doubt]
+    if found is None:
+        found = story_figures(story.title, story.summary_text or "")
+    found = [f for f in found if not f.doubt]
     if found:
         # Each labelled with what it measures and whose: a proposal `brief check` asks the
         # editor to review (the ledger remembers it).

@@ -76,7 +76,8 @@ def accept(
         path = article_path(settings.content, story.published, slug)
         chosen = section or guess_section(story, entities, settings)
         try:
-            text = render_article(story, chosen, slug, settings.timezone)
+            found = story_figures(story.title, story.summary_text or "")
+            text = render_article(story, chosen, slug, settings.timezone, found)
             writer.create(path, text, proposed=PROPOSED)
         except ContentError as err:
             outcomes.append(Outcome(story_id, error=err))
@@ -91,11 +92,7 @@ def accept(
             # the ledger and the store still agree, and stop (the next ones would fail too).
             writer.delete_untouched(path, "delete it by hand")
             raise store_error(store.path, err) from err
-        doubts = dict.fromkeys(
-            f"figure left out: {f.doubt}"
-            for f in story_figures(story.title, story.summary_text or "")
-            if f.doubt
-        )
+        doubts = dict.fromkeys(f"figure left out: {f.doubt}" for f in found if f.doubt)
         outcomes.append(Outcome(story_id, path=relative, warnings=tuple(doubts)))
     return outcomes
 

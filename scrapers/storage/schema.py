@@ -230,8 +230,8 @@ def _v8(db: sqlite3.Connection) -> None:
 
 
 def _v9(db: sqlite3.Connection) -> None:
-    """Event keys: a story is also found by its companies and its numbers, so a report of
-    the same event under another headline joins it (scrapers.cluster). The keys' index
+    """Event keys: a story is also found by its numbers and its headline's telling words, so
+    a report of the same event under another headline joins it (scrapers.cluster). The keys' index
     covers the story too, so a neighbour is found without reading its row."""
     _script(
         db,

@@ -92,7 +92,8 @@ class Stories:
             published = candidate.published.isoformat()
             text = " ".join(sorted(text_words))
             story_id = self._insert(candidate, text)
-            near.add(story_id, published, keys, title_key(candidate.title), text)
+            bands = [key for key in keys if is_band(key)]  # event keys are asked of the store
+            near.add(story_id, published, bands, title_key(candidate.title), text)
             # Written at once: the next items of the batch look for event keys in the store.
             self._db.executemany(
                 "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
