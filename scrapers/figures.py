@@ -51,9 +51,11 @@ _SCALES = {
     "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9,
     "b": 9, "trillion": 12, "tn": 12, "lakh": 5, "lakhs": 5, "crore": 7, "crores": 7,
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
-    "triệu": 6, "tỷ": 9, "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8,
-    "十亿": 9, "百亿": 10, "千亿": 11, "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7,
-    "億": 8, "十億": 9, "百億": 10, "千億": 11, "萬億": 12, "cr": 7, "jt": 6, "rb": 3, "t": 12,
+    "triệu": 6, "tỷ": 9, "tỉ": 9, "ngàn": 3, "nghìn tỷ": 12, "nghìn tỉ": 12, "ngàn tỷ": 12,
+    "ngàn tỉ": 12, "jutaan": 6, "ribuan": 3,
+    "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8, "十亿": 9, "百亿": 10, "千亿": 11,
+    "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7, "億": 8, "十億": 9, "百億": 10,
+    "千億": 11, "萬億": 12, "兆": 12, "cr": 7, "jt": 6, "rb": 3, "t": 12,
     # Indian compounds: "Rs 5 lakh crore" is 5 x 10^12, "INR 7K Cr" 7,000 crore
     "lakh crore": 12, "lakh crores": 12, "lakh cr": 12, "thousand crore": 10,
     "thousand crores": 10, "k crore": 10, "k cr": 10,
@@ -72,7 +74,10 @@ _PRICE = re.compile(r"\d{1,3}\.\d{3}")
 # Thai financial shorthand: ลบ. is ล้านบาท, "million baht", a scale and a currency at once.
 _BAHT_SCALES = {"ลบ.", "พันลบ.", "หมื่นลบ."}
 # Scales of languages that write "." between thousands: "34.000 tỷ" is 34,000 billion.
-_DOT_THOUSANDS = {"ribu", "juta", "miliar", "milyar", "triliun", "nghìn", "triệu", "tỷ"}
+_DOT_THOUSANDS = {
+    "ribu", "ribuan", "juta", "jutaan", "miliar", "milyar", "triliun", "nghìn", "ngàn", "triệu",
+    "tỷ", "tỉ", "nghìn tỷ", "nghìn tỉ", "ngàn tỷ", "ngàn tỉ",
+}  # fmt: skip
 _PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
             "percentage point", "个百分点", "個百分點", "persen", "phần trăm",
             "เปอร์เซ็นต์")  # fmt: skip
@@ -87,10 +92,17 @@ _NOT_COUNTS = {
     "detik", "hari", "minggu", "bulan", "tahun", "kali",
     # words that join, not nouns: "8 đến 10 tiếng", "5 hingga 10 jam", "3 dan 4"
     "đến", "tới", "và", "hoặc", "của", "trong", "hingga", "sampai", "dan", "atau", "dari",
-    "ke", "di", "dalam", "untuk", "pada", "yang",
+    "ke", "di", "dalam", "untuk", "pada", "yang", "cuma", "hanya", "saja", "udah", "sudah",
+    "lebih", "sehari", "setiap", "itu", "ini", "lagi", "pun", "juga", "bisa", "akan", "telah",
+    "hơn", "mỗi", "với",
     "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
     "besar",  # "100 besar aplikasi": the top 100, a rank
     "tuổi",  # an age
+    "setengah",  # "1 setengah jam": one and a half hours
+    "points", "point", "poin",  # an index or a share moving, not things counted
+    # measures, not things counted: "4,200 sq ft", "500 MW"
+    "sq", "square", "ft", "feet", "km", "kg", "tons", "tonnes", "acres", "hectares",
+    "meters", "metres", "miles", "cm", "mm", "ml", "kw", "kwh", "mw", "mah",
 }  # fmt: skip
 _MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
 # Words before a number that make it a rank, a model, a version or an age.
@@ -119,7 +131,15 @@ _NEEDS_SCALE = {
 _WORD_NUMBERS |= _NEEDS_SCALE
 # Chinese measure words after a number: a count of people, shops, orders, streams...
 _MEASURES = "名个位家场件单人次款万個場單組間條項種隻"
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
+# The measure words after a number in Chinese numerals that make it a count of things
+# (not 次, "times", nor 一, "a": "一家公司" is "a company").
+_CN_COUNTED = "个個家名位款件场場"
+# A measure word that makes a number a duration or a number of digits, not a count.
+_CN_DURATION = re.compile(
+    "[个個](?:季|月|小时|小時|星期|礼拜|禮拜|工作日|交易日|年|周|週|百分)|位[数數]"
+)
+_CN_DIGITS = "零〇一二两兩三四五六七八九十百千万萬亿億点"
+_SIMPLIFIED_DIGITS = str.maketrans("兩萬億", "两万亿")  # cn2an reads only the simplified ones
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -193,8 +213,8 @@ _UNIT = "|".join(re.escape(s) for s in sorted((*_PERCENT, *_NAMES), key=len, rev
 _FIGURE = re.compile(
     rf"""
     (?=(?-i:[\s\d$€£¥￥₹₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
-    (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?
-    (?P<number>(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))
+    (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?(?P<negative>(?<=[$A-Z])\()?
+    (?P<number>\d[\d,.]{{0,8}}兆\d[\d,]{{0,8}}(?=\s?[億亿])|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z]))?
     (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
@@ -214,11 +234,15 @@ _THAI_COUNTED = (
 )  # fmt: skip
 _WORD = re.compile(rf"\s*\+?\s*([{_LETTER}][{_LETTER}'-]*)")
 # Characters only Traditional Chinese writes: 元 there may be Hong Kong's or Taiwan's dollar.
-_TRADITIONAL = re.compile("[億萬與這為會國說時對們來體後點發門開關長場東車書買賣營營總計統]")
+_TRADITIONAL = re.compile("[億萬與這為會國說時對們來體後點發門開關長場東車書買賣營總計統臺灣兆]")
 # Hong Kong's own words: places, markets, and its statistics' "provisional estimate"
 # (not 按年, "year on year": Hong Kong's press reports mainland results in yuan with it).
 _HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本港|港股|港交所|臨時估計")
-_TAIWAN = re.compile("台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北")
+# Taiwan's: places, its statistics office, its "year on year" (年增; Hong Kong writes 按年),
+# and 兆 for a trillion (Hong Kong and the mainland write 萬億).
+_TAIWAN = re.compile(
+    "台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北|全台|主計總處|年增|年減|季增|月增|兆"
+)
 _RENMINBI = re.compile("人民幣|人民币|RMB")
 _MAINLAND = re.compile("內地|大陸")
 _NAME_BEFORE = re.compile(r"(?:(?P<first>^|[.!?:;]\s+)|\s)(?P<name>[A-Z][A-Za-z]*)\s$")
@@ -251,10 +275,14 @@ def figures(text: str) -> list[Figure]:
     found: list[Figure] = []
     seen: set[tuple[float, str]] = set()
     reads = [_read(match, text, blocked) for match in _FIGURE.finditer(text)]
-    if _SPELLED_START.search(text):
+    spelled = _SPELLED_START.search(text)
+    if spelled:
         reads += [_spelled(match, text) for match in _SPELLED.finditer(text)]
+    if "成" in text:
+        reads += [_tenths(match) for match in _TENTHS.finditer(text)]
+    if spelled or "成" in text:
         reads.sort(key=lambda read: read[1] if read else 0)
-    found_reads = _carried(text, [read for read in reads if read is not None])
+    found_reads = _implied(text, _carried(text, [read for read in reads if read is not None]))
     for figure, start, end in _converted(text, found_reads):
         if (figure.value, figure.unit) not in seen:
             seen.add((figure.value, figure.unit))
@@ -333,6 +361,95 @@ def _carried(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figu
     return reads
 
 
+# Chinese tenths: "五成" is half, "逾兩成" over 20% ("一成不变" is an idiom, "八成是" "most
+# likely", and 成 starts many words: 成交, 成为, 成本...).
+_TENTHS = re.compile(
+    "(?<![0-9零〇一二两兩三四五六七八九十百千])([1-9]|[一二两兩三四五六七八九])成"
+    "(?![交为為立长長本员員果功都品就熟绩績效型分份是不])"
+)
+_TENTH_VALUES = {
+    **{str(n): n for n in range(1, 10)},
+    **dict(zip("一二两兩三四五六七八九", (1, 2, 2, 2, *range(3, 10)), strict=True)),
+}
+
+
+def _tenths(match: re.Match[str]) -> tuple[Figure, int, int]:
+    value = _TENTH_VALUES[match[1]] * 10
+    return Figure(value, "%", match[0]), match.start(), match.end()
+
+
+# Scale words only one country's press writes, its currency, and the words that make a bare
+# amount money there ("omzet 10 juta", "belanja 250 ribu", "doanh số 30 tỉ", "ขายได้ 100
+# ล้าน", "revenue of 500 crore"): a local reader needs no currency name after them.
+_LOCAL_SCALES = {
+    **dict.fromkeys(("ribu", "ribuan", "juta", "jutaan", "miliar", "milyar", "triliun", "jt",
+                     "rb"), "IDR"),
+    **dict.fromkeys(("nghìn", "ngàn", "triệu", "tỷ", "tỉ"), "VND"),
+    **dict.fromkeys(("crore", "crores", "cr", "lakh", "lakhs"), "INR"),
+    **dict.fromkeys(("ล้าน", "ร้อยล้าน", "พันล้าน", "หมื่นล้าน", "แสนล้าน", "ล้านล้าน"), "THB"),
+}  # fmt: skip
+_LOCAL_MONEY = {
+    "IDR": re.compile(
+        r"\b(?:omzet|omset|belanja|bayar|membayar|harga|pendapatan|penjualan|transaksi|modal"
+        r"|gaji|untung|laba|keuntungan|penghasilan|biaya|dana|uang|senilai|rugi|kerugian)\b",
+        re.IGNORECASE,
+    ),
+    "VND": re.compile(
+        r"doanh thu|doanh số|lợi nhuận|thu về|trị giá|chi phí|\b(?:giá|tiền|vốn|lãi|lỗ)\b",
+        re.IGNORECASE,
+    ),
+    "INR": re.compile(
+        r"\b(?:revenue|sales|turnover|gmv|worth|valued|valuation|funding|raised|profit|loss"
+        r"|income|investment|spend|spent|budget|fine|penalty)\b",
+        re.IGNORECASE,
+    ),
+    "THB": re.compile("ขาย|ยอด|รายได้|มูลค่า|เงิน|ทุน|งบ|กำไร|ราคา|ขาดทุน"),
+}
+_LOCAL_REACH = 160  # characters within which a nearby amount in the same scale lends its currency
+
+
+def _next_word(text: str, end: int) -> str:
+    word = _WORD.match(text, end)
+    return word.group(1).lower() if word else ""
+
+
+def _local_scale(figure: Figure) -> str:
+    """The country-only scale word a count ends at ("10 juta"), or ""."""
+    last = figure.text.split()[-1].lower() if figure.text.split() else ""
+    if last in _LOCAL_SCALES:
+        return last
+    thai = (scale for scale in _LOCAL_SCALES if not scale.isascii() and last.endswith(scale))
+    return next(thai, "")  # "วันละ100ล้าน": Thai glues its words together
+
+
+def _implied(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figure, int, int]]:
+    """The reads, where a bare amount in a country's own scale word is that country's money
+    when the words before it speak of money, or when an amount in the same scale word close
+    by names its currency ("Target cuma dua miliar ... delapan miliar rupiah!", "10 - 20 -
+    30 tỉ... 100 tỉ đồng")."""
+    for i, (figure, start, end) in enumerate(reads):
+        scale = _local_scale(figure) if figure.unit == "count" else ""
+        if not scale:
+            continue
+        if "\u0e01" <= scale[0] <= "\u0e5b":
+            if text[end:].lstrip(" ").startswith(_THAI_COUNTED):
+                continue  # "100 ล้านคน": people
+        elif not _BARE.match(text, end) and _next_word(text, end) not in _NOT_COUNTS:
+            continue  # "10 juta pengguna": users
+        currency = _LOCAL_SCALES[scale]
+        lent = [
+            other.unit
+            for other, other_start, other_end in reads
+            if other.unit == currency
+            and max(other_start - end, start - other_end) < _LOCAL_REACH
+            and scale in other.text.lower().split()
+        ]
+        before = _CLAUSE.split(text[max(0, start - 40) : start])[-1]
+        if lent or _LOCAL_MONEY[currency].search(before):
+            reads[i] = (replace(figure, unit=currency), start, end)
+    return reads
+
+
 _SPELLED_WORDS = "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, reverse=True))
 _SPELLED_START = re.compile(rf"\b(?:{_SPELLED_WORDS})\b", re.IGNORECASE)
 _SPELLED = re.compile(
@@ -375,7 +492,7 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
             return None  # "the two biggest festivals": a ranking, not a count
         if not scale and noun is not None and noun.group(1).lower() in ("figure", "figures"):
             return None  # "six and seven figures": a size of income, not a count
-        if noun is not None:
+        if noun is not None and noun.group(1).lower() not in _NOT_COUNTS:
             end = noun.end()
         result = "count"
     value = int(amount) if amount == amount.to_integral_value() else float(amount)
@@ -398,6 +515,11 @@ def _read(
         return None
     scale, unit = (match["scale"] or ""), (match["unit"] or "")
     later = None if scale or unit or match["after"] else _range_end(text, end, start)
+    if later is not None and later["scale"]:
+        high = _amount(later["number"].rstrip(" ,."))
+        low = _amount(raw)
+        if low is None or high is None or low > high:
+            later = None  # "$500,000-$1 million": the first is whole, a range climbs
     if later is not None:  # "50 to 55 million", "$32-$50 billion": the first is in millions too
         scale, unit = (later["scale"] or ""), (later["unit"] or "")
     # "5.883亿", "$3.875 billion": before a scale word a point is a decimal point (but
@@ -424,6 +546,8 @@ def _read(
     if currency == "CNY" and unit in ("元", "块"):
         currency = _yuan(text)
     scaled_end = match.end("scale") if match["scale"] else end
+    if later is not None and later["scale"]:
+        scaled_end = later.end("scale")  # "90-120k creators": what the range counts
     if after and currency is None:  # three capitals after it that are not a currency
         after = None
     chinese = raw[0] not in "0123456789"
@@ -432,6 +556,8 @@ def _read(
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
     if scale.lower() == "t" and not currency:
         return None  # "Rp 92 T" is 92 triliun; "a 5t truck" weighs five tonnes
+    if scale == "兆" and not currency:
+        return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
     if unit.lower() in ("cent", "cents"):
         amount /= 100  # "20 cents per share"
     if scale:
@@ -454,13 +580,21 @@ def _read(
         return None
     else:
         before = _word_before(text, figure_start)
-        if before in _NOT_AFTER or (chinese and not scale):
-            return None
+        if before in _NOT_AFTER and not (before == "under" and scale):
+            return None  # "top 10", "iPhone 17"; but "under 10k followers" counts them
+        if (
+            chinese
+            and not scale
+            and not (text[match_end : match_end + 1] in _CN_COUNTED and amount > 1)
+        ):
+            return None  # "一些", "十大": only "六千个企业", "三個部分" count
         if not scale and _named(text, figure_start, end):
             return None  # "GTA 5", "Music 360 Report", "Festive Event 1": part of a name
         # "700 組", "30 家": Taiwan sets Latin digits apart from the measure word by a space
         spaced = text[match_end : match_end + 1] == " "
         measure = text[match_end + spaced : match_end + spaced + 1]
+        if _CN_DURATION.match(text, match_end + spaced):
+            return None  # "9个季度", "四个月", "三位数增长": how long, how many digits
         if measure and measure in _MEASURES:
             figure_end = match_end + spaced + 1
         elif scale and not scale.isascii():
@@ -513,28 +647,38 @@ def _named(text: str, start: int, end: int) -> bool:
     return word[:1].isupper() or not word.lower().endswith("s")
 
 
-_RANGE = re.compile(r"\s*(?:-|–|—|~|to|and|至|到|đến|hingga|sampai)\s*", re.IGNORECASE)
+_RANGE = re.compile(r"\s*(?:-|–|—|~|to|and|và|dan|至|到|đến|hingga|sampai)\s*", re.IGNORECASE)
 
 
 def _range_end(text: str, end: int, start: int) -> re.Match[str] | None:
-    """The figure that closes a range a bare number opens ("30 to 40 per cent", "60-70
-    lakh", "between 30 and 40%"), if it names the scale or unit both share."""
-    link = _RANGE.match(text, end)
-    if link is None:
-        return None
-    if link.group().strip().lower() == "and" and _word_before(text, start) != "between":
-        return None
-    later = _FIGURE.match(text, link.end())
-    if later is None or not (later["scale"] or later["unit"] or later["after"]):
-        return None
-    if _amount(later["number"].rstrip(" ,.")) is None:
-        return None
-    return later
+    """The figure that closes a range (or a list) a bare number opens, if it names the
+    scale or unit they share ("30 to 40 per cent", "60-70 lakh", "between 30 and 40%",
+    "43.000 và 50.000 tỷ đồng", "10 - 20 - 30 tỉ") or is followed by the noun they count
+    ("1,000-1,400 orders")."""
+    for _ in range(4):
+        link = _RANGE.match(text, end)
+        if link is None:
+            return None
+        if link.group().strip().lower() == "and" and _word_before(text, start) != "between":
+            return None
+        later = _FIGURE.match(text, link.end())
+        if later is None or _amount(later["number"].rstrip(" ,.")) is None:
+            return None
+        if later["scale"] or later["unit"] or later["after"]:
+            return later
+        end = later.end("number")
+        if _RANGE.match(text, end) is None:
+            return later if _count_follows(text, end) else None
+    return None
 
 
 @lru_cache(maxsize=4096)
 def _amount(raw: str, decimal: bool = False) -> Decimal | None:
     """The number written; with `decimal`, a lone "." is a decimal point whatever follows."""
+    if "兆" in raw:  # "8兆1,097" (億): 8 兆 is 80,000 億
+        trillions, rest = raw.split("兆")
+        high, low = _amount(trillions, decimal), _amount(rest)
+        return None if high is None or low is None else high * 10_000 + low
     if raw[0] in "0123456789":
         digits = re.sub(r"\s", "", raw)
         if re.search(r"\d\s\d", raw) and not re.fullmatch(r"\d{1,3}(?:\s\d{3})+", raw):
@@ -543,6 +687,9 @@ def _amount(raw: str, decimal: bool = False) -> Decimal | None:
             return Decimal(digits)
         number = parse_number(digits)
         return number if isinstance(number, Decimal) else None
+    raw = raw.translate(_SIMPLIFIED_DIGITS)
+    if raw[0] in "十百千万亿":
+        raw = "一" + raw  # "千亿元": a thousand 亿
     try:
         return Decimal(str(cn2an.cn2an(raw, "smart")))
     except (ValueError, KeyError, IndexError, InvalidOperation):

@@ -65,6 +65,18 @@ def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() 
         # English: after $ a point and three digits are decimals (a share price); cents
         ("with a current price of $7.969.", 7.969, "USD", "$7.969"),
         ("quarterly losses of 20 cents per share", 0.2, "USD", "20 cents"),
+        # Taiwan's trillion (兆) and its compounds: 8兆1,097億 is 8.1097 trillion
+        ("去年全台電商交易金額達8兆1,097億元", 8109700000000, "TWD", "8兆1,097億元"),
+        ("全球規模將接近6.5兆美元", 6500000000000, "USD", "6.5兆美元"),
+        ("服務業B2C交易逾五成", 50, "%", "五成"),  # 成 is a tenth
+        ("企業淨利 1兆2,282億元", 1228200000000, "TWD", "1兆2,282億元"),
+        # Vietnamese spells tỷ as tỉ too; nghìn tỷ is a trillion, with a decimal comma
+        ("doanh thu chạm mốc 93,3 nghìn tỷ đồng", 93300000000000, "VND", "93,3 nghìn tỷ đồng"),
+        ("thu về hơn 75 tỉ đồng", 75000000000, "VND", "75 tỉ đồng"),
+        # An accounts' negative in brackets
+        ("adjusted EBITDA was US$(11.0) million", 11000000, "USD", "US$(11.0) million"),
+        ("超过六千个重点企业", 6000, "count", "六千个"),  # Chinese numerals before a measure
+        ("年交易额超过千亿元", 100000000000, "CNY", "千亿元"),
     ],
 )
 def test_values_are_normalised(text: str, value: int, unit: str, words: str) -> None:
@@ -98,6 +110,36 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
     assert [(f.value, f.unit) for f in found] == [(500, "count")]
     # A share in words is not a count: "one in four sellers", "two out of three buyers"
     assert figures("one in four sellers earn more; two out of three buyers return") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # A range or a list shares the scale, currency or noun its last number names
+        ("lần lượt ghi nhận 43.000 và 50.000 tỷ đồng.", [(43e12, "VND"), (50e12, "VND")]),
+        ("từ 10 - 20 - 30 tỉ đồng", [(1e10, "VND"), (2e10, "VND"), (3e10, "VND")]),
+        ("averaging between 1,000\u20131,400 orders per day", [(1000, "count"), (1400, "count")]),
+        ("other platforms total 90\u2013120k creators", [(90000, "count"), (120000, "count")]),
+        # ... but a first number larger than the last is whole: no million millions
+        ("budgets of $500,000-$1 million", [(500000, "USD"), (1000000, "USD")]),
+        ("omzet Rp500.000-Rp1 jutaan sehari", [(500000, "IDR"), (1000000, "IDR")]),
+        ("dari 2-3 dari tiktok; 5 to 10 days", []),
+        # A country's own scale word is its money where the words speak of money
+        ("belanja 250 ribu cuma bayar 100 ribu", [(250000, "IDR"), (100000, "IDR")]),
+        ("Target dua miliar, dapat delapan miliar rupiah!", [(2e9, "IDR"), (8e9, "IDR")]),
+        ("ไลฟ์สดขายได้วันละ 100 ล้าน", [(1e8, "THB")]),
+        ("ada 10 juta pengguna", [(1e7, "count")]),
+        ("ผู้ใช้ 100 ล้านคน", [(1e8, "count")]),
+        # Durations, digits, measures, megawatts: not counts
+        ("连续九个季度实现三位数增长\uff0c首兩個月", []),
+        ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
+        ("一成不变\uff0c八成是假的", []),
+    ],
+)
+def test_ranges_local_money_and_what_is_not_counted(
+    text: str, found: list[tuple[float, str]]
+) -> None:
+    assert [(f.value, f.unit) for f in figures(text)] == found
 
 
 def test_hostile_text_finishes_and_finds_nothing_odd() -> None:
