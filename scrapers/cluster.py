@@ -35,7 +35,7 @@ EVENT_WINDOW = timedelta(days=2)  # one event's reports, days apart at most
 EVENT_NUMBERS = 6  # numbers a story is keyed under, at most (its first ones)
 EVENT_COMPARED = 8  # stories sharing a number compared with one item, at most
 EVENT_TELLING = 2  # telling headline words two reports of one number share, at least
-EVENT_TELLING_ALONE = 6  # ... two reports of which one at most states numbers
+EVENT_TELLING_ALONE = 5  # ... two reports of which one at most states numbers
 EVENT_TELLING_OTHER = 8  # ... two reports stating different numbers
 EVENT_WORDS_KEYED = 8  # telling headline words a story is keyed under, at most
 
@@ -141,10 +141,38 @@ def lead(text: str) -> str:
 
 def event_keys(title: str, text: str) -> list[str]:
     """The keys a story shares with other reports of the same event: the distinctive
-    numbers its headline and lead state ("n:number"), the telling words of its headline
-    ("t:word")."""
-    told = sorted(telling(words(title_key(title))))[:EVENT_WORDS_KEYED]
-    return [f"n:{n}" for n in numbers(f"{title} {lead(text)}")] + [f"t:{w}" for w in told]
+    numbers its headline and lead state ("n:number"), the first telling words of its
+    headline ("t:word"), in the headline's order (its subject comes first: a long headline's
+    alphabetically first words would be any)."""
+    told: list[str] = []
+    for word in _WORD.findall(title_key(title)):
+        if word not in _STOP and word not in told and telling(frozenset((word,))):
+            told.append(word)
+    return [f"n:{n}" for n in numbers(f"{title} {lead(text)}")] + [
+        f"t:{w}" for w in told[:EVENT_WORDS_KEYED]
+    ]
+
+
+# A capitalised word inside a sentence: a name ("Funko Pops", "Supreme Court", "Viya").
+_NAME = re.compile("(?<=[\\s(\"'\u201c\u2018])[A-Z][\\w'\u2019.-]*")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CALENDAR = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+     "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+     "oct", "nov", "dec", "u", "us", "i")
+)  # fmt: skip
+
+
+def names(text: str) -> frozenset[str]:
+    """The names a lead states: the words it capitalises inside a sentence (the first word
+    of one is capitalised anyway), lower-cased as `words` has them; not days and months,
+    nor the trade's everyday words ("Live Shopping")."""
+    found: set[str] = set()
+    for sentence in _SENTENCE.split(text):
+        for name in _NAME.findall(sentence):
+            found.update(_WORD.findall(name.lower()))
+    return frozenset(w for w in found if w not in _CALENDAR and telling(frozenset((w,))))
 
 
 def is_band(key: str) -> bool:
@@ -163,12 +191,15 @@ def same_event(
     all_b: frozenset[str],
     same_number: bool,
     other_numbers: bool = False,
+    names_a: frozenset[str] = frozenset(),
+    names_b: frozenset[str] = frozenset(),
 ) -> bool:
     """Two reports days apart: one event when the telling words of either headline appear
-    in the other report (headline or lead): EVENT_TELLING of them when both state the
-    same number, EVENT_TELLING_ALONE when one at most states numbers, EVENT_TELLING_OTHER
-    when both state numbers but `other_numbers` (none in common)."""
-    shared = (telling(title_a) & all_b) | (telling(title_b) & all_a)
+    in the other report (headline or lead), with the names both leads state: EVENT_TELLING
+    of them when both state the same number, EVENT_TELLING_ALONE when one at most states
+    numbers, EVENT_TELLING_OTHER when both state numbers but `other_numbers` (none in
+    common)."""
+    shared = (telling(title_a) & all_b) | (telling(title_b) & all_a) | (names_a & names_b)
     if same_number:
         return len(shared) >= EVENT_TELLING
     return len(shared) >= (EVENT_TELLING_OTHER if other_numbers else EVENT_TELLING_ALONE)
@@ -285,13 +316,21 @@ def find_copy(
     everything = title_words | text_words
     in_report = periods(headline, lead(summary))
     mine_count = bool(numbers(f"{headline} {lead(summary)}"))
+    my_names = names(lead(summary))
     for other in neighbours:
         theirs = words(other.title_key)
         all_theirs = theirs | frozenset(other.text_words.split())
         their_lead = lead(other.text)
         both_count = mine_count and bool(numbers(f"{other.title} {their_lead}"))
         if same_event(
-            title_words, everything, theirs, all_theirs, other.same_number, both_count
+            title_words,
+            everything,
+            theirs,
+            all_theirs,
+            other.same_number,
+            both_count,
+            my_names,
+            names(their_lead),
         ) and not other_periods(in_report, periods(other.title, their_lead)):
             return other.story_id
     return None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_feeds as write_corpus
+from scrapers.cluster import event_keys
 from scrapers.records import Candidate
 from scrapers.storage import StoryQuery, open_store
 from scrapers.storage.schema import MIGRATIONS, SCHEMA_VERSION
@@ -258,6 +259,41 @@ def test_one_event_under_two_headlines_is_one_story(tmp_path: Path) -> None:
         (found,) = store.stories.find(StoryQuery())
     assert (added.new, added.clustered) == (0, 1)
     assert [s.source for s in found.sources] == ["Trade Daily", "Retail Wire"]
+
+
+def test_a_long_headline_is_keyed_by_its_first_telling_words(tmp_path: Path) -> None:
+    """Real coverage of one decision: a long headline's subject comes first, so its keys
+    are its first telling words, not its alphabetically first ones (which shared none with
+    the short headline); a store keyed the old way is keyed again."""
+    long = (
+        "After months of contentious negotiations, President Donald Trump has signed an"
+        " executive order approving the sale of TikTok's U.S. operations"
+    )
+    keys = event_keys(long, "")
+    assert keys[:3] == ["t:months", "t:contentious", "t:negotiations"]
+    assert {"t:trump", "t:executive"} <= set(keys) and len(keys) == 8
+    assert {"t:trump", "t:executive", "t:order"} <= set(
+        event_keys("Trump signs executive order to facilitate TikTok deal", "")
+    )
+    path = tmp_path / "v9.sqlite"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:9]:
+        migration(db)
+    db.execute(
+        "INSERT INTO candidates (guid, canonical_url, title_key, title, link, source, published,"
+        " fetched, summary_html, summary_text, score, entities, about, signals)"
+        " VALUES ('g', 'https://a.example/x', 'k', ?, 'https://a.example/x', 'A', ?, ?, '',"
+        " '', 0.5, '[]', '[]', '[]')",
+        (long, T0.isoformat(), T0.isoformat()),
+    )
+    db.execute("INSERT INTO cluster_keys VALUES ('t:approving', 1, ?)", (T0.isoformat(),))
+    db.execute("PRAGMA user_version = 9")
+    db.commit()
+    db.close()
+    with open_store(path):
+        pass
+    stored = sqlite3.connect(path).execute("SELECT key FROM cluster_keys WHERE key LIKE 't:%'")
+    assert sorted(key for (key,) in stored) == sorted(keys)
 
 
 def test_one_companys_two_events_stay_two_stories(tmp_path: Path) -> None:

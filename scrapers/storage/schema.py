@@ -248,8 +248,24 @@ def _v9(db: sqlite3.Connection) -> None:
         )
 
 
+def _v10(db: sqlite3.Connection) -> None:
+    """Event keys again: a headline's telling words are keyed in its own order (its subject
+    first), not alphabetically, so a long headline shares its keys with a short one."""
+    db.execute("DELETE FROM cluster_keys WHERE key LIKE 't:%'")
+    rows = db.execute("SELECT id, title, summary_text, published FROM candidates").fetchall()
+    for candidate_id, title, text, published in rows:
+        db.executemany(
+            "INSERT INTO cluster_keys (key, candidate_id, published) VALUES (?, ?, ?)",
+            [
+                (key, candidate_id, published)
+                for key in event_keys(title, text)
+                if key.startswith("t:")
+            ],
+        )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
