@@ -31,7 +31,7 @@ _SYMBOLS = {
     "US$": "USD", "$": "USD", "HK$": "HKD", "NT$": "TWD", "S$": "SGD", "A$": "AUD",
     "C$": "CAD", "R$": "BRL", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "₹": "INR",
     "Rs": "INR", "Rs.": "INR", "₱": "PHP", "฿": "THB", "₫": "VND", "Rp": "IDR", "Rp.": "IDR",
-    "RM": "MYR", "₩": "KRW", "RMB": "CNY",
+    "RM": "MYR", "₩": "KRW", "RMB": "CNY", "₨": "INR",
 }  # fmt: skip
 # A currency written after the number (and its scale word), lower-cased.
 _NAMES = {
@@ -56,6 +56,7 @@ _SCALES = {
     "千": 3, "万": 4, "十万": 5, "百万": 6, "千万": 7, "亿": 8, "十亿": 9, "百亿": 10, "千亿": 11,
     "万亿": 12, "萬": 4, "十萬": 5, "百萬": 6, "千萬": 7, "億": 8, "十億": 9, "百億": 10,
     "千億": 11, "萬億": 12, "兆": 12, "cr": 7, "jt": 6, "rb": 3, "t": 12,
+    "l": 5,  # "₹10L": ten lakh, in Indian shorthand (only after a currency)
     # Indian compounds: "Rs 5 lakh crore" is 5 x 10^12, "INR 7K Cr" 7,000 crore
     "lakh crore": 12, "lakh crores": 12, "lakh cr": 12, "thousand crore": 10,
     "thousand crores": 10, "k crore": 10, "k cr": 10,
@@ -169,13 +170,14 @@ _NOT_FIGURES = re.compile(
     | \b[1-4]Q\b                                      # 3Q
     | \b(?:19|20)\d{2}s?\b(?![,.]\d)                  # a year or a decade
     | \b\d+(?:st|nd|rd|th)\b                          # ordinals
+    | \b24\s?[x×/]\s?7\b                               # 24x7, 24/7: always
     | \b\d+(?:\.\d+)?\s?[x×](?![a-z])                 # 3x
     | \b\d+-fold\b                                    # 3-fold
     | \b\d+\s+(?:in|out\ of)\s+\d+\b                   # 3 in 10
     | \b\d+-year-olds?\b | \b\d+\s+years?\s+old\b     # ages
     | \b\d+\s?(?:岁|倍|周年|年|月|日|号|天|小时|分钟|秒)  # ages, multiples, durations
     | \b\d+[kK]\b(?=\s*(?:video|tv|screen|stream|resolution|display))   # 4K video
-    | \b\d[KG]\b                                      # 4K, 5G
+    | (?-i:\b\d[KG]\b)(?!\s?cr)                        # 4K, 5G (not "7K Cr", nor "5k")
     | """
     + _PHONE
     + r"""
@@ -212,10 +214,10 @@ _SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True))
 _UNIT = "|".join(re.escape(s) for s in sorted((*_PERCENT, *_NAMES), key=len, reverse=True))
 _FIGURE = re.compile(
     rf"""
-    (?=(?-i:[\s\d$€£¥￥₹₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
+    (?=(?-i:[\s\d$€£¥￥₹₨₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?(?P<negative>(?<=[$A-Z])\()?
     (?P<number>\d[\d,.]{{0,8}}兆\d[\d,]{{0,8}}(?=\s?[億亿])|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
-    (?:[\s-]?(?P<scale>{_SCALE})(?![a-z]))?
+    (?:[\s-]?(?P<scale>{_SCALE})(?![a-z\u00c0-\u024f\u1e00-\u1eff]))?
     (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -541,6 +543,10 @@ def _read(
         after = later["after"]
         symbol, code = symbol or later["symbol"], code or later["code"]
     currency = _currency(symbol, code, unit) or _currency(None, after, "")
+    if currency is None and not chinese_start(raw):
+        opened = _OPENS_RANGE.search(text, max(0, start - 40), start)
+        if opened is not None:  # "Rs 50-60 Cr": the range's end is in rupees too
+            currency = _SYMBOLS[opened["symbol"]]
     if currency is None and scale in _BAHT_SCALES:
         currency = "THB"
     if currency == "CNY" and unit in ("元", "块"):
@@ -551,11 +557,11 @@ def _read(
     if after and currency is None:  # three capitals after it that are not a currency
         after = None
     chinese = raw[0] not in "0123456789"
-    letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb", "t")
-    if letter and not currency and not _count_follows(text, scaled_end):
+    letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb", "t", "l")
+    if letter and not currency and not _count_follows(text, _past_range(text, scaled_end)):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
-    if scale.lower() == "t" and not currency:
-        return None  # "Rp 92 T" is 92 triliun; "a 5t truck" weighs five tonnes
+    if scale.lower() in ("t", "l") and not currency:
+        return None  # "Rp 92 T" is 92 triliun, "₹10L" ten lakh; "a 5t truck", "a 5L bottle"
     if scale == "兆" and not currency:
         return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
     if unit.lower() in ("cent", "cents"):
@@ -599,7 +605,7 @@ def _read(
             figure_end = match_end + spaced + 1
         elif scale and not scale.isascii():
             pass  # 8000万 (粉丝): Chinese scales count people, views, orders
-        elif not scale or not _count_follows(text, match_end, scaled=True):
+        elif not scale or not _count_follows(text, _past_range(text, match_end), scaled=True):
             views = amount >= 100 and re.match(r"\s+times\b", text[match_end : match_end + 16])
             if not views and not _count_follows(text, match_end):
                 return None
@@ -645,6 +651,24 @@ def _named(text: str, start: int, end: int) -> bool:
         return True
     word = after.group(1)
     return word[:1].isupper() or not word.lower().endswith("s")
+
+
+def chinese_start(raw: str) -> bool:
+    return raw[0] not in "0123456789"
+
+
+# An amount with its currency sign that opens a range, right before a number: "Rs 50-".
+_OPENS_RANGE = re.compile(
+    rf"(?-i:(?P<symbol>{_SYMBOL}))\s?\d[\d,.]*(?:\s?(?:{_SCALE}))?\s*(?:-|–|—|~|to)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _past_range(text: str, end: int) -> int:
+    """Where a range a number opens ends ("5k-10k followers": after "10k"), or `end`."""
+    link = _RANGE.match(text, end)
+    later = _FIGURE.match(text, link.end()) if link is not None else None
+    return later.end() if later is not None else end
 
 
 _RANGE = re.compile(r"\s*(?:-|–|—|~|to|and|và|dan|至|到|đến|hingga|sampai)\s*", re.IGNORECASE)

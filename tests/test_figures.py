@@ -124,6 +124,12 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("budgets of $500,000-$1 million", [(500000, "USD"), (1000000, "USD")]),
         ("omzet Rp500.000-Rp1 jutaan sehari", [(500000, "IDR"), (1000000, "IDR")]),
         ("dari 2-3 dari tiktok; 5 to 10 days", []),
+        # Indian shorthand: a range's end is in its start's rupees; L is lakh, K Cr 1,000 crore
+        ("sales of Rs 50-60 Cr expected", [(5e8, "INR"), (6e8, "INR")]),
+        ("a CTC of \u20b910L-15L", [(1e6, "INR"), (1.5e6, "INR")]),
+        ("INR 7K Cr in GMV; \u20a8 500 crore deal", [(7e10, "INR"), (5e9, "INR")]),
+        ("between 5k-10k followers", [(5000, "count"), (10000, "count")]),
+        ("support 24X7 and 24/7; a 5L bottle; a 4K screen, 5G phones", []),
         # A country's own scale word is its money where the words speak of money
         ("belanja 250 ribu cuma bayar 100 ribu", [(250000, "IDR"), (100000, "IDR")]),
         ("Target dua miliar, dapat delapan miliar rupiah!", [(2e9, "IDR"), (8e9, "IDR")]),
