@@ -542,6 +542,10 @@ def _read(
     if later is not None:
         after = later["after"]
         symbol, code = symbol or later["symbol"], code or later["code"]
+    elif scale and not (unit or after) and _currency(symbol, code, "") is None:
+        closing = _range_end(text, match.end("scale"), start)
+        if closing is not None and closing["scale"] and (closing["unit"] or closing["after"]):
+            unit, after = closing["unit"] or "", closing["after"]  # "3万至5万元": yuan both
     currency = _currency(symbol, code, unit) or _currency(None, after, "")
     if currency is None and not chinese_start(raw):
         opened = _OPENS_RANGE.search(text, max(0, start - 40), start)

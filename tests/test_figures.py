@@ -129,6 +129,13 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("a CTC of \u20b910L-15L", [(1e6, "INR"), (1.5e6, "INR")]),
         ("INR 7K Cr in GMV; \u20a8 500 crore deal", [(7e10, "INR"), (5e9, "INR")]),
         ("between 5k-10k followers", [(5000, "count"), (10000, "count")]),
+        # Both scaled, one currency: "3万至5万元", "5 million to 10 million dollars"
+        (
+            "客单价3万至5万元, 3万至5万人",
+            [(3e4, "CNY"), (5e4, "CNY"), (3e4, "count"), (5e4, "count")],
+        ),
+        ("GMV 1,000亿-1,200亿元", [(1e11, "CNY"), (1.2e11, "CNY")]),
+        ("5 million to 10 million dollars", [(5e6, "USD"), (1e7, "USD")]),
         ("support 24X7 and 24/7; a 5L bottle; a 4K screen, 5G phones", []),
         # A country's own scale word is its money where the words speak of money
         ("belanja 250 ribu cuma bayar 100 ribu", [(250000, "IDR"), (100000, "IDR")]),
