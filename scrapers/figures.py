@@ -358,6 +358,7 @@ def _carried(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figu
             and figure.unit == "count"
             and _is_scale(figure.text.split()[-1])  # it ends at its scale: no noun after
             and _BARE.match(text, end)
+            and not _counts_before(text, start)
         ):
             reads[i] = (replace(figure, unit=money.unit), start, end)
     return reads
@@ -392,7 +393,7 @@ _LOCAL_SCALES = {
 }  # fmt: skip
 _LOCAL_MONEY = {
     "IDR": re.compile(
-        r"\b(?:omzet|omset|belanja|bayar|membayar|harga|pendapatan|penjualan|transaksi|modal"
+        r"\b(?:omzet|omset|belanja|bayar|membayar|harga|pendapatan|penjualan|modal"
         r"|gaji|untung|laba|keuntungan|penghasilan|biaya|dana|uang|senilai|rugi|kerugian)\b",
         re.IGNORECASE,
     ),
@@ -408,6 +409,18 @@ _LOCAL_MONEY = {
     "THB": re.compile("ขาย|ยอด|รายได้|มูลค่า|เงิน|ทุน|งบ|กำไร|ราคา|ขาดทุน"),
 }
 _LOCAL_REACH = 160  # characters within which a nearby amount in the same scale lends its currency
+
+
+# Words that ask how many, right before an amount: it counts, whatever money is near.
+_HOW_MANY = re.compile(
+    r"(?:\b(?:jumlah|sejumlah|sebanyak|banyaknya|number\s+of|count\s+of|số\s+lượng)"
+    r"|จำนวน)\W*(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _counts_before(text: str, start: int) -> bool:
+    return _HOW_MANY.search(text, max(0, start - 40), start) is not None
 
 
 def _next_word(text: str, end: int) -> str:
@@ -447,6 +460,8 @@ def _implied(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figu
             and scale in other.text.lower().split()
         ]
         before = _CLAUSE.split(text[max(0, start - 40) : start])[-1]
+        if _counts_before(text, start):
+            continue  # "jumlah transaksi sejumlah 92,4 juta": how many, not how much
         if lent or _LOCAL_MONEY[currency].search(before):
             reads[i] = (replace(figure, unit=currency), start, end)
     return reads

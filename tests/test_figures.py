@@ -142,6 +142,11 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("Target dua miliar, dapat delapan miliar rupiah!", [(2e9, "IDR"), (8e9, "IDR")]),
         ("ไลฟ์สดขายได้วันละ 100 ล้าน", [(1e8, "THB")]),
         ("ada 10 juta pengguna", [(1e7, "count")]),
+        # ... but not when the words ask how many: a number of transactions
+        (
+            "Rp3,1 triliun dengan jumlah transaksi sejumlah 92,4 juta.",
+            [(3.1e12, "IDR"), (9.24e7, "count")],
+        ),
         ("ผู้ใช้ 100 ล้านคน", [(1e8, "count")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
