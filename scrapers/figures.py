@@ -131,7 +131,7 @@ _NEEDS_SCALE = {
 }  # fmt: skip
 _WORD_NUMBERS |= _NEEDS_SCALE
 # Chinese measure words after a number: a count of people, shops, orders, streams...
-_MEASURES = "名个位家场件单人次款万個場單組間條項種隻"
+_MEASURES = "名个位家场件单人次款万個場單組間條項種隻則篇筆笔"
 # The measure words after a number in Chinese numerals that make it a count of things
 # (not 次, "times", nor 一, "a": "一家公司" is "a company").
 _CN_COUNTED = "个個家名位款件场場"
