@@ -40,7 +40,8 @@ _NAMES = {
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
-    "đôla": "USD", "cents": "USD", "cent": "USD",
+    "đôla": "USD", "cents": "USD", "cent": "USD", "nhân dân tệ": "CNY", "nhân tệ": "CNY",
+    "ndt": "CNY",
     "元人民幣": "CNY", "元人民币": "CNY", "人民幣": "CNY", "人民币": "CNY", "美金": "USD",
     "新台幣": "TWD", "新台币": "TWD", "台幣": "TWD", "港幣": "HKD", "港币": "HKD",
     "日元": "JPY", "日圓": "JPY", "韩元": "KRW", "韓元": "KRW",
@@ -99,6 +100,8 @@ _NOT_COUNTS = {
     "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
     "besar",  # "100 besar aplikasi": the top 100, a rank
     "tuổi",  # an age
+    "thập",  # "3 thập kỷ": three decades
+    "chữ",  # "tăng trưởng 3 chữ số": triple-digit growth
     "setengah",  # "1 setengah jam": one and a half hours
     "points", "point", "poin",  # an index or a share moving, not things counted
     # measures, not things counted: "4,200 sq ft", "500 MW"
@@ -115,6 +118,7 @@ _NOT_AFTER = {
     "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan", "pukul", "jam",
     "first", "last",  # "the first 10 products": a position, like "top 10"
     "thứ",  # "đứng thứ 3": third place
+    "quý",  # "quý 3": the third quarter
 }  # fmt: skip
 # Numbers written as words, for counts and amounts ("six executives", "two million").
 _WORD_NUMBERS = {
@@ -131,7 +135,7 @@ _NEEDS_SCALE = {
 }  # fmt: skip
 _WORD_NUMBERS |= _NEEDS_SCALE
 # Chinese measure words after a number: a count of people, shops, orders, streams...
-_MEASURES = "名个位家场件单人次款万個場單組間條項種隻則篇筆笔"
+_MEASURES = "名个位家场件单人次款万個場單組間條項種隻則篇筆笔張张"
 # The measure words after a number in Chinese numerals that make it a count of things
 # (not 次, "times", nor 一, "a": "一家公司" is "a company").
 _CN_COUNTED = "个個家名位款件场場"
@@ -216,7 +220,7 @@ _FIGURE = re.compile(
     rf"""
     (?=(?-i:[\s\d$€£¥￥₹₨₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?(?P<negative>(?<=[$A-Z])\()?
-    (?P<number>\d[\d,.]{{0,8}}兆\d[\d,]{{0,8}}(?=\s?[億亿])|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
+    (?P<number>\d[\d,.]{{0,8}}(?:兆\d[\d,]{{0,8}}(?=\s?[億亿])|[亿億]\d[\d,]{{0,8}}(?=\s?[万萬]))|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z\u00c0-\u024f\u1e00-\u1eff]))?
     (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
@@ -232,7 +236,7 @@ _LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
 _THAI_COUNTED = (
     "สาขา", "ร้าน", "แพลตฟอร์ม", "ราย", "คน", "ผู้ขาย", "ผู้ซื้อ", "ผู้ใช้", "ผู้ติดตาม",
     "ผู้ชม", "ออเดอร์", "คำสั่งซื้อ", "ชิ้น", "รายการ", "แบรนด์", "บริษัท", "ครีเอเตอร์",
-    "ร้านค้า", "ห้าง", "ตำแหน่งงาน",
+    "ร้านค้า", "ห้าง", "ตำแหน่งงาน", "กลุ่ม",
 )  # fmt: skip
 _WORD = re.compile(rf"\s*\+?\s*([{_LETTER}][{_LETTER}'-]*)")
 # Characters only Traditional Chinese writes: 元 there may be Hong Kong's or Taiwan's dollar.
@@ -390,6 +394,10 @@ _LOCAL_SCALES = {
     **dict.fromkeys(("nghìn", "ngàn", "triệu", "tỷ", "tỉ"), "VND"),
     **dict.fromkeys(("crore", "crores", "cr", "lakh", "lakhs"), "INR"),
     **dict.fromkeys(("ล้าน", "ร้อยล้าน", "พันล้าน", "หมื่นล้าน", "แสนล้าน", "ล้านล้าน"), "THB"),
+    # Chinese: the yuan of the place the text is from (_yuan)
+    **dict.fromkeys(
+        ("亿", "億", "万", "萬", "千万", "千萬", "百万", "百萬", "万亿", "萬億"), "CNY"
+    ),
 }  # fmt: skip
 _LOCAL_MONEY = {
     "IDR": re.compile(
@@ -406,8 +414,13 @@ _LOCAL_MONEY = {
         r"|income|investment|spend|spent|budget|fine|penalty)\b",
         re.IGNORECASE,
     ),
+    "CNY": re.compile(
+        "GMV|营收|營收|收入|销售额|銷售額|成交额|成交額|交易额|交易額|市值|融资|融資|估值|利润"
+        "|利潤|净利|淨利|营业额|營業額|金额|金額|销售|銷售|亏损|虧損|罚款|罰款|投资|投資"
+    ),
     "THB": re.compile("ขาย|ยอด|รายได้|มูลค่า|เงิน|ทุน|งบ|กำไร|ราคา|ขาดทุน"),
 }
+_CN_CLAUSE = re.compile("[,，、;；:：。!！?？()（）]")  # Chinese text's commas need no space after
 _LOCAL_REACH = 160  # characters within which a nearby amount in the same scale lends its currency
 
 
@@ -446,24 +459,31 @@ def _implied(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figu
         scale = _local_scale(figure) if figure.unit == "count" else ""
         if not scale:
             continue
-        if "\u0e01" <= scale[0] <= "\u0e5b":
+        thai, chinese = "\u0e01" <= scale[0] <= "\u0e5b", "\u4e00" <= scale[0] <= "\u9fff"
+        if thai:
             if text[end:].lstrip(" ").startswith(_THAI_COUNTED):
                 continue  # "100 ล้านคน": people
+        elif chinese:
+            if "\u4e00" <= text[end : end + 1] <= "\u9fff":
+                continue  # "4.16亿用户", "87亿元": a noun or a currency of its own
         elif not _BARE.match(text, end) and _next_word(text, end) not in _NOT_COUNTS:
             continue  # "10 juta pengguna": users
-        currency = _LOCAL_SCALES[scale]
-        lent = [
-            other.unit
-            for other, other_start, other_end in reads
-            if other.unit == currency
-            and max(other_start - end, start - other_end) < _LOCAL_REACH
-            and scale in other.text.lower().split()
-        ]
-        before = _CLAUSE.split(text[max(0, start - 40) : start])[-1]
         if _counts_before(text, start):
             continue  # "jumlah transaksi sejumlah 92,4 juta": how many, not how much
-        if lent or _LOCAL_MONEY[currency].search(before):
-            reads[i] = (replace(figure, unit=currency), start, end)
+        currency = _LOCAL_SCALES[scale]
+        # Chinese lends no currency: "营收356亿元 ... DAU达4.16亿" counts users
+        lent = not chinese and any(
+            other.unit == currency
+            and max(other_start - end, start - other_end) < _LOCAL_REACH
+            and scale in other.text.lower().split()
+            for other, other_start, other_end in reads
+        )
+        near = (_CN_CLAUSE if chinese else _CLAUSE).split(text[max(0, start - 40) : start])[-1]
+        if thai:  # Thai headlines say it after: "7.5หมื่นล้าน ขายของออนไลน์พุ่ง"
+            near += " " + text[end : end + 24]
+        if lent or _LOCAL_MONEY[currency].search(near):
+            unit = _yuan(text) if chinese else currency
+            reads[i] = (replace(figure, unit=unit), start, end)
     return reads
 
 
@@ -610,9 +630,13 @@ def _read(
         if (
             chinese
             and not scale
-            and not (text[match_end : match_end + 1] in _CN_COUNTED and amount > 1)
+            and not (
+                text[match_end : match_end + 1] in _CN_COUNTED
+                and amount > 1
+                and text[start - 1 : start] not in ("前", "第")
+            )
         ):
-            return None  # "一些", "十大": only "六千个企业", "三個部分" count
+            return None  # "一些", "十大", "前三位": only "六千个企业", "三個部分" count
         if not scale and _named(text, figure_start, end):
             return None  # "GTA 5", "Music 360 Report", "Festive Event 1": part of a name
         # "700 組", "30 家": Taiwan sets Latin digits apart from the measure word by a space
@@ -718,8 +742,9 @@ def _range_end(text: str, end: int, start: int) -> re.Match[str] | None:
 @lru_cache(maxsize=4096)
 def _amount(raw: str, decimal: bool = False) -> Decimal | None:
     """The number written; with `decimal`, a lone "." is a decimal point whatever follows."""
-    if "兆" in raw:  # "8兆1,097" (億): 8 兆 is 80,000 億
-        trillions, rest = raw.split("兆")
+    compound = re.search("[兆亿億](?=[0-9])", raw) if raw[:1].isdigit() else None
+    if compound:  # "8兆1,097" (億): 8 兆 is 80,000 億; "3亿4000" (万): 3 亿 is 30,000 万
+        trillions, rest = raw[: compound.start()], raw[compound.end() :]
         high, low = _amount(trillions, decimal), _amount(rest)
         return None if high is None or low is None else high * 10_000 + low
     if raw[0] in "0123456789":

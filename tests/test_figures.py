@@ -148,6 +148,21 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
             [(3.1e12, "IDR"), (9.24e7, "count")],
         ),
         ("ผู้ใช้ 100 ล้านคน", [(1e8, "count")]),
+        # Chinese: 3亿4000万 is 340 million; a bare 亿 is yuan where the clause speaks of
+        # money (GMV), a count where it does not (DAU), whatever money is near
+        ("以3亿4000万美元买下", [(3.4e8, "USD")]),
+        ("全年GMV跌至87亿", [(8.7e9, "CNY")]),
+        ("营收356亿元,DAU达4.16亿", [(3.56e10, "CNY"), (4.16e8, "count")]),
+        # Vietnamese names the yuan nhân dân tệ (NDT); quý 3 is a quarter
+        (
+            "doanh thu quý 3 đạt 247,8 tỷ NDT, hay 236,5 tỉ nhân dân tệ",
+            [(2.478e11, "CNY"), (2.365e11, "CNY")],
+        ),
+        # Thai headlines name the money after the amount
+        (
+            "3 \u0e40\u0e14\u0e37\u0e2d\u0e19 7.5\u0e2b\u0e21\u0e37\u0e48\u0e19\u0e25\u0e49\u0e32\u0e19 \u0e02\u0e32\u0e22\u0e02\u0e2d\u0e07",
+            [(7.5e10, "THB")],
+        ),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
