@@ -37,6 +37,7 @@ _SYMBOLS = {
 _NAMES = {
     "元": "CNY", "块": "CNY", "美元": "USD", "港元": "HKD", "欧元": "EUR", "英镑": "GBP",
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
+    "dolar": "USD", "越南盾": "VND",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
@@ -100,6 +101,7 @@ _NOT_COUNTS = {
     "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
     "besar",  # "100 besar aplikasi": the top 100, a rank
     "tuổi",  # an age
+    "multiple", "multiples",  # "at 20 multiple x EBITDA"
     "thập",  # "3 thập kỷ": three decades
     "chữ",  # "tăng trưởng 3 chữ số": triple-digit growth
     "setengah",  # "1 setengah jam": one and a half hours
@@ -108,7 +110,9 @@ _NOT_COUNTS = {
     "sq", "square", "ft", "feet", "km", "kg", "tons", "tonnes", "acres", "hectares",
     "meters", "metres", "miles", "cm", "mm", "ml", "kw", "kwh", "mw", "mah",
 }  # fmt: skip
-_MULTIPLES = {"x", "times", "fold", "years", "year", "months", "days", "hours", "minutes"}
+_MULTIPLES = {
+    "x", "times", "fold", "years", "year", "months", "days", "hours", "minutes", "multiple",
+}  # fmt: skip
 # Words before a number that make it a rank, a model, a version or an age.
 _NOT_AFTER = {
     "top", "no", "no.", "number", "rank", "ranked", "ranks", "#", "iphone", "galaxy",
@@ -177,7 +181,7 @@ _NOT_FIGURES = re.compile(
     | \b24\s?[x×/]\s?7\b                               # 24x7, 24/7: always
     | \b\d+(?:\.\d+)?\s?[x×](?![a-z])                 # 3x
     | \b\d+-fold\b                                    # 3-fold
-    | \b\d+\s+(?:in|out\ of)\s+\d+\b                   # 3 in 10
+    | (?<![.,])\b\d+\s+(?:in|out\ of)\s+(?!(?:19|20)\d\d\b)\d+\b  # 3 in 10 (not "$56.64 in 2023")
     | \b\d+-year-olds?\b | \b\d+\s+years?\s+old\b     # ages
     | \b\d+\s?(?:岁|倍|周年|年|月|日|号|天|小时|分钟|秒)  # ages, multiples, durations
     | \b\d+[kK]\b(?=\s*(?:video|tv|screen|stream|resolution|display))   # 4K video
@@ -220,6 +224,7 @@ _FIGURE = re.compile(
     rf"""
     (?=(?-i:[\s\d$€£¥￥₹₨₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?(?P<negative>(?<=[$A-Z])\()?
+    (?(symbol)|(?(code)|(?<![A-Za-z])))  # "EBITDA1", "w6208": a footnote, a name; not "Rp8"
     (?P<number>\d[\d,.]{{0,8}}(?:兆\d[\d,]{{0,8}}(?=\s?[億亿])|[亿億]\d[\d,]{{0,8}}(?=\s?[万萬]))|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z\u00c0-\u024f\u1e00-\u1eff]))?
     (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
@@ -491,7 +496,7 @@ _SPELLED_WORDS = "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, r
 _SPELLED_START = re.compile(rf"\b(?:{_SPELLED_WORDS})\b", re.IGNORECASE)
 _SPELLED = re.compile(
     rf"""(?<![\w-])(?P<number>{_SPELLED_WORDS})(?![\w-])
-    (?:\s(?P<scale>thousand|million|billion|trillion|ribu|juta|miliar|milyar|triliun)\b)?
+    (?:\s(?P<scale>thousand|million|billion|trillion|lakh|crore|ribu|juta|miliar|milyar|triliun)\b)?
     (?:\s(?P<unit>{_UNIT})(?![a-z]))?""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -813,6 +818,8 @@ def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
     word = first.group(1).lower()
     if word.endswith("-year-old") or word.endswith("-fold"):
         return False
+    if _MONTH_WORD.fullmatch(word):
+        return False  # "from 4 to 6 October", "11-12 Desember": days of a month
     if word == "lượt":  # "1 triệu lượt xem" counts views; "4 lượt mỗi tháng" is how often
         return _LUOT_COUNTED.match(rest, first.end()) is not None
     if word in _AND:  # "415k và 421k mắt xem": both count what the second names
@@ -822,6 +829,7 @@ def _count_follows(text: str, end: int, scaled: bool = False) -> bool:
 
 
 _AND = frozenset(("and", "or", "và", "hoặc", "dan", "atau"))
+_MONTH_WORD = re.compile(_MONTHS, re.IGNORECASE)
 _BEFORE_WORD = re.compile(rf"[{_LETTER}][{_LETTER}.']*")  # Vietnamese too: "thứ 3", "tháng 7"
 _LUOT_COUNTED = re.compile(r"\s+(?:xem|mua|truy cập|tải|thích|bình luận|chia sẻ|theo dõi)")
 _NEXT_NUMBER = re.compile(r"\s*\d[\d.,]*(?:\s?(?:[kmb]|bn|mn)(?![a-z]))?", re.IGNORECASE)

@@ -163,6 +163,11 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
             "3 \u0e40\u0e14\u0e37\u0e2d\u0e19 7.5\u0e2b\u0e21\u0e37\u0e48\u0e19\u0e25\u0e49\u0e32\u0e19 \u0e02\u0e32\u0e22\u0e02\u0e2d\u0e07",
             [(7.5e10, "THB")],
         ),
+        # Days of a month in a range, a footnote glued to a word, a multiple: no counts
+        ("a sale from 4 to 6 October; pada 11-12 Desember", []),
+        ("Adjusted EBITDA1 rose; at 20 multiple x EBITDA", []),
+        ("was $60.03, compared to $56.64 in 2023", [(60.03, "USD"), (56.64, "USD")]),
+        ("4,4 miliar dolar AS; one lakh local shops", [(4.4e9, "USD"), (1e5, "count")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
