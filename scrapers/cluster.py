@@ -230,6 +230,22 @@ def other_periods(
     return any(x and y and not x & y for x, y in zip(a, b, strict=True))
 
 
+# Words that undo an event: a headline with one reports a new event, the reversal of what a
+# headline without one reported ("Komdigi lifts TikTok's freeze", "TikTok restores service").
+_REVERSAL = re.compile(
+    r"\b(?:lift(?:s|ed|ing)?|restor(?:es|ed|ing|e)|resum(?:es|ed|ing|e)|reopen(?:s|ed|ing)?"
+    r"|reinstat(?:es|ed|ing|e)|revers(?:es|ed|ing|e)|overturn(?:s|ed)?|unban(?:s|ned)?"
+    r"|back\s+online|cabut|mencabut|dicabut|pencabutan|dibuka\s+kembali|kembali\s+dibuka"
+    r"|gỡ\s+bỏ|khôi\s+phục|mở\s+lại)\b",
+    re.IGNORECASE,
+)
+
+
+def reverses(headline: str, other: str) -> bool:
+    """Whether one of two headlines reports undoing what the other reports."""
+    return bool(_REVERSAL.search(headline)) != bool(_REVERSAL.search(other))
+
+
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
@@ -308,6 +324,7 @@ def find_copy(
         other_title, other_text = near.words[story_id]
         if same_story(title_words, text_words, words(other_title), other_text) and not (
             other_periods(periods(headline), periods(other_title))  # when all else agrees
+            or reverses(headline, other_title)
         ):
             return story_id
     neighbours = list(events())
@@ -331,6 +348,9 @@ def find_copy(
             both_count,
             my_names,
             names(their_lead),
-        ) and not other_periods(in_report, periods(other.title, their_lead)):
+        ) and not (
+            other_periods(in_report, periods(other.title, their_lead))
+            or reverses(headline, other.title)
+        ):
             return other.story_id
     return None

@@ -296,6 +296,31 @@ def test_a_long_headline_is_keyed_by_its_first_telling_words(tmp_path: Path) -> 
     assert sorted(key for (key,) in stored) == sorted(keys)
 
 
+def test_a_reversal_the_next_day_is_another_event(tmp_path: Path) -> None:
+    """Real coverage: a regulator froze TikTok's registration and lifted the freeze a day
+    later; the two share every name and most words, and are two events."""
+    froze = story(
+        "A",
+        "Ministry freezes TikTok registration over missing live-stream data",
+        0,
+        text="The ministry froze TikTok's operator registration after the company did not hand"
+        " over complete data on 2,400 live streams during the protests.",
+    )
+    lifted = story(
+        "B",
+        "Ministry lifts freeze on TikTok registration after data handed over",
+        1440,
+        text="The ministry lifted the freeze on TikTok's operator registration after the"
+        " company handed over complete data on 2,400 live streams during the protests.",
+    )
+    with open_store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.stories.add([froze])
+        with store.transaction():
+            added = store.stories.add([lifted])
+    assert (added.new, added.clustered) == (1, 0)
+
+
 def test_one_companys_two_events_stay_two_stories(tmp_path: Path) -> None:
     """Near misses from real coverage: another quarter, another number."""
     items = [
