@@ -168,6 +168,8 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("Adjusted EBITDA1 rose; at 20 multiple x EBITDA", []),
         ("was $60.03, compared to $56.64 in 2023", [(60.03, "USD"), (56.64, "USD")]),
         ("4,4 miliar dolar AS; one lakh local shops", [(4.4e9, "USD"), (1e5, "count")]),
+        # Dots grouping thousands are no version number; iOS 17.1.2 is one
+        ("harga Rp 1.234.567 per unit, iOS 17.1.2", [(1234567, "IDR")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
