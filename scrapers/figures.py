@@ -37,7 +37,7 @@ _SYMBOLS = {
 _NAMES = {
     "元": "CNY", "块": "CNY", "美元": "USD", "港元": "HKD", "欧元": "EUR", "英镑": "GBP",
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
-    "dolar": "USD", "越南盾": "VND",
+    "dolar": "USD", "越南盾": "VND", "đô": "USD",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
@@ -50,7 +50,8 @@ _NAMES = {
 }  # fmt: skip
 _SCALES = {
     "thousand": 3, "thousands": 3, "millions": 6, "billions": 9, "trillions": 12,
-    "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9,
+    "k": 3, "million": 6, "mn": 6, "m": 6, "mln": 6, "billion": 9, "bn": 9, "bln": 9,
+    "trln": 12,
     "b": 9, "trillion": 12, "tn": 12, "lakh": 5, "lakhs": 5, "crore": 7, "crores": 7,
     "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12, "nghìn": 3,
     "triệu": 6, "tỷ": 9, "tỉ": 9, "ngàn": 3, "nghìn tỷ": 12, "nghìn tỉ": 12, "ngàn tỷ": 12,
@@ -202,7 +203,7 @@ _NOT_FIGURES = re.compile(
     + _MONTHS
     + r""")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:%|percent|million|billion))  # Nov. 11
     | double[\s-]?(?:\d{1,2}|十一|十二)                # Double 11
-    | Q[1-4]\b | H[12]\b | FY\s?\d{2,4}\b             # quarters, halves, fiscal years
+    | Q[1-4]\b | H[12]\b | FY\s?\d{2,4}(?:[/-]\d{2,4})?\b  # quarters, halves, fiscal years
     | x\d+\b                                          # x3
     | age[sd]?\s+\d+(?:\s*(?:to|-|–)\s*\d+)?          # aged 18 to 34
     | v\d+(?:\.\d+)*\b                                # versions
@@ -219,7 +220,10 @@ _NOT_FIGURES = re.compile(
 
 _SYMBOL = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
 _SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True))
-_UNIT = "|".join(re.escape(s) for s in sorted((*_PERCENT, *_NAMES), key=len, reverse=True))
+_UNIT = "|".join(
+    re.escape(s) + ("(?!\\s+thị)" if s == "đô" else "")  # "2,3 triệu đô"; "5 đô thị": cities
+    for s in sorted((*_PERCENT, *_NAMES), key=len, reverse=True)
+)
 _FIGURE = re.compile(
     rf"""
     (?=(?-i:[\s\d$€£¥￥₹₨₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
@@ -556,7 +560,8 @@ def _read(
     if i >= 0 and blocked[i][1] > start:
         return None
     scale, unit = (match["scale"] or ""), (match["unit"] or "")
-    later = None if scale or unit or match["after"] else _range_end(text, end, start)
+    opened = match.start("symbol") if match["symbol"] else start  # "between $1 and $2 billion"
+    later = None if scale or unit or match["after"] else _range_end(text, end, opened)
     if later is not None and later["scale"]:
         high = _amount(later["number"].rstrip(" ,."))
         low = _amount(raw)

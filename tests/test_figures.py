@@ -170,6 +170,10 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("4,4 miliar dolar AS; one lakh local shops", [(4.4e9, "USD"), (1e5, "count")]),
         # Dots grouping thousands are no version number; iOS 17.1.2 is one
         ("harga Rp 1.234.567 per unit, iOS 17.1.2", [(1234567, "IDR")]),
+        # Wire shorthand, a range opened by a sign, a fiscal year, đô as the dollar
+        ("revenue of $10 bln in FY2023/24", [(1e10, "USD")]),
+        ("between $1 and $2 billion", [(1e9, "USD"), (2e9, "USD")]),
+        ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
