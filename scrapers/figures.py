@@ -560,8 +560,8 @@ def _read(
     if i >= 0 and blocked[i][1] > start:
         return None
     scale, unit = (match["scale"] or ""), (match["unit"] or "")
-    opened = match.start("symbol") if match["symbol"] else start  # "between $1 and $2 billion"
-    later = None if scale or unit or match["after"] else _range_end(text, end, opened)
+    signed = match.start("symbol") if match["symbol"] else start  # "between $1 and $2 billion"
+    later = None if scale or unit or match["after"] else _range_end(text, end, signed)
     if later is not None and later["scale"]:
         high = _amount(later["number"].rstrip(" ,."))
         low = _amount(raw)
@@ -593,9 +593,9 @@ def _read(
             unit, after = closing["unit"] or "", closing["after"]  # "3万至5万元": yuan both
     currency = _currency(symbol, code, unit) or _currency(None, after, "")
     if currency is None and not chinese_start(raw):
-        opened = _OPENS_RANGE.search(text, max(0, start - 40), start)
-        if opened is not None:  # "Rs 50-60 Cr": the range's end is in rupees too
-            currency = _SYMBOLS[opened["symbol"]]
+        range_start = _OPENS_RANGE.search(text, max(0, start - 40), start)
+        if range_start is not None:  # "Rs 50-60 Cr": the range's end is in rupees too
+            currency = _SYMBOLS[range_start["symbol"]]
     if currency is None and scale in _BAHT_SCALES:
         currency = "THB"
     if currency == "CNY" and unit in ("元", "块"):
