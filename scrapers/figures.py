@@ -143,7 +143,7 @@ _WORD_NUMBERS |= _NEEDS_SCALE
 _MEASURES = "名个位家场件单人次款万個場單組間條項種隻則篇筆笔張张"
 # The measure words after a number in Chinese numerals that make it a count of things
 # (not 次, "times", nor 一, "a": "一家公司" is "a company").
-_CN_COUNTED = "个個家名位款件场場"
+_CN_COUNTED = "个個家名位款件场場人"
 # A measure word that makes a number a duration or a number of digits, not a count.
 _CN_DURATION = re.compile(
     "[个個](?:季|月|小时|小時|星期|礼拜|禮拜|工作日|交易日|年|周|週|百分)|位[数數]"

@@ -76,6 +76,7 @@ def test_the_labelled_set_covers_every_currency_and_exclusion_the_issue_names() 
         # An accounts' negative in brackets
         ("adjusted EBITDA was US$(11.0) million", 11000000, "USD", "US$(11.0) million"),
         ("超过六千个重点企业", 6000, "count", "六千个"),  # Chinese numerals before a measure
+        ("三千万人观看", 30000000, "count", "三千万人"),
         ("年交易额超过千亿元", 100000000000, "CNY", "千亿元"),
     ],
 )
