@@ -613,6 +613,8 @@ def _read(
         return None  # "Rp 92 T" is 92 triliun, "₹10L" ten lakh; "a 5t truck", "a 5L bottle"
     if scale == "兆" and not currency:
         return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
+    if amount == 1 and re.match(r"\s*=", text[match.end() : match.end() + 3]):
+        return None  # "(1 yuan = Rp2.216)": a rate's unit, not an amount
     if unit.lower() in ("cent", "cents"):
         amount /= 100  # "20 cents per share"
     if scale:

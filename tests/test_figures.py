@@ -174,6 +174,7 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         # Wire shorthand, a range opened by a sign, a fiscal year, đô as the dollar
         ("revenue of $10 bln in FY2023/24", [(1e10, "USD")]),
         ("between $1 and $2 billion", [(1e9, "USD"), (2e9, "USD")]),
+        ("205,74 miliar yuan (1 yuan = Rp2.216)", [(2.0574e11, "CNY"), (2216, "IDR")]),
         ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
