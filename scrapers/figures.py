@@ -122,6 +122,7 @@ _NOT_AFTER = {
     "phase", "level", "tier", "room", "page", "section", "article", "grade", "class",
     "double", "singles", "under", "tháng", "ngày", "năm", "tahun", "bulan", "pukul", "jam",
     "first", "last",  # "the first 10 products": a position, like "top 10"
+    "per",  # "$5 per 100 views": the rate's unit, not a count
     "thứ",  # "đứng thứ 3": third place
     "quý",  # "quý 3": the third quarter
 }  # fmt: skip
@@ -161,7 +162,8 @@ _MONTHS = (
 # else), each group behind a one-character lookahead, so that most positions of a long text
 # are rejected at once instead of by every alternative in turn (five times faster), with the
 # same matches: at any one position only one group can match, in its original order.
-_PHONE = r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,4}\b"  # phone numbers
+# phone numbers (not "166.063.276": thousands grouped by dots)
+_PHONE = r"(?:\+\d{1,3}[\s.-]?)?(?!\d{1,3}(?:\.\d{3})+\b)\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,4}\b"
 _NOT_FIGURES = re.compile(
     r"""
     (?=\d)(?:
@@ -180,6 +182,7 @@ _NOT_FIGURES = re.compile(
     | \b(?:19|20)\d{2}s?\b(?![,.]\d)                  # a year or a decade
     | \b\d+(?:st|nd|rd|th)\b                          # ordinals
     | \b24\s?[x×/]\s?7\b                               # 24x7, 24/7: always
+    | \b\d{1,2}[.:]\d{2}\s?[–-]\s?\d{1,2}[.:]\d{2}\b       # 06.00 - 22.00: hours
     | \b\d+(?:\.\d+)?\s?[x×](?![a-z])                 # 3x
     | \b\d+-fold\b                                    # 3-fold
     | (?<![.,])\b\d+\s+(?:in|out\ of)\s+(?!(?:19|20)\d\d\b)\d+\b  # 3 in 10 (not "$56.64 in 2023")
@@ -256,7 +259,7 @@ _HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本�
 # Taiwan's: places, its statistics office, its "year on year" (年增; Hong Kong writes 按年),
 # and 兆 for a trillion (Hong Kong and the mainland write 萬億).
 _TAIWAN = re.compile(
-    "台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北|全台|主計總處|年增|年減|季增|月增|兆"
+    "台灣|臺灣|台幣|臺幣|新台|上櫃|上市櫃|掛牌|證交所|台北|臺北|全台|主計總處|經濟部|年增|年減|季增|月增|兆"
 )
 _RENMINBI = re.compile("人民幣|人民币|RMB")
 _MAINLAND = re.compile("內地|大陸")

@@ -175,6 +175,9 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("revenue of $10 bln in FY2023/24", [(1e10, "USD")]),
         ("between $1 and $2 billion", [(1e9, "USD"), (2e9, "USD")]),
         ("205,74 miliar yuan (1 yuan = Rp2.216)", [(2.0574e11, "CNY"), (2216, "IDR")]),
+        # A rate's unit, hours of the day, lots grouped by dots (no phone number)
+        ("paid $0.02-$0.04 per 1,000 views", [(0.02, "USD"), (0.04, "USD")]),
+        ("jam 06.00 - 22.00; sebanyak 166.063.276 lot.", [(166063276, "count")]),
         ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
