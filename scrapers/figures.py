@@ -509,10 +509,19 @@ _SPELLED = re.compile(
 )
 
 
+_SPELLED_RANGE = re.compile(
+    rf"\s+(?:to|or|-)\s+(?:{_SPELLED_WORDS})\s(?P<unit>{_UNIT})(?![a-z])", re.IGNORECASE
+)
+
+
 def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     """A figure written in words: "six executives", "two million viewers", "five percent",
     "half a trillion yuan". "One" alone is not a count ("one of the", "one day")."""
     number, scale, unit = match["number"].lower(), match["scale"] or "", match["unit"] or ""
+    if not (scale or unit):  # "two to four cents": the range's end names the unit of both
+        closing = _SPELLED_RANGE.match(text, match.end())
+        if closing is not None and closing["unit"]:
+            unit = closing["unit"]
     if number in _NEEDS_SCALE and not scale:
         return None
     amount = Decimal(str(_WORD_NUMBERS[number]))
@@ -521,6 +530,8 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     elif amount != amount.to_integral_value():
         return None  # "half a" needs its scale
     start, end = match.span()
+    if unit.lower() in ("cent", "cents"):
+        amount /= 100  # "four cents a share" is $0.04
     if unit.lower() in _PERCENT:
         result = "%"
     elif unit:

@@ -179,6 +179,11 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("paid $0.02-$0.04 per 1,000 views", [(0.02, "USD"), (0.04, "USD")]),
         ("jam 06.00 - 22.00; sebanyak 166.063.276 lot.", [(166063276, "count")]),
         ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
+        # Cents in words are cents, and a range in words shares its unit
+        (
+            "two to four cents per share; two or three percent",
+            [(0.02, "USD"), (0.04, "USD"), (2, "%"), (3, "%")],
+        ),
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
