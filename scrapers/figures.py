@@ -37,7 +37,7 @@ _SYMBOLS = {
 _NAMES = {
     "元": "CNY", "块": "CNY", "美元": "USD", "港元": "HKD", "欧元": "EUR", "英镑": "GBP",
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
-    "dolar": "USD", "越南盾": "VND", "đô": "USD",
+    "dolar": "USD", "越南盾": "VND", "đô": "USD", "paise": "INR",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
@@ -84,7 +84,7 @@ _DOT_THOUSANDS = {
 }  # fmt: skip
 _PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
             "percentage point", "个百分点", "個百分點", "persen", "phần trăm",
-            "เปอร์เซ็นต์")  # fmt: skip
+            "เปอร์เซ็นต์", "pc")  # fmt: skip
 # Words after a number that make it a duration, an age, a multiple or a rank, not a count.
 _NOT_COUNTS = {
     "x", "times", "fold", "time", "years", "year", "months", "month", "weeks", "week",
@@ -224,7 +224,9 @@ _NOT_FIGURES = re.compile(
 _SYMBOL = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
 _SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True))
 _UNIT = "|".join(
-    re.escape(s) + ("(?!\\s+thị)" if s == "đô" else "")  # "2,3 triệu đô"; "5 đô thị": cities
+    "(?-i:pc)"  # "up 1.5pc" as the British and Indian press write it (not "5 PCs")
+    if s == "pc"
+    else re.escape(s) + ("(?!\\s+thị)" if s == "đô" else "")  # "5 đô thị" are cities
     for s in sorted((*_PERCENT, *_NAMES), key=len, reverse=True)
 )
 _FIGURE = re.compile(
@@ -530,7 +532,7 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     elif amount != amount.to_integral_value():
         return None  # "half a" needs its scale
     start, end = match.span()
-    if unit.lower() in ("cent", "cents"):
+    if unit.lower() in ("cent", "cents", "paise"):
         amount /= 100  # "four cents a share" is $0.04
     if unit.lower() in _PERCENT:
         result = "%"
@@ -629,8 +631,8 @@ def _read(
         return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
     if amount == 1 and re.match(r"\s*=", text[match.end() : match.end() + 3]):
         return None  # "(1 yuan = Rp2.216)": a rate's unit, not an amount
-    if unit.lower() in ("cent", "cents"):
-        amount /= 100  # "20 cents per share"
+    if unit.lower() in ("cent", "cents", "paise"):
+        amount /= 100  # "20 cents per share", "50 paise"
     if scale:
         # After "Rp", M is miliar (billion), as Indonesian writes it: "Rp8M", "Rp 5,5 M".
         exponent = 9 if currency == "IDR" and scale.lower() == "m" else _SCALES[scale.lower()]

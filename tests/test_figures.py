@@ -179,6 +179,7 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("paid $0.02-$0.04 per 1,000 views", [(0.02, "USD"), (0.04, "USD")]),
         ("jam 06.00 - 22.00; sebanyak 166.063.276 lot.", [(166063276, "count")]),
         ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
+        ("a dividend of 50 paise; up 1.5pc; 5 PCs", [(0.5, "INR"), (1.5, "%"), (5, "count")]),
         # Cents in words are cents, and a range in words shares its unit
         (
             "two to four cents per share; two or three percent",
