@@ -37,7 +37,8 @@ _SYMBOLS = {
 _NAMES = {
     "元": "CNY", "块": "CNY", "美元": "USD", "港元": "HKD", "欧元": "EUR", "英镑": "GBP",
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
-    "dolar": "USD", "越南盾": "VND", "đô": "USD", "paise": "INR",
+    "dolar": "USD", "越南盾": "VND", "đô": "USD", "paise": "INR", "铢": "THB",
+    "泰铢": "THB", "銖": "THB", "泰銖": "THB",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
     "dong": "VND", "đồng": "VND", "won": "KRW", "yen": "JPY", "đô la": "USD", "đô-la": "USD",
@@ -84,7 +85,9 @@ _DOT_THOUSANDS = {
 }  # fmt: skip
 _PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
             "percentage point", "个百分点", "個百分點", "persen", "phần trăm",
-            "เปอร์เซ็นต์", "pc")  # fmt: skip
+            "เปอร์เซ็นต์", "pc", "basis points", "basis point", "bps")  # fmt: skip
+# A hundredth of a percentage point: "up 345 basis points" is 3.45 (%).
+_BASIS = ("basis points", "basis point", "bps")
 # Words after a number that make it a duration, an age, a multiple or a rank, not a count.
 _NOT_COUNTS = {
     "x", "times", "fold", "time", "years", "year", "months", "month", "weeks", "week",
@@ -124,6 +127,7 @@ _NOT_AFTER = {
     "first", "last",  # "the first 10 products": a position, like "top 10"
     "per",  # "$5 per 100 views": the rate's unit, not a count
     "thứ",  # "đứng thứ 3": third place
+    "peringkat",  # "peringkat 6": sixth place
     "quý",  # "quý 3": the third quarter
 }  # fmt: skip
 # Numbers written as words, for counts and amounts ("six executives", "two million").
@@ -236,7 +240,7 @@ _FIGURE = re.compile(
     (?(symbol)|(?(code)|(?<![A-Za-z])))  # "EBITDA1", "w6208": a footnote, a name; not "Rp8"
     (?P<number>\d[\d,.]{{0,8}}(?:兆\d[\d,]{{0,8}}(?=\s?[億亿])|[亿億]\d[\d,]{{0,8}}(?=\s?[万萬]))|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z\u00c0-\u024f\u1e00-\u1eff]))?
-    (?:\+?\s?(?P<unit>{_UNIT})(?![a-z])|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
+    (?:\+?\s?(?P<unit>{_UNIT})(?:(?<=[%％])|(?![a-z]))|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -250,7 +254,7 @@ _LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
 _THAI_COUNTED = (
     "สาขา", "ร้าน", "แพลตฟอร์ม", "ราย", "คน", "ผู้ขาย", "ผู้ซื้อ", "ผู้ใช้", "ผู้ติดตาม",
     "ผู้ชม", "ออเดอร์", "คำสั่งซื้อ", "ชิ้น", "รายการ", "แบรนด์", "บริษัท", "ครีเอเตอร์",
-    "ร้านค้า", "ห้าง", "ตำแหน่งงาน", "กลุ่ม",
+    "ร้านค้า", "ห้าง", "ตำแหน่งงาน", "กลุ่ม", "เรื่อง",
 )  # fmt: skip
 _WORD = re.compile(rf"\s*\+?\s*([{_LETTER}][{_LETTER}'-]*)")
 # Characters only Traditional Chinese writes: 元 there may be Hong Kong's or Taiwan's dollar.
@@ -258,6 +262,8 @@ _TRADITIONAL = re.compile("[億萬與這為會國說時對們來體後點發門�
 # Hong Kong's own words: places, markets, and its statistics' "provisional estimate"
 # (not 按年, "year on year": Hong Kong's press reports mainland results in yuan with it).
 _HONG_KONG = re.compile("香港|港元|港幣|政府統計處|本地零售|本港|港股|港交所|臨時估計")
+# ... and the words of its statistics that no mainland text uses, in simplified script too.
+_HONG_KONG_STATISTICS = re.compile("政府统计处|临时估计|本港|港元|港币")
 # Taiwan's: places, its statistics office, its "year on year" (年增; Hong Kong writes 按年),
 # and 兆 for a trillion (Hong Kong and the mainland write 萬億).
 _TAIWAN = re.compile(
@@ -478,7 +484,8 @@ def _implied(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figu
             if text[end:].lstrip(" ").startswith(_THAI_COUNTED):
                 continue  # "100 ล้านคน": people
         elif chinese:
-            if "\u4e00" <= text[end : end + 1] <= "\u9fff":
+            after = text[end : end + 1]
+            if "\u4e00" <= after <= "\u9fff" and after != "的":
                 continue  # "4.16亿用户", "87亿元": a noun or a currency of its own
         elif not _BARE.match(text, end) and _next_word(text, end) not in _NOT_COUNTS:
             continue  # "10 juta pengguna": users
@@ -631,8 +638,8 @@ def _read(
         return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
     if amount == 1 and re.match(r"\s*=", text[match.end() : match.end() + 3]):
         return None  # "(1 yuan = Rp2.216)": a rate's unit, not an amount
-    if unit.lower() in ("cent", "cents", "paise"):
-        amount /= 100  # "20 cents per share", "50 paise"
+    if unit.lower() in ("cent", "cents", "paise", *_BASIS):
+        amount /= 100  # "20 cents per share", "50 paise", "345 bps" (3.45 points)
     if scale:
         # After "Rp", M is miliar (billion), as Indonesian writes it: "Rp8M", "Rp 5,5 M".
         exponent = 9 if currency == "IDR" and scale.lower() == "m" else _SCALES[scale.lower()]
@@ -700,8 +707,10 @@ def _read(
 @lru_cache(maxsize=16)  # once per text: a string keeps its hash, so a long one costs once
 def _yuan(text: str) -> str:
     """What 元 is: the renminbi, unless Traditional Chinese text says Hong Kong or Taiwan."""
-    if not _TRADITIONAL.search(text) or _RENMINBI.search(text):
+    if _RENMINBI.search(text):
         return "CNY"
+    if not _TRADITIONAL.search(text):
+        return "HKD" if _HONG_KONG_STATISTICS.search(text) else "CNY"
     if _HONG_KONG.search(text):
         return "HKD"
     if _TAIWAN.search(text) and not _MAINLAND.search(text):

@@ -180,6 +180,12 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         ("jam 06.00 - 22.00; sebanyak 166.063.276 lot.", [(166063276, "count")]),
         ("2,3 triệu đô mỗi tháng", [(2.3e6, "USD")]),
         ("a dividend of 50 paise; up 1.5pc; 5 PCs", [(0.5, "INR"), (1.5, "%"), (5, "count")]),
+        # Basis points are hundredths of a point; % glued to YoY; baht in Chinese (铢)
+        ("(-38%YoY), down 30 bps; grew 342 basis points", [(38, "%"), (0.3, "%"), (3.42, "%")]),
+        ("由9,800亿铢扩大至1.1万亿铢", [(9.8e11, "THB"), (1.1e12, "THB")]),
+        # Hong Kong's statistics in simplified script are in Hong Kong dollars
+        ("网上销售价值的临时估计为29亿元", [(2.9e9, "HKD")]),
+        ("平台累计成交额过10亿的品牌达83个", [(1e9, "CNY"), (83, "count")]),
         # Cents in words are cents, and a range in words shares its unit
         (
             "two to four cents per share; two or three percent",
@@ -188,6 +194,7 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         # Durations, digits, measures, megawatts: not counts
         ("连续九个季度实现三位数增长\uff0c首兩個月", []),
         ("averaging 4,200 sq ft; a 50兆瓦 plant; 1 setengah jam; up 13 points", []),
+        ("pada peringkat 6 pengguna internet", []),
         ("一成不变\uff0c八成是假的", []),
     ],
 )
