@@ -37,7 +37,8 @@ _SYMBOLS = {
 _NAMES = {
     "元": "CNY", "块": "CNY", "美元": "USD", "港元": "HKD", "欧元": "EUR", "英镑": "GBP",
     "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY", "dollars": "USD", "dollar": "USD",
-    "dolar": "USD", "越南盾": "VND", "đô": "USD", "paise": "INR", "铢": "THB",
+    "dolar": "USD", "us dollars": "USD", "us dollar": "USD", "u.s. dollars": "USD",
+    "越南盾": "VND", "đô": "USD", "paise": "INR", "铢": "THB",
     "泰铢": "THB", "銖": "THB", "泰銖": "THB",
     "euros": "EUR", "euro": "EUR", "pounds": "GBP", "rupees": "INR", "rupee": "INR",
     "rupiah": "IDR", "ringgit": "MYR", "pesos": "PHP", "peso": "PHP", "baht": "THB",
@@ -106,6 +107,7 @@ _NOT_COUNTS = {
     "besar",  # "100 besar aplikasi": the top 100, a rank
     "tuổi",  # an age
     "multiple", "multiples",  # "at 20 multiple x EBITDA"
+    "o",  # "1 o\u2019clock": the letter before a typographic apostrophe
     "thập",  # "3 thập kỷ": three decades
     "chữ",  # "tăng trưởng 3 chữ số": triple-digit growth
     "setengah",  # "1 setengah jam": one and a half hours
@@ -186,6 +188,7 @@ _NOT_FIGURES = re.compile(
     | \b(?:19|20)\d{2}s?\b(?![,.]\d)                  # a year or a decade
     | \b\d+(?:st|nd|rd|th)\b                          # ordinals
     | \b24\s?[x×/]\s?7\b                               # 24x7, 24/7: always
+    | \b\d{1,4}\s?(?:GMT|UTC|EST|EDT|PST|PDT|WIB|IST|SGT|HKT|ICT)\b  # 2300 GMT: a time
     | \b\d{1,2}[.:]\d{2}\s?[–-]\s?\d{1,2}[.:]\d{2}\b       # 06.00 - 22.00: hours
     | \b\d+(?:\.\d+)?\s?[x×](?![a-z])                 # 3x
     | \b\d+-fold\b                                    # 3-fold
@@ -438,7 +441,7 @@ _LOCAL_MONEY = {
         "GMV|营收|營收|收入|销售额|銷售額|成交额|成交額|交易额|交易額|市值|融资|融資|估值|利润"
         "|利潤|净利|淨利|营业额|營業額|金额|金額|销售|銷售|亏损|虧損|罚款|罰款|投资|投資"
     ),
-    "THB": re.compile("ขาย|ยอด|รายได้|มูลค่า|เงิน|ทุน|งบ|กำไร|ราคา|ขาดทุน"),
+    "THB": re.compile("ขาย|ยอด|รายได้|มูลค่า|เงิน|ทุน|งบ|กำไร|ราคา|ขาดทุน|สั่งปรับ|ค่าปรับ"),
 }
 _CN_CLAUSE = re.compile("[,，、;；:：。!！?？()（）]")  # Chinese text's commas need no space after
 _LOCAL_REACH = 160  # characters within which a nearby amount in the same scale lends its currency
@@ -446,8 +449,8 @@ _LOCAL_REACH = 160  # characters within which a nearby amount in the same scale 
 
 # Words that ask how many, right before an amount: it counts, whatever money is near.
 _HOW_MANY = re.compile(
-    r"(?:\b(?:jumlah|sejumlah|sebanyak|banyaknya|number\s+of|count\s+of|số\s+lượng)"
-    r"|จำนวน)\W*(?:\w+\W+){0,2}$",
+    r"\b(?:jumlah|sejumlah|sebanyak|banyaknya|number\s+of|count\s+of|số\s+lượng)"
+    r"\W*(?:\w+\W+){0,2}$",
     re.IGNORECASE,
 )
 

@@ -186,6 +186,12 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
         # Hong Kong's statistics in simplified script are in Hong Kong dollars
         ("网上销售价值的临时估计为29亿元", [(2.9e9, "HKD")]),
         ("平台累计成交额过10亿的品牌达83个", [(1e9, "CNY"), (83, "count")]),
+        # A time zone's hour is no count; US dollars; a Thai fine is baht
+        ("As of 6 p.m. EST (2300 GMT), 9.9 billion US dollars", [(9.9e9, "USD")]),
+        (
+            "\u0e2a\u0e31\u0e48\u0e07\u0e1b\u0e23\u0e31\u0e1a M-150 \u0e08\u0e33\u0e19\u0e27\u0e19 12 \u0e25\u0e49\u0e32\u0e19",
+            [(1.2e7, "THB")],
+        ),
         # Cents in words are cents, and a range in words shares its unit
         (
             "two to four cents per share; two or three percent",
