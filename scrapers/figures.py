@@ -211,7 +211,8 @@ _NOT_FIGURES = re.compile(
     | \b(?=[a-z])(?:
       (?:"""
     + _MONTHS
-    + r""")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:%|percent|million|billion))  # Nov. 11
+    + r""")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:-|–|to)\s*\d{1,2}(?:st|nd|rd|th)?)?\b
+      (?!\s*(?:%|percent|million|billion))  # Nov. 11, Oct. 13 to 14
     | double[\s-]?(?:\d{1,2}|十一|十二)                # Double 11
     | Q[1-4]\b | H[12]\b | FY\s?\d{2,4}(?:[/-]\d{2,4})?\b  # quarters, halves, fiscal years
     | x\d+\b                                          # x3
@@ -241,9 +242,9 @@ _FIGURE = re.compile(
     (?=(?-i:[\s\d$€£¥￥₹₨₱฿₫₩A-Z{_CN_DIGITS}]))  # what a figure can start with: fast to refuse
     (?-i:(?P<symbol>{_SYMBOL})|\b(?P<code>[A-Z]{{3}}))?\s?(?P<negative>(?<=[$A-Z])\()?
     (?(symbol)|(?(code)|(?<![A-Za-z])))  # "EBITDA1", "w6208": a footnote, a name; not "Rp8"
-    (?P<number>\d[\d,.]{{0,8}}(?:兆\d[\d,]{{0,8}}(?=\s?[億亿])|[亿億]\d[\d,]{{0,8}}(?=\s?[万萬]))|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
+    (?P<number>\d[\d,.]{{0,8}}(?:\s?兆\s?\d[\d,]{{0,8}}(?=\s?[億亿])|[亿億]\d[\d,]{{0,8}}(?=\s?[万萬]))|(?<!\d)(?<!\d[.,])\d[\d,.\s]{{0,24}}\d(?![\d])|(?<![\d.,])\d|(?<![{_CN_DIGITS}])[{_CN_DIGITS}]{{0,8}}[一二两兩三四五六七八九十百千][{_CN_DIGITS}]{{0,8}}(?![{_CN_DIGITS}]))(?(negative)\))
     (?:[\s-]?(?P<scale>{_SCALE})(?![a-z\u00c0-\u024f\u1e00-\u1eff]))?
-    (?:\+?\s?(?P<unit>{_UNIT})(?:(?<=[%％])|(?![a-z]))|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
+    (?:[+-]?\s?(?P<unit>{_UNIT})(?:(?<=[%％])|(?![a-z]))|\s(?-i:(?P<after>[A-Z]{{3}}))(?![A-Za-z]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -638,7 +639,9 @@ def _read(
     if scale.lower() in ("t", "l") and not currency:
         return None  # "Rp 92 T" is 92 triliun, "₹10L" ten lakh; "a 5t truck", "a 5L bottle"
     if scale == "兆" and not currency:
-        return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
+        if not _LOCAL_MONEY["CNY"].search(_CN_CLAUSE.split(text[max(0, start - 40) : start])[-1]):
+            return None  # "8兆元" is eight trillion; "50兆瓦" is 50 megawatts
+        currency = _yuan(text)  # "交易額達 8.1 兆": money, in the place's yuan
     if amount == 1 and re.match(r"\s*=", text[match.end() : match.end() + 3]):
         return None  # "(1 yuan = Rp2.216)": a rate's unit, not an amount
     if unit.lower() in ("cent", "cents", "paise", *_BASIS):
@@ -782,9 +785,9 @@ def _range_end(text: str, end: int, start: int) -> re.Match[str] | None:
 @lru_cache(maxsize=4096)
 def _amount(raw: str, decimal: bool = False) -> Decimal | None:
     """The number written; with `decimal`, a lone "." is a decimal point whatever follows."""
-    compound = re.search("[兆亿億](?=[0-9])", raw) if raw[:1].isdigit() else None
+    compound = re.search("[兆亿億](?=\\s?[0-9])", raw) if raw[:1].isdigit() else None
     if compound:  # "8兆1,097" (億): 8 兆 is 80,000 億; "3亿4000" (万): 3 亿 is 30,000 万
-        trillions, rest = raw[: compound.start()], raw[compound.end() :]
+        trillions, rest = raw[: compound.start()].strip(), raw[compound.end() :].strip()
         high, low = _amount(trillions, decimal), _amount(rest)
         return None if high is None or low is None else high * 10_000 + low
     if raw[0] in "0123456789":

@@ -192,6 +192,11 @@ def test_an_amount_without_its_currency_takes_its_sentences() -> None:
             "\u0e2a\u0e31\u0e48\u0e07\u0e1b\u0e23\u0e31\u0e1a M-150 \u0e08\u0e33\u0e19\u0e27\u0e19 12 \u0e25\u0e49\u0e32\u0e19",
             [(1.2e7, "THB")],
         ),
+        # Taiwan spaces its compounds; 兆 alone is money where the clause speaks of it;
+        # a hyphen before the currency; a date range is no count
+        ("電商交易總額達 8 兆 1,097 億元", [(8.1097e12, "TWD")]),
+        ("台灣電商年交易額達 8.1 兆", [(8.1e12, "TWD")]),
+        ("the 30.2 billion-yuan average; moved to Oct. 13 to 14 due to rain", [(3.02e10, "CNY")]),
         # Cents in words are cents, and a range in words shares its unit
         (
             "two to four cents per share; two or three percent",
