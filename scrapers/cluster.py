@@ -146,7 +146,7 @@ def event_keys(title: str, text: str) -> list[str]:
     alphabetically first words would be any)."""
     told: list[str] = []
     for word in _WORD.findall(title_key(title)):
-        if word not in _STOP and word not in told and telling(frozenset((word,))):
+        if word not in _STOP and word not in told and _is_telling(word):
             told.append(word)
     return [f"n:{n}" for n in numbers(f"{title} {lead(text)}")] + [
         f"t:{w}" for w in told[:EVENT_WORDS_KEYED]
@@ -172,7 +172,7 @@ def names(text: str) -> frozenset[str]:
     for sentence in _SENTENCE.split(text):
         for name in _NAME.findall(sentence):
             found.update(_WORD.findall(name.lower()))
-    return frozenset(w for w in found if w not in _CALENDAR and telling(frozenset((w,))))
+    return frozenset(w for w in found if w not in _CALENDAR and _is_telling(w))
 
 
 def is_band(key: str) -> bool:
@@ -181,7 +181,11 @@ def is_band(key: str) -> bool:
 
 def telling(title_words: frozenset[str]) -> frozenset[str]:
     """A headline's words that say which event it is: not the trade's everyday words."""
-    return frozenset(w for w in title_words if w not in _TRADE and not w.isdigit())
+    return frozenset(filter(_is_telling, title_words))
+
+
+def _is_telling(word: str) -> bool:
+    return word not in _TRADE and not word.isdigit()
 
 
 def same_event(

@@ -87,8 +87,9 @@ _DOT_THOUSANDS = {
 _PERCENT = ("%", "％", "percent", "per cent", "pct", "pcts", "percentage points",
             "percentage point", "个百分点", "個百分點", "persen", "phần trăm",
             "เปอร์เซ็นต์", "pc", "basis points", "basis point", "bps")  # fmt: skip
-# A hundredth of a percentage point: "up 345 basis points" is 3.45 (%).
-_BASIS = ("basis points", "basis point", "bps")
+# Units worth a hundredth of what the number says: cents and paise of their currency, and
+# basis points of a percentage point ("up 345 basis points" is 3.45 %).
+_HUNDREDTHS = ("cent", "cents", "paise", "basis points", "basis point", "bps")
 # Words after a number that make it a duration, an age, a multiple or a rank, not a count.
 _NOT_COUNTS = {
     "x", "times", "fold", "time", "years", "year", "months", "month", "weeks", "week",
@@ -103,7 +104,8 @@ _NOT_COUNTS = {
     "ke", "di", "dalam", "untuk", "pada", "yang", "cuma", "hanya", "saja", "udah", "sudah",
     "lebih", "sehari", "setiap", "itu", "ini", "lagi", "pun", "juga", "bisa", "akan", "telah",
     "hơn", "mỗi", "với",
-    "basis", "bps", "out",  # "342 basis points", "two out of three": not counts
+    "out",  # "two out of three": a share, not a count
+    "basis", "bps",  # "342 basis" (points follow); BPS is also Indonesia's statistics office
     "besar",  # "100 besar aplikasi": the top 100, a rank
     "tuổi",  # an age
     "multiple", "multiples",  # "at 20 multiple x EBITDA"
@@ -308,9 +310,10 @@ def figures(text: str) -> list[Figure]:
     spelled = _SPELLED_START.search(text)
     if spelled:
         reads += [_spelled(match, text) for match in _SPELLED.finditer(text)]
-    if "成" in text:
+    tenths = "成" in text
+    if tenths:
         reads += [_tenths(match) for match in _TENTHS.finditer(text)]
-    if spelled or "成" in text:
+    if spelled or tenths:
         reads.sort(key=lambda read: read[1] if read else 0)
     found_reads = _implied(text, _carried(text, [read for read in reads if read is not None]))
     for figure, start, end in _converted(text, found_reads):
@@ -471,7 +474,7 @@ def _local_scale(figure: Figure) -> str:
     if last in _LOCAL_SCALES:
         return last
     thai = (scale for scale in _LOCAL_SCALES if not scale.isascii() and last.endswith(scale))
-    return next(thai, "")  # "วันละ100ล้าน": Thai glues its words together
+    return next(thai, "")  # "วันละ100ล้าน", "GMV达87亿": Thai and Chinese glue words together
 
 
 def _implied(text: str, reads: list[tuple[Figure, int, int]]) -> list[tuple[Figure, int, int]]:
@@ -543,7 +546,7 @@ def _spelled(match: re.Match[str], text: str) -> tuple[Figure, int, int] | None:
     elif amount != amount.to_integral_value():
         return None  # "half a" needs its scale
     start, end = match.span()
-    if unit.lower() in ("cent", "cents", "paise"):
+    if unit.lower() in _HUNDREDTHS:
         amount /= 100  # "four cents a share" is $0.04
     if unit.lower() in _PERCENT:
         result = "%"
@@ -619,7 +622,8 @@ def _read(
         if closing is not None and closing["scale"] and (closing["unit"] or closing["after"]):
             unit, after = closing["unit"] or "", closing["after"]  # "3万至5万元": yuan both
     currency = _currency(symbol, code, unit) or _currency(None, after, "")
-    if currency is None and not chinese_start(raw):
+    chinese = raw[0] not in "0123456789"
+    if currency is None and not chinese:
         range_start = _OPENS_RANGE.search(text, max(0, start - 40), start)
         if range_start is not None:  # "Rs 50-60 Cr": the range's end is in rupees too
             currency = _SYMBOLS[range_start["symbol"]]
@@ -632,7 +636,6 @@ def _read(
         scaled_end = later.end("scale")  # "90-120k creators": what the range counts
     if after and currency is None:  # three capitals after it that are not a currency
         after = None
-    chinese = raw[0] not in "0123456789"
     letter = scale.lower() in ("m", "b", "k", "cr", "jt", "rb", "t", "l")
     if letter and not currency and not _count_follows(text, _past_range(text, scaled_end)):
         return None  # "M3", "b" as a letter: only a scale next to money or a counted noun
@@ -644,7 +647,7 @@ def _read(
         currency = _yuan(text)  # "交易額達 8.1 兆": money, in the place's yuan
     if amount == 1 and re.match(r"\s*=", text[match.end() : match.end() + 3]):
         return None  # "(1 yuan = Rp2.216)": a rate's unit, not an amount
-    if unit.lower() in ("cent", "cents", "paise", *_BASIS):
+    if unit.lower() in _HUNDREDTHS:
         amount /= 100  # "20 cents per share", "50 paise", "345 bps" (3.45 points)
     if scale:
         # After "Rp", M is miliar (billion), as Indonesian writes it: "Rp8M", "Rp 5,5 M".
@@ -737,10 +740,6 @@ def _named(text: str, start: int, end: int) -> bool:
         return True
     word = after.group(1)
     return word[:1].isupper() or not word.lower().endswith("s")
-
-
-def chinese_start(raw: str) -> bool:
-    return raw[0] not in "0123456789"
 
 
 # An amount with its currency sign that opens a range, right before a number: "Rs 50-".

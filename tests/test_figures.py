@@ -219,6 +219,11 @@ def test_hostile_text_finishes_and_finds_nothing_odd() -> None:
     # Long runs that would make a careless pattern backtrack: each returns promptly.
     for text in ("1 " * 20000, "1." * 20000, "五" * 20000, "9" * 20000, "$" * 20000):
         assert figures(text) == [], text[:10]
+    # The range, compound, tenths and local-money readers on endless repeats: each reads a
+    # bounded window, and the same amount repeated is one figure.
+    for text in ("Rs 5-" * 10000, "3亿4" * 5000, "1 - " * 20000, "jumlah 5 juta. " * 5000,
+                 "五成" * 10000, "two to " * 10000, "8兆1,0" * 5000):  # fmt: skip
+        assert len(figures(text)) <= 2, text[:10]
     # Markup and controls around a figure are not part of it, and never break it.
     (figure,) = figures("<b>$5 million</b>\x1b[31m raised")
     assert (figure.value, figure.unit, figure.text) == (5000000, "USD", "$5 million")

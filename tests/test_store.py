@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_feeds as write_corpus
-from scrapers.cluster import event_keys
+from scrapers.cluster import event_keys, names, same_event
 from scrapers.records import Candidate
 from scrapers.storage import StoryQuery, open_store
 from scrapers.storage.schema import MIGRATIONS, SCHEMA_VERSION
@@ -294,6 +294,20 @@ def test_a_long_headline_is_keyed_by_its_first_telling_words(tmp_path: Path) -> 
         pass
     stored = sqlite3.connect(path).execute("SELECT key FROM cluster_keys WHERE key LIKE 't:%'")
     assert sorted(key for (key,) in stored) == sorted(keys)
+
+
+def test_names_both_leads_state_count_as_shared_words() -> None:
+    """Real coverage of one interview: the headlines share one word, the leads a name."""
+    first = names("It all started with Funko Pops. On Monday the show went live.")
+    second = names("Whatnot, a platform for collectors of Funko Pops, grew in January.")
+    # Not a sentence's first word ("It", "On", "Whatnot"), nor a day or a month
+    assert first == second == {"funko", "pops"}
+    headline_a, headline_b = frozenset({"whatnot", "turned"}), frozenset({"whatnot", "grew"})
+    leads = headline_a | {"funko", "pops"}, headline_b | {"funko", "pops"}
+    assert not same_event(headline_a, leads[0], headline_b, leads[1], same_number=True)
+    assert same_event(
+        headline_a, leads[0], headline_b, leads[1], True, names_a=first, names_b=second
+    )
 
 
 def test_a_reversal_the_next_day_is_another_event(tmp_path: Path) -> None:
