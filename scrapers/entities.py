@@ -11,12 +11,21 @@ from pathlib import Path
 from scrapers.clean import slug_problem, slugify
 from scrapers.config import read_toml
 from scrapers.errors import ConfigError
-from scrapers.phrases import PhraseIndex, Words
+from scrapers.phrases import Found, PhraseIndex, Words
 
 _KEYS = {
     "name", "slug", "aliases", "kind", "region", "case_sensitive", "description", "parent",
-    "ordinary",
+    "ordinary", "in_context",
 }  # fmt: skip
+
+# The words of selling that make a product's everyday name mean the product ("in_context"
+# in the watchlist): "TikTok" beside them is TikTok Shop. Not "sell" or "sale": a company
+# is sold too ("a deal to sell TikTok").
+SELLING = (
+    "shop", "shopping", "shopper", "seller", "merchant", "e-commerce", "ecommerce", "commerce",
+    "gmv", "storefront", "checkout", "affiliate", "live selling", "livestream selling",
+    "online store", "in-app store", "电商", "電商", "带货", "帶貨", "购物", "購物",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Entity:
     description: str = ""
     parent: str = ""  # the name of the watchlist entity that owns it
     ordinary: tuple[str, ...] = ()  # phrases where the name is a plain word ("target audience")
+    in_context: tuple[str, ...] = ()  # names meaning it only where an item speaks of selling
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -80,9 +90,10 @@ def load_entities(path: Path) -> list[Entity]:
         aliases = table.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise fail(f"entity {name!r}: aliases must be a list of strings", "aliases")
-        ordinary = table.get("ordinary", [])
-        if not isinstance(ordinary, list) or not all(isinstance(a, str) for a in ordinary):
-            raise fail(f"entity {name!r}: ordinary must be a list of phrases", "ordinary")
+        for key in ("ordinary", "in_context"):
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+                raise fail(f"entity {name!r}: {key} must be a list of phrases", key)
         for key in ("slug", "kind", "region", "description", "parent"):
             if key in table and not isinstance(table[key], str):
                 raise fail(f"entity {name!r}: {key} must be a string", key)
@@ -100,7 +111,8 @@ def load_entities(path: Path) -> list[Entity]:
             case_sensitive=table.get("case_sensitive", False),
             description=str(table.get("description", "")),
             parent=str(table.get("parent", "")).strip(),
-            ordinary=tuple(o.strip() for o in ordinary if o.strip()),
+            ordinary=tuple(o.strip() for o in table.get("ordinary", []) if o.strip()),
+            in_context=tuple(o.strip() for o in table.get("in_context", []) if o.strip()),
         )
         if entity.slug in seen:
             raise fail(f"entity {name!r}: slug {entity.slug!r} is used twice", "slug")
@@ -173,10 +185,40 @@ def match_entities(term: str, entities: list[Entity]) -> list[Entity]:
     return [e for e in entities if any(k.startswith(key) or k.startswith(dashed) for k in keys(e))]
 
 
-class EntityTagger:
-    """Finds watchlist entities in text, on whole words, respecting case where it matters."""
+# How a name is used, read from the words around it (folded, punctuation gone: "QVC-style"
+# is "qvc style", "Walmart's" is "walmart s").
+# A comparison or a metaphor is not the company: "the QVC of", "a QVC for", "QVC-style".
+_LIKENED_AFTER = frozenset(
+    {"style", "esque", "inspired", "clone", "clones", "copycat", "copycats", "wannabe", "lookalike"}
+)
+_LIKENED_BEFORE = (("the", "next"), ("next", "gen"), ("next", "generation"))
+# A name in passing: an owner, a backer, a rival. The story is about the other company.
+_PASSING_BEFORE = (
+    ("owned", "by"), ("backed", "by"), ("acquired", "by"), ("bought", "by"), ("funded", "by"),
+    ("run", "by"), ("operated", "by"), ("subsidiary", "of"), ("unit", "of"), ("parent",),
+    ("parent", "company"), ("owner",), ("rival",), ("rivals",), ("rival", "to"),
+    ("rivals", "to"), ("rivals", "like"), ("rivals", "such", "as"), ("competitor",),
+    ("competitors",), ("competitors", "like"), ("competitors", "such", "as"), ("than",),
+    ("compared", "with"), ("compared", "to"), ("backer",), ("investor",), ("investors",),
+    ("likes", "of"), ("like",), ("such", "as"), ("counterpart",), ("sibling",),
+)  # fmt: skip
+_PASSING_AFTER = (("owned",), ("backed",), ("funded",), ("s", "parent"), ("s", "owner"))
+# Words in the three after a name that make it an owner or a relative in passing:
+# "ByteDance, the Chinese parent company of TikTok", "TikTok's China sibling Douyin".
+_RELATIVES = frozenset({"parent", "owner", "sibling", "counterpart"})
 
-    def __init__(self, entities: list[Entity]):
+
+def _ends_with(words: Sequence[str], tail: tuple[str, ...]) -> bool:
+    return len(words) >= len(tail) and tuple(words[len(words) - len(tail) :]) == tail
+
+
+class EntityTagger:
+    """Finds watchlist entities in text, on whole words, respecting case where it matters,
+    as a reader means them: a comparison ("the QVC of...") is no mention, a name in passing
+    (an owner, a rival) is not what the story is about, and a product's everyday name means
+    the product where the item speaks of selling ("TikTok" beside "sellers" is TikTok Shop)."""
+
+    def __init__(self, entities: list[Entity], selling: Sequence[str] = SELLING):
         self._entities = list(entities)
         # Phrases where a name is a plain word ("target audience") are in the index too, under
         # no key: the longest match at a position wins, so they hide the name inside them.
@@ -188,6 +230,11 @@ class EntityTagger:
             ]
             + [("", phrase, False) for entity in self._entities for phrase in entity.ordinary]
         )
+        self._in_context = PhraseIndex(
+            [(entity.slug, name, False) for entity in self._entities for name in entity.in_context]
+        )
+        self._selling = PhraseIndex([(phrase, phrase, False) for phrase in selling], stems=True)
+        self._by_name = {e.name: e for e in self._entities}
 
     def tag(
         self,
@@ -195,28 +242,71 @@ class EntityTagger:
         text: str | Words,
         lead_chars: int = 280,
     ) -> list[Mention]:
-        """Entities named in an item; `about` when named in the title or the first sentence."""
+        """Entities named in an item; `about` when named in the title or the first sentence,
+        neither in passing nor as a comparison."""
         title = title if isinstance(title, Words) else Words(title)
         text = text if isinstance(text, Words) else Words(text)
         lead_words = len(Words(lead(text.text, lead_chars)).words)
-        about = self._index.find(title) - {""}
-        anywhere = set(about)
-        for key, position in self._index.find_at(text):
-            if not key:
-                continue
-            anywhere.add(key)
-            if position < lead_words:
-                about.add(key)
+        selling = bool(self._selling.find(title) or self._selling.find(text))
+        about: set[str] = set()
+        anywhere: set[str] = set()
+        for words, up_front in ((title, len(title.words)), (text, lead_words)):
+            found = self._index.find_at(words)
+            if selling:
+                named = {f.start for f in found}
+                found += [f for f in self._in_context.find_at(words) if f.start not in named]
+            starts = {f.start for f in found if f.key}
+            for match in found:
+                if not match.key:
+                    continue
+                use = _use(words, match, starts)
+                if use == "likened":
+                    continue
+                anywhere.add(match.key)
+                if use == "subject" and match.start < up_front:
+                    about.add(match.key)
         # A child implies its parent (Taobao Live -> Alibaba), named or not: the parent is
         # mentioned, and about the story only if the story names it up front itself.
-        by_name = {e.name: e for e in self._entities}
         for entity in [e for e in self._entities if e.slug in anywhere]:
-            parent = by_name.get(entity.parent)
+            parent = self._by_name.get(entity.parent)
             while parent is not None and parent.slug not in anywhere:
                 anywhere.add(parent.slug)
-                parent = by_name.get(parent.parent)
+                parent = self._by_name.get(parent.parent)
         return [
             Mention(entity, entity.slug in about)
             for entity in sorted(self._entities, key=lambda e: e.slug not in about)
             if entity.slug in anywhere
         ]
+
+
+def _use(words: Words, match: Found, starts: set[int]) -> str:
+    """How the name at `match` is used: "likened" (a comparison), "passing" (an owner, a
+    backer, a rival) or "subject"."""
+    before = words.folded[max(match.start - 3, 0) : match.start]
+    after = words.folded[match.end : match.end + 3]
+    spans = words.spans
+    hyphen = (
+        match.end < len(spans) and words.text[spans[match.end - 1][1] : spans[match.end][0]] == "-"
+    )
+    if after and (after[0] in _LIKENED_AFTER or (hyphen and after[0] == "like")):
+        return "likened"
+    if (
+        before
+        and after
+        and (
+            (before[-1] == "the" and after[0] == "of")
+            or (before[-1] in ("a", "an") and after[0] in ("for", "of"))
+        )
+    ):
+        return "likened"
+    if any(_ends_with(before, tail) for tail in _LIKENED_BEFORE):
+        return "likened"
+    if any(_ends_with(before, tail) for tail in _PASSING_BEFORE):
+        return "passing"
+    if any(tuple(after[: len(head)]) == head for head in _PASSING_AFTER):
+        return "passing"
+    if _RELATIVES & set(after):
+        return "passing"
+    if after[:1] == ["s"] and match.end + 1 in starts:  # "Walmart's Flipkart"-like: the owner
+        return "passing"
+    return "subject"

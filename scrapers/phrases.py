@@ -11,29 +11,53 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
 _WORD = re.compile(r"\w+")
+# Scripts written without spaces between words (Thai, Japanese kana, Chinese): a phrase in
+# them is found anywhere in the text.
+_SPACELESS = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _STEMMER = snowballstemmer.stemmer("english")
+
+
+# Words whose stem would make them another word: "making a living selling" is not "live
+# selling", "livings" no stream.
+_UNSTEMMED = frozenset({"living", "livings"})
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A folded word's English stem: livestreamed, livestreaming -> livestream (Snowball)."""
-    return str(_STEMMER.stemWord(word)) if word.isascii() else word
+    if not word.isascii() or word in _UNSTEMMED:
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+def stems(phrase: str) -> tuple[str, ...]:
+    """A phrase's words as stems: what it matches ("Live Streams" -> live, stream)."""
+    return tuple(stem(w.casefold()) for w in _WORD.findall(phrase))
 
 
 class Words:
     """A text cut into words once, for every index that looks at it."""
 
-    __slots__ = ("_stems", "folded", "text", "words")
+    __slots__ = ("_spans", "_stems", "folded", "text", "words")
 
     def __init__(self, text: str):
         self.text = text
         self.words = _WORD.findall(text)
         self.folded = [w.casefold() for w in self.words]
         self._stems: list[str] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Where each word starts and ends in the text, made once."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self.text)]
+        return self._spans
 
     @property
     def stems(self) -> list[str]:
@@ -41,6 +65,14 @@ class Words:
         if self._stems is None:
             self._stems = [stem(w) for w in self.folded]
         return self._stems
+
+
+class Found(NamedTuple):
+    """A phrase found: its key, and the words it covers (`start` to `end`, not included)."""
+
+    key: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -65,7 +97,7 @@ class PhraseIndex:
             words = tuple(_WORD.findall(phrase))
             if not words:
                 continue
-            if not phrase.isascii() and len(words) == 1 and words[0] == phrase:
+            if _SPACELESS.search(phrase):
                 self._spaceless.append((key, phrase))  # e.g. 直播带货: no word boundaries
                 continue
             folded = tuple(w.casefold() for w in words)
@@ -74,6 +106,7 @@ class PhraseIndex:
             self._grams.setdefault(folded, []).append(_Entry(key, words, case_sensitive))
             self._firsts.add(folded[0])
             self._longest = max(self._longest, len(words))
+        self._spaceless.sort(key=lambda pair: -len(pair[1]))
 
     def find(self, text: str | Words) -> set[str]:
         """The keys of every phrase present in `text`.
@@ -82,15 +115,25 @@ class PhraseIndex:
         the platform, not also the company Amazon.
         """
         text = text if isinstance(text, Words) else Words(text)
-        return {key for key, _ in self.find_at(text)}
+        return {found.key for found in self.find_at(text)}
 
-    def find_at(self, text: Words) -> list[tuple[str, int]]:
-        """(key, word position) of every phrase found; Chinese phrases count as position 0."""
-        found = [
-            (key, len(_WORD.findall(text.text[: text.text.index(phrase)])))
-            for key, phrase in self._spaceless
-            if phrase in text.text
-        ]
+    def find_at(self, text: Words) -> list[Found]:
+        """Every phrase found, with its words' span. Phrases written without spaces
+        (Chinese, Thai) are found inside words, longest first: "直播带货" hides the "直播" and
+        "带货" in it, as a longer phrase of words hides the shorter ones; their span is the
+        word they are in."""
+        found = []
+        taken: list[tuple[int, int]] = []  # the spans of text the longer phrases took
+        for key, phrase in self._spaceless:
+            at = text.text.find(phrase)
+            while at >= 0:
+                end = at + len(phrase)
+                if not any(at < stop and start < end for start, stop in taken):
+                    taken.append((at, end))
+                    before = len(_WORD.findall(text.text[:at]))
+                    found.append(Found(key, before, before + 1))
+                    break
+                at = text.text.find(phrase, at + 1)
         words, folded = text.words, (text.stems if self._stems else text.folded)
         firsts, longest, count = self._firsts, self._longest, len(words)
         free = 0  # words before this one belong to a phrase already found
@@ -100,7 +143,7 @@ class PhraseIndex:
             for size in range(min(longest, count - start), 0, -1):
                 keys = self._keys_at(words, folded, start, size)
                 if keys:
-                    found += [(key, start) for key in keys]
+                    found += [Found(key, start, start + size) for key in sorted(keys)]
                     free = start + size
                     break
         return found

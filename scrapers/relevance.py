@@ -16,7 +16,7 @@ from pathlib import Path
 from scrapers.config import finite_number, read_toml
 from scrapers.entities import Mention
 from scrapers.errors import ConfigError
-from scrapers.phrases import PhraseIndex, Words
+from scrapers.phrases import PhraseIndex, Words, stems
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,10 @@ _RANKING = {  # name: (lowest, highest)
 
 @dataclass(frozen=True)
 class Rules:
+    """`phrases` score on their own; `context` phrases (the words of selling: orders,
+    merchants, GMV) only beside a sign of live selling, a positive phrase: without one they
+    are every e-commerce story's words."""
+
     phrases: tuple[tuple[str, float], ...]
     title_factor: float = 2.0
     about_entity: float = 0.6
@@ -95,20 +99,33 @@ class Rules:
     scale: float = 4.0
     filters: Filters = field(default_factory=Filters)
     ranking: Ranking = field(default_factory=Ranking)
+    context: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
-        index = PhraseIndex(((phrase, phrase, False) for phrase, _ in self.phrases), stems=True)
+        # Phrases that are word forms of one another ("livestreams", "livestream") are one
+        # phrase, counted once: the weightiest, then the shortest.
+        best: dict[tuple[str, ...], tuple[float, int, str]] = {}
+        for phrase, weight in (*self.phrases, *self.context):
+            ranked = (-weight, len(phrase), phrase)
+            key = stems(phrase) or (phrase,)
+            best[key] = min(best.get(key, ranked), ranked)
+        index = PhraseIndex(((p, p, False) for _, _, p in best.values()), stems=True)
         object.__setattr__(self, "_index", index)
-        object.__setattr__(self, "_weights", dict(self.phrases))
+        object.__setattr__(self, "_weights", {**dict(self.context), **dict(self.phrases)})
+        object.__setattr__(self, "_context", frozenset(dict(self.context)))
 
     def matches(self, text: str | Words) -> set[str]:
         """The phrases (as written in the rules) that occur in `text`, whole words."""
         index: PhraseIndex = self._index  # type: ignore[attr-defined]
         return index.find(text)
 
-    def weight(self, phrase: str) -> float:
+    def in_context(self, phrase: str) -> bool:
+        """Whether `phrase` counts only beside a sign of live selling."""
+        return phrase in self._context  # type: ignore[attr-defined]
+
+    def weight(self, phrase: str, default: float | None = None) -> float:
         weights: dict[str, float] = self._weights  # type: ignore[attr-defined]
-        return weights[phrase]
+        return weights[phrase] if default is None else weights.get(phrase, default)
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,7 @@ def compile_patterns(values: object, path: Path, what: str) -> tuple[re.Pattern[
     return tuple(patterns)
 
 
+_TABLES = ("phrases", "context", "weights", "filters", "ranking")
 _WEIGHTS = {  # name: (default, lowest, highest)
     "title_factor": (2.0, 0.0, 10.0),
     "about_entity": (0.6, -5.0, 5.0),
@@ -154,26 +172,34 @@ def load_rules(path: Path) -> Rules:
     toml = read_toml(path, "the relevance rules")
     data = toml.data
     for key in data:
-        if key not in ("phrases", "weights", "filters", "ranking"):
-            raise toml.fail(
-                f"unknown table [{key}] (known: [phrases], [weights], [filters], [ranking])", key
-            )
+        if key not in _TABLES:
+            known = ", ".join(f"[{name}]" for name in _TABLES)
+            raise toml.fail(f"unknown table [{key}] (known: {known})", key)
     tables = {}
-    for name in ("phrases", "weights", "filters", "ranking"):
+    for name in _TABLES:
         value = data.get(name, {})
         if not isinstance(value, dict):
             raise toml.fail(f"{name} must be a table: write [{name}] and one key = value a line",
                             name)  # fmt: skip
         tables[name] = value
-    phrases = []
-    for phrase, weight in tables["phrases"].items():
-        checked = finite_number(weight, -10, 10)
-        if checked is None or not phrase.strip():
-            raise toml.fail(
-                f"[phrases] {phrase!r}: the weight must be a number from -10 to 10, not {weight!r}",
-                phrase,
-            )
-        phrases.append((phrase.lower(), checked))
+
+    def weighted(table: str) -> tuple[tuple[str, float], ...]:
+        phrases = []
+        for phrase, weight in tables[table].items():
+            checked = finite_number(weight, -10, 10)
+            if checked is None or not phrase.strip():
+                raise toml.fail(
+                    f"[{table}] {phrase!r}: the weight must be a number from -10 to 10,"
+                    f" not {weight!r}",
+                    phrase,
+                )
+            phrases.append((phrase.lower(), checked))
+        return tuple(phrases)
+
+    phrases, context = weighted("phrases"), weighted("context")
+    for phrase, _ in context:
+        if phrase in dict(phrases):
+            raise toml.fail(f"[context] {phrase!r} is in [phrases] too: keep it in one", phrase)
     weights = {}
     for name, value in tables["weights"].items():
         if name not in _WEIGHTS:
@@ -208,7 +234,8 @@ def load_rules(path: Path) -> Rules:
         ranking[name] = checked
     return Rules(
         ranking=Ranking(**ranking),
-        phrases=tuple(phrases),
+        phrases=phrases,
+        context=context,
         **{name: weights.get(name, default) for name, (default, _, _) in _WEIGHTS.items()},
         filters=Filters(patterns("include"), patterns("exclude")),
     )
@@ -228,10 +255,21 @@ def score_item(
     """
     in_title = rules.matches(title)
     in_text = rules.matches(text) - in_title
+    found = [(p, "title", rules.weight(p) * rules.title_factor) for p in sorted(in_title)]
+    found += [(p, "text", rules.weight(p)) for p in sorted(in_text)]
+    # A live-selling platform the tagger found by context ("TikTok" beside "sellers" is
+    # TikTok Shop) signs as its name would.
+    named = {p for p, _, _ in found}
+    for mention in mentions:
+        phrase = mention.entity.name.casefold()
+        if mention.about and phrase not in named and rules.weight(phrase, 0.0) > 0:
+            found.append((phrase, "item is about", rules.weight(phrase)))
+    live = any(weight > 0 and not rules.in_context(p) for p, _, weight in found)
     signals = [
-        Signal(f"title has {p!r}", rules.weight(p) * rules.title_factor) for p in sorted(in_title)
+        Signal(f"{where} {p!r}" if where == "item is about" else f"{where} has {p!r}", weight)
+        for p, where, weight in found
+        if live or not rules.in_context(p)
     ]
-    signals += [Signal(f"text has {p!r}", rules.weight(p)) for p in sorted(in_text)]
     if sum(s.weight for s in signals) > 0:
         for mention in mentions:
             weight = rules.about_entity if mention.about else rules.mentioned_entity

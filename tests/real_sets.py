@@ -174,3 +174,117 @@ def score_copies(root: Path, half: str | None = None) -> CopyScore:
             if joined:
                 score.wrongly_merged.append(pair)
     return score
+
+
+@dataclass(frozen=True)
+class RelevanceItem:
+    """A real headline and lead, labelled relevant or not, with the watchlist companies it
+    is about (and those it names in passing)."""
+
+    title: str
+    text: str
+    url: str
+    outlet: str
+    lang: str
+    relevant: bool
+    about: frozenset[str]
+    mentions: frozenset[str]
+    beat: str
+    date: str = ""
+
+
+def relevance_items(half: str | None = None) -> list[RelevanceItem]:
+    """The labelled items; `half` is "tune", "held-out" or None for both. The split is by
+    outlet, so an outlet's habits (its boilerplate, its beat) are never in both halves."""
+    import tomllib
+
+    rows = tomllib.loads((REAL / "relevance.toml").read_text(encoding="utf-8"))["item"]
+    items = []
+    for row in rows:
+        if half is not None and held_out(row["outlet"]) != (half == "held-out"):
+            continue
+        items.append(
+            RelevanceItem(
+                row["title"],
+                row["text"],
+                row["url"],
+                row["outlet"],
+                row["lang"],
+                row["relevant"],
+                frozenset(row.get("about", [])),
+                frozenset(row.get("mentions", [])),
+                row.get("beat", ""),
+                str(row.get("date", "")),
+            )
+        )
+    return items
+
+
+@dataclass
+class RelevanceScore:
+    """Average precision of the rules' ranking, and entity F1 on what each item is about."""
+
+    items: list[RelevanceItem]
+    scores: list[float]
+    tagged: list[frozenset[str]]  # the watchlist entities the tagger says each is about
+    named: list[frozenset[str]]  # every entity it tags (about or not)
+
+    @property
+    def average_precision(self) -> float:
+        from sklearn.metrics import average_precision_score
+
+        labels = [item.relevant for item in self.items]
+        return float(average_precision_score(labels, self.scores))
+
+    def _counts(self) -> tuple[int, int, int]:
+        right = found = wanted = 0
+        for item, got in zip(self.items, self.tagged, strict=True):
+            right, found, wanted = (
+                right + len(got & item.about),
+                found + len(got),
+                wanted + len(item.about),
+            )
+        return right, found, wanted
+
+    @property
+    def entity_f1(self) -> float:
+        right, found, wanted = self._counts()
+        return 2 * right / (found + wanted) if found + wanted else 1.0
+
+    def worst_ranked(self, n: int = 10) -> list[tuple[RelevanceItem, float]]:
+        """The items the rules rank furthest from their label: irrelevant ones scored
+        highest and relevant ones scored lowest, alternately."""
+        pairs = list(zip(self.items, self.scores, strict=True))
+        high = sorted((p for p in pairs if not p[0].relevant), key=lambda p: -p[1])
+        low = sorted((p for p in pairs if p[0].relevant), key=lambda p: p[1])
+        mixed = [p for both in zip(high, low, strict=False) for p in both]
+        return mixed[:n]
+
+    def entity_mistakes(self, n: int = 10) -> list[tuple[RelevanceItem, frozenset[str]]]:
+        wrong = [
+            (item, got)
+            for item, got in zip(self.items, self.tagged, strict=True)
+            if got != item.about
+        ]
+        return wrong[:n]
+
+
+def score_relevance(half: str | None) -> RelevanceScore:
+    """The rules as the scraper applies them (filters, phrases, entities) on each item."""
+    from scrapers.entities import EntityTagger, load_entities
+    from scrapers.phrases import Words
+    from scrapers.relevance import load_rules, score_item
+
+    repo = Path(__file__).resolve().parents[1]
+    tagger = EntityTagger(load_entities(repo / "content" / "entities.toml"))
+    rules = load_rules(repo / "relevance.toml")
+    items = relevance_items(half)
+    scores, tagged, named = [], [], []
+    for item in items:
+        title, text = Words(item.title), Words(item.text)
+        mentions = tagger.tag(title, text)
+        filtered = rules.filters.rejects(f"{item.title}\n{item.text}")
+        scores.append(0.0 if filtered else score_item(rules, title, text, mentions).value)
+        tagged.append(frozenset(m.entity.name for m in mentions if m.about))
+        named.append(frozenset(m.entity.name for m in mentions))
+    return RelevanceScore(items, scores, tagged, named)
