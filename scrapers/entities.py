@@ -200,7 +200,7 @@ _PASSING_BEFORE = (
     ("rivals", "to"), ("rivals", "like"), ("rivals", "such", "as"), ("competitor",),
     ("competitors",), ("competitors", "like"), ("competitors", "such", "as"), ("than",),
     ("compared", "with"), ("compared", "to"), ("backer",), ("investor",), ("investors",),
-    ("likes", "of"), ("like",), ("such", "as"), ("counterpart",), ("sibling",),
+    ("likes", "of"), ("like",), ("such", "as"), ("counterpart",),
 )  # fmt: skip
 _PASSING_AFTER = (("owned",), ("backed",), ("funded",), ("s", "parent"), ("s", "owner"))
 # Words in the three after a name that make it an owner or a relative in passing:

@@ -8,7 +8,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from brief.desk.learn import Example
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -228,6 +233,7 @@ class RelevanceScore:
     scores: list[float]
     tagged: list[frozenset[str]]  # the watchlist entities the tagger says each is about
     named: list[frozenset[str]]  # every entity it tags (about or not)
+    examples: list[Example]  # each item as the relevance model reads it
 
     @property
     def average_precision(self) -> float:
@@ -271,6 +277,7 @@ class RelevanceScore:
 
 def score_relevance(half: str | None) -> RelevanceScore:
     """The rules as the scraper applies them (filters, phrases, entities) on each item."""
+    from brief.desk.learn import Example
     from scrapers.entities import EntityTagger, load_entities
     from scrapers.phrases import Words
     from scrapers.relevance import load_rules, score_item
@@ -279,12 +286,65 @@ def score_relevance(half: str | None) -> RelevanceScore:
     tagger = EntityTagger(load_entities(repo / "content" / "entities.toml"))
     rules = load_rules(repo / "relevance.toml")
     items = relevance_items(half)
-    scores, tagged, named = [], [], []
+    scores, tagged, named, examples = [], [], [], []
     for item in items:
         title, text = Words(item.title), Words(item.text)
         mentions = tagger.tag(title, text)
         filtered = rules.filters.rejects(f"{item.title}\n{item.text}")
-        scores.append(0.0 if filtered else score_item(rules, title, text, mentions).value)
+        score = score_item(rules, title, text, mentions)
+        scores.append(0.0 if filtered else score.value)
         tagged.append(frozenset(m.entity.name for m in mentions if m.about))
         named.append(frozenset(m.entity.name for m in mentions))
-    return RelevanceScore(items, scores, tagged, named)
+        examples.append(
+            Example(
+                item.title,
+                item.text,
+                scores[-1],
+                tuple(f"{s.weight:+.2f} {s.reason}" for s in score.signals),
+                tuple(m.entity.name for m in mentions),
+                tuple(sorted(tagged[-1])),
+                item.outlet,
+                _day(item.date),
+                int(item.relevant),
+            )
+        )
+    return RelevanceScore(items, scores, tagged, named, examples)
+
+
+def _day(text: str) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
+@dataclass(frozen=True)
+class LearningGain:
+    """What a model learned from `decisions` drawn from the tune half adds to the rules'
+    average precision on the held-out half, over several draws."""
+
+    decisions: int
+    rules: float
+    blends: tuple[float, ...]
+
+    @property
+    def gains(self) -> list[float]:
+        return [blend - self.rules for blend in self.blends]
+
+
+def learning_gain(decisions: int = 60, draws: int = 5) -> LearningGain:
+    """Draw `decisions` items from the tune half (both kinds among them), fit the model on
+    them as if the editor had decided them, and blend it with the rules on the held-out
+    half, with the blend weight of relevance.toml."""
+    import random
+
+    from brief.desk.learn import average_precision, fit
+    from scrapers.relevance import load_rules
+
+    weight = load_rules(Path(__file__).resolve().parents[1] / "relevance.toml").ranking.model
+    tune, held = score_relevance("tune").examples, score_relevance("held-out").examples
+    labels, rules = [e.label for e in held], [e.rules for e in held]
+    blends = []
+    for seed in range(draws):
+        sample = random.Random(seed).sample(tune, decisions)
+        model = fit(sample).predict_proba(held)[:, 1]
+        blend = [(1 - weight) * r + weight * m for r, m in zip(rules, model, strict=True)]
+        blends.append(average_precision(labels, blend))
+    return LearningGain(decisions, average_precision(labels, rules), tuple(blends))

@@ -3,6 +3,7 @@ queue, ranking and messages an editor trusts."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -311,13 +312,19 @@ def _decided(newsletter: Path, items: list[dict[str, str]]) -> dict[str, int]:
     from datetime import UTC, datetime, timedelta
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
+    # Published in an order unlike the file's (kept ones first): a model is measured
+    # forward in time, on the decisions about the later stories.
+    order = sorted(
+        range(len(items)), key=lambda n: hashlib.sha256(items[n]["title"].encode()).digest()
+    )
+    hours = {n: at for at, n in enumerate(order)}
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": "Decisions",
         "items": [
             {"id": f"d{n}", "url": f"https://d.example.com/{n}", "title": item["title"],
              "content_text": item["text"],
-             "date_published": (start + timedelta(hours=n)).isoformat()}
+             "date_published": (start + timedelta(hours=hours[n])).isoformat()}
             for n, item in enumerate(items)
         ],
     }  # fmt: skip

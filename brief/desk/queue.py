@@ -5,12 +5,12 @@ story's row to explain, a company the editor named."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from brief.desk.learn import RelevanceModel
+from brief.desk.learn import Push, RelevanceModel
 from brief.ground.errors import BriefError
 from brief.ground.settings import Settings
 from scrapers.entities import Entity, load_entities, match_entities
@@ -27,6 +27,7 @@ class TriageRow:
     age: str
     rank: float = 0.0
     terms: tuple[tuple[str, float, float], ...] = ()  # (term, value, weight)
+    pushes: tuple[Push, ...] = ()  # what moved the model's score most (`--explain`)
 
     @classmethod
     def of(
@@ -206,7 +207,10 @@ class Queue:
         if story is None:
             raise BriefError(f"no candidate #{story_id} in {self.store.path}")
         learned = self.model.scores(self.store, [story])[0] if self.model else None
-        return TriageRow.of(story, self.settings, self.entities, now, self.ranking, learned)
+        row = TriageRow.of(story, self.settings, self.entities, now, self.ranking, learned)
+        if self.model is not None:
+            row = replace(row, pushes=tuple(self.model.pushes(story)))
+        return row
 
     def entity(self, term: str) -> str:
         """The watchlist name `term` means (a name, alias or slug in any case, or the start

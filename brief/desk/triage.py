@@ -90,6 +90,9 @@ def explain_text(row: TriageRow) -> str:
     for name, value, weight in row.terms:
         lines.append(f"  {name:<10} {value:5.2f} x {weight:4.2f} = {value * weight:5.3f}")
     lines.append(f"  {'total':<10} {'':>14} {row.rank:5.3f}")
+    if row.pushes:
+        lines += ["", "Model (brief relevance train): what moved its score most, in log-odds:"]
+        lines += [f"  {push.weight:+.2f} {push.feature}" for push in row.pushes]
     return "\n".join(lines)
 
 

@@ -294,16 +294,15 @@ class Stories:
             params += [source, source, source]
         return [row[0] for row in self._db.execute(sql + " ORDER BY id", params)]
 
-    def decided(self) -> list[tuple[str, str, float, int]]:
-        """(title, summary, rules score, 1 if accepted or shortlisted else 0) of every story
-        the editor decided: what a relevance model learns from."""
+    def decided(self) -> list[tuple[Story, int]]:
+        """Every story the editor decided, with 1 if accepted or shortlisted else 0, oldest
+        story first: what a relevance model learns from."""
         rows = self._db.execute(
-            "SELECT title, summary_text, score,"
-            " CASE WHEN status = 'accepted' OR shortlisted = 1 THEN 1 ELSE 0 END"
+            "SELECT *, CASE WHEN status = 'accepted' OR shortlisted = 1 THEN 1 ELSE 0 END AS kept"
             " FROM candidates WHERE status IN ('accepted', 'rejected') OR shortlisted = 1"
-            " ORDER BY id"
+            " ORDER BY published, id"
         )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(self._story(row), row["kept"]) for row in rows.fetchall()]
 
     def model_scores(self, ids: Sequence[int], model: str) -> dict[int, float]:
         """Cached scores of `model` for these stories (those it has scored)."""
