@@ -196,13 +196,15 @@ _LIKENED_BEFORE = (("the", "next"), ("next", "gen"), ("next", "generation"))
 _PASSING_BEFORE = (
     ("owned", "by"), ("backed", "by"), ("acquired", "by"), ("bought", "by"), ("funded", "by"),
     ("run", "by"), ("operated", "by"), ("subsidiary", "of"), ("unit", "of"), ("parent",),
-    ("parent", "company"), ("owner",), ("rival",), ("rivals",), ("rival", "to"),
-    ("rivals", "to"), ("rivals", "like"), ("rivals", "such", "as"), ("competitor",),
+    ("parent", "company"), ("owner",), ("rivals",), ("rival", "to"), ("rival", "of"),
+    ("rivals", "to"), ("rivals", "like"), ("rivals", "such", "as"), ("competitor", "to"),
     ("competitors",), ("competitors", "like"), ("competitors", "such", "as"), ("than",),
     ("compared", "with"), ("compared", "to"), ("backer",), ("investor",), ("investors",),
     ("likes", "of"), ("like",), ("such", "as"), ("counterpart",),
 )  # fmt: skip
-_PASSING_AFTER = (("owned",), ("backed",), ("funded",), ("s", "parent"), ("s", "owner"))
+# ... and after it: "Walmart-owned", "Whatnot rival NTWRK".
+_OWNING = frozenset({"owned", "backed", "funded"})
+_PASSING_AFTER = (("rival",), ("s", "rival"), ("competitor",), ("s", "parent"), ("s", "owner"))
 # Words in the three after a name that make it an owner or a relative in passing:
 # "ByteDance, the Chinese parent company of TikTok", "TikTok's China sibling Douyin".
 _RELATIVES = frozenset({"parent", "owner", "sibling", "counterpart"})
@@ -304,6 +306,8 @@ def _use(words: Words, match: Found, starts: set[int]) -> str:
     if any(_ends_with(before, tail) for tail in _PASSING_BEFORE):
         return "passing"
     if any(tuple(after[: len(head)]) == head for head in _PASSING_AFTER):
+        return "passing"
+    if hyphen and after[0] in _OWNING:
         return "passing"
     if _RELATIVES & set(after):
         return "passing"

@@ -171,10 +171,16 @@ def load_rules(path: Path) -> Rules:
     """Read and check `relevance.toml`; every mistake names the file and the line."""
     toml = read_toml(path, "the relevance rules")
     data = toml.data
+
+    def start(table: str) -> int:
+        """The line of `[table]`: its keys are looked for from there."""
+        return next(iter(toml.table_lines(table)), 1)
+
     for key in data:
         if key not in _TABLES:
             known = ", ".join(f"[{name}]" for name in _TABLES)
-            raise toml.fail(f"unknown table [{key}] (known: {known})", key)
+            message = f"unknown table [{key}] (known: {known})"
+            raise ConfigError(message, path, toml.line_of(key) or toml.table_lines(key)[0])
     tables = {}
     for name in _TABLES:
         value = data.get(name, {})
@@ -192,6 +198,7 @@ def load_rules(path: Path) -> Rules:
                     f"[{table}] {phrase!r}: the weight must be a number from -10 to 10,"
                     f" not {weight!r}",
                     phrase,
+                    start(table),
                 )
             phrases.append((phrase.lower(), checked))
         return tuple(phrases)
@@ -199,37 +206,45 @@ def load_rules(path: Path) -> Rules:
     phrases, context = weighted("phrases"), weighted("context")
     for phrase, _ in context:
         if phrase in dict(phrases):
-            raise toml.fail(f"[context] {phrase!r} is in [phrases] too: keep it in one", phrase)
+            message = f"[context] {phrase!r} is in [phrases] too: keep it in one"
+            raise toml.fail(message, phrase, start("context"))
     weights = {}
     for name, value in tables["weights"].items():
         if name not in _WEIGHTS:
-            raise toml.fail(f"[weights] unknown key {name!r} (known: {', '.join(_WEIGHTS)})", name)
+            message = f"[weights] unknown key {name!r} (known: {', '.join(_WEIGHTS)})"
+            raise toml.fail(message, name, start("weights"))
         _, low, high = _WEIGHTS[name]
         checked = finite_number(value, low, high)
         if checked is None:
             raise toml.fail(
-                f"[weights] {name} must be a number from {low:g} to {high:g}, not {value!r}", name
+                f"[weights] {name} must be a number from {low:g} to {high:g}, not {value!r}",
+                name,
+                start("weights"),
             )
         weights[name] = checked
     for name in tables["filters"]:
         if name not in ("include", "exclude"):
-            raise toml.fail(f"[filters] unknown key {name!r} (known: include, exclude)", name)
+            message = f"[filters] unknown key {name!r} (known: include, exclude)"
+            raise toml.fail(message, name, start("filters"))
 
     def patterns(name: str) -> tuple[re.Pattern[str], ...]:
         try:
             return compile_patterns(tables["filters"].get(name), path, f"[filters] {name}")
         except ConfigError as err:
-            raise toml.fail(str(err.args[0]), name) from err
+            raise toml.fail(str(err.args[0]), name, start("filters")) from err
 
     ranking = {}
     for name, value in tables["ranking"].items():
         if name not in _RANKING:
-            raise toml.fail(f"[ranking] unknown key {name!r} (known: {', '.join(_RANKING)})", name)
+            message = f"[ranking] unknown key {name!r} (known: {', '.join(_RANKING)})"
+            raise toml.fail(message, name, start("ranking"))
         low, high = _RANKING[name]
         checked = finite_number(value, low, high)
         if checked is None:
             raise toml.fail(
-                f"[ranking] {name} must be a number from {low:g} to {high:g}, not {value!r}", name
+                f"[ranking] {name} must be a number from {low:g} to {high:g}, not {value!r}",
+                name,
+                start("ranking"),
             )
         ranking[name] = checked
     return Rules(

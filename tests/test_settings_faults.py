@@ -77,6 +77,14 @@ def test_publishconf_reports_the_line_in_pelicanconf(sample: Path) -> None:
         ('[weights]\nscale = "big"\n', 2, "not 'big'"),
         ("[weights]\nscael = 2\n", 2, "[weights] unknown key 'scael'"),
         ('[filters]\nexclude = ["(unclosed"]\n', 2, "bad regular expression"),
+        ('[context]\n"orders" = "many"\n', 2, "[context] 'orders': the weight must be"),
+        ("context = 1\n", 1, "context must be a table"),
+        (
+            '[phrases]\n"gmv" = 1.0\n[context]\n"gmv" = 1.0\n',
+            4,
+            "[context] 'gmv' is in [phrases] too: keep it in one",
+        ),
+        ("[contexts]\n", 1, "unknown table [contexts] (known: [phrases], [context],"),
     ],
 )
 def test_bad_relevance_rules_are_named_with_their_line(
@@ -111,6 +119,22 @@ def test_bad_sources_are_named_with_their_line(
     (newsletter / "feeds.toml").write_text(text, encoding="utf-8")
     result = run_brief(newsletter, "scrape")
     assert result.code == 2 and f"feeds.toml:{line}: " in result.stderr and words in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('in_context = "TikTok"', "entity 'X': in_context must be a list of phrases"),
+        ("in_context = [1]", "entity 'X': in_context must be a list of phrases"),
+    ],
+)
+def test_a_bad_name_by_context_is_named_with_its_line(
+    newsletter: Path, entry: str, words: str
+) -> None:
+    path = newsletter / "content" / "entities.toml"
+    path.write_text(f'[[entity]]\nname = "X"\n{entry}\n', encoding="utf-8")
+    result = run_brief(newsletter, "scrape")
+    assert result.code == 2 and f"entities.toml:3: {words}" in result.stderr, result.stderr
 
 
 def test_a_watchlist_slug_may_not_escape(newsletter: Path) -> None:
