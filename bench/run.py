@@ -541,6 +541,13 @@ def bench_relevance_real() -> None:
         f" {older[-1].published:%Y-%m-%d}, measured on the {len(later)} later ones: rules"
         f" {average_precision(labels, rules):.3f}, blend {average_precision(labels, blend):.3f}"
     )
+    ranked = sorted(zip(later, blend, strict=True), key=lambda pair: pair[1])
+    worst = [p for p in reversed(ranked) if not p[0].label][:5] + [p for p in ranked if p[0].label][
+        :5
+    ]
+    for example, value in worst:
+        kind = "relevant, blend" if example.label else "not relevant, blend"
+        print(f"    {kind} {value:.2f}: {example.title[:90]!r}")
 
 
 def main() -> None:

@@ -364,6 +364,11 @@ def test_training_on_the_sample_decisions_beats_the_rules(newsletter: Path) -> N
     assert {"rules", "model", "freshness", "outlets"} <= terms
     explained = brief(newsletter, "triage", "--explain", str(rows[0]["id"])).stdout
     assert "  rules " in explained and "  model " in explained and "  total " in explained
+    # ... and what moved the model's score most: words, and what the rules knew of it.
+    pushes = explained.split("what moved its score most, in log-odds:\n")[1].splitlines()
+    assert 1 <= len(pushes) <= 8
+    assert all(float(line.split()[0]) != 0 for line in pushes), pushes
+    assert any(" rule '" in line or " about " in line for line in pushes), explained
 
 
 def test_training_refuses_politely_with_too_few_decisions(newsletter: Path) -> None:
