@@ -191,7 +191,7 @@ def match_entities(term: str, entities: list[Entity]) -> list[Entity]:
 _LIKENED_AFTER = frozenset(
     {"style", "esque", "inspired", "clone", "clones", "copycat", "copycats", "wannabe", "lookalike"}
 )
-_LIKENED_BEFORE = (("the", "next"), ("next", "gen"), ("next", "generation"))
+_LIKENED_BEFORE = (("the", "next"), ("next", "gen"), ("next", "generation"), ("the", "new"))
 # A name in passing: an owner, a backer, a rival. The story is about the other company.
 _PASSING_BEFORE = (
     ("owned", "by"), ("backed", "by"), ("acquired", "by"), ("bought", "by"), ("funded", "by"),

@@ -198,12 +198,14 @@ class RelevanceItem:
     date: str = ""
 
 
-def relevance_items(half: str | None = None) -> list[RelevanceItem]:
-    """The labelled items; `half` is "tune", "held-out" or None for both. The split is by
-    outlet, so an outlet's habits (its boilerplate, its beat) are never in both halves."""
+def relevance_items(half: str | None = None, path: Path | None = None) -> list[RelevanceItem]:
+    """The labelled items (of `path`, a file of the same form, when given); `half` is
+    "tune", "held-out" or None for both. The split is by outlet, so an outlet's habits (its
+    boilerplate, its beat) are never in both halves."""
     import tomllib
 
-    rows = tomllib.loads((REAL / "relevance.toml").read_text(encoding="utf-8"))["item"]
+    path = path or REAL / "relevance.toml"
+    rows = tomllib.loads(path.read_text(encoding="utf-8"))["item"]
     items = []
     for row in rows:
         if half is not None and held_out(row["outlet"]) != (half == "held-out"):
@@ -275,7 +277,7 @@ class RelevanceScore:
         return wrong[:n]
 
 
-def score_relevance(half: str | None) -> RelevanceScore:
+def score_relevance(half: str | None, path: Path | None = None) -> RelevanceScore:
     """The rules as the scraper applies them (filters, phrases, entities) on each item."""
     from brief.desk.learn import Example
     from scrapers.entities import EntityTagger, load_entities
@@ -285,7 +287,7 @@ def score_relevance(half: str | None) -> RelevanceScore:
     repo = Path(__file__).resolve().parents[1]
     tagger = EntityTagger(load_entities(repo / "content" / "entities.toml"))
     rules = load_rules(repo / "relevance.toml")
-    items = relevance_items(half)
+    items = relevance_items(half, path)
     scores, tagged, named, examples = [], [], [], []
     for item in items:
         title, text = Words(item.title), Words(item.text)
