@@ -202,3 +202,21 @@ def test_spaceless_phrases_longest_first() -> None:
     # 直播带货 is one signal, not also 直播 and 带货 inside it; a second 直播 elsewhere counts.
     assert RULES.matches("直播带货") == {"直播带货"}
     assert RULES.matches("直播带货后再直播") == {"直播带货", "直播"}
+
+
+def test_average_precision_is_scikit_learns() -> None:
+    import random
+
+    from sklearn.metrics import average_precision_score
+
+    from brief.desk.learn import average_precision
+
+    pick = random.Random(5)
+    for _ in range(200):
+        labels = [pick.randint(0, 1) for _ in range(pick.randint(2, 30))]
+        if not any(labels):
+            continue
+        scores = [pick.choice([0.0, 0.25, 0.5, pick.random()]) for _ in labels]  # with ties
+        assert average_precision(labels, scores) == pytest.approx(
+            average_precision_score(labels, scores)
+        )
