@@ -205,13 +205,17 @@ _PASSING_BEFORE = (
     ("rivals", "to"), ("rivals", "like"), ("rivals", "such", "as"), ("competitor", "to"),
     ("competitors",), ("competitors", "like"), ("competitors", "such", "as"), ("than",),
     ("compared", "with"), ("compared", "to"), ("backer",), ("investor",), ("investors",),
-    ("likes", "of"), ("like",), ("such", "as"), ("counterpart",),
+    ("likes", "of"), ("like",), ("such", "as"), ("counterpart",), ("according", "to"),
+    ("owns",), ("owning",),
 )  # fmt: skip
 # ... and after it: "Walmart-owned", "Whatnot rival NTWRK".
 _OWNING = frozenset({"owned", "backed", "funded"})
 _PASSING_AFTER = (("rival",), ("s", "rival"), ("competitor",), ("s", "parent"), ("s", "owner"))
 # Words in the three after a name that make it an owner or a relative in passing:
 # "ByteDance, the Chinese parent company of TikTok", "TikTok's China sibling Douyin".
+# Chinese writes where something happens before the name: 在抖音开启直播 ("on Douyin,
+# started a live stream"), 走进抖音直播间 ("walked into a Douyin live room").
+_PLACE_BEFORE = ("在", "到", "进", "上", "通过", "登陆", "入驻", "追", "刷")
 _RELATIVES = frozenset({"parent", "owner", "sibling", "counterpart"})
 
 
@@ -316,6 +320,8 @@ def _use(words: Words, match: Found, starts: set[int]) -> str:
     if hyphen and after[0] in _OWNING:
         return "passing"
     if _RELATIVES & set(after):
+        return "passing"
+    if match.at > 0 and words.text[: match.at].endswith(_PLACE_BEFORE):
         return "passing"
     if after[:1] == ["s"] and match.end + 1 in starts:  # "Walmart's Flipkart"-like: the owner
         return "passing"

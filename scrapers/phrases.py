@@ -73,6 +73,7 @@ class Found(NamedTuple):
     key: str
     start: int
     end: int
+    at: int = -1  # where a phrase written without spaces starts in the text
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class PhraseIndex:
                 if not any(at < stop and start < end for start, stop in taken):
                     taken.append((at, end))
                     before = len(_WORD.findall(text.text[:at]))
-                    found.append(Found(key, before, before + 1))
+                    found.append(Found(key, before, before + 1, at))
                     break
                 at = text.text.find(phrase, at + 1)
         words, folded = text.words, (text.stems if self._stems else text.folded)
