@@ -504,14 +504,15 @@ def bench_relevance_real() -> None:
     """The rules and the companies on real headlines and leads (tests/data/real/
     relevance.toml, halves by outlet), and what a model of 60 decisions adds."""
     from brief.desk.learn import average_precision, fit, forward_split
-    from tests.real_sets import learning_gain, score_relevance
+    from tests.real_sets import agreement, learning_gain, score_relevance
 
     for half in ("tune", "held-out"):
         score = score_relevance(half)
         print(
             f"relevance: real items, {half:8s} half ({len(score.items)}): rules average"
             f" precision {score.average_precision:.3f} (target 0.95), entity F1 on what each"
-            f" is about {score.entity_f1:.3f} (target 0.95)"
+            f" is about {score.entity_f1:.3f} (target 0.95; a second reader, blind, agrees"
+            f" with the labels at {agreement(half):.3f})"
         )
         if half == "tune":
             for item, value in score.worst_ranked(10):

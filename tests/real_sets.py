@@ -350,3 +350,27 @@ def learning_gain(decisions: int = 60, draws: int = 5) -> LearningGain:
         blend = [(1 - weight) * r + weight * m for r, m in zip(rules, model, strict=True)]
         blends.append(average_precision(labels, blend))
     return LearningGain(decisions, average_precision(labels, rules), tuple(blends))
+
+
+def second_reading() -> dict[str, frozenset[str]]:
+    """A second annotator's `about` for the relevance items, made blind (title and lead
+    only, without the first labels), by URL: how far two careful readers agree."""
+    rows = (REAL / "relevance-about-second.jsonl").read_text(encoding="utf-8").splitlines()
+    return {row["url"]: frozenset(row["about"]) for row in map(json.loads, rows) if row}
+
+
+def agreement(half: str | None) -> float:
+    """Entity F1 of the second reading against the first, on the items of `half` read
+    twice."""
+    second = second_reading()
+    right = found = wanted = 0
+    for item in relevance_items(half):
+        if item.url not in second:  # read once only
+            continue
+        other = second[item.url]
+        right, found, wanted = (
+            right + len(other & item.about),
+            found + len(other),
+            wanted + len(item.about),
+        )
+    return 2 * right / (found + wanted) if found + wanted else 1.0
