@@ -24,7 +24,9 @@ _KEYS = {
 SELLING = (
     "shop", "shopping", "shopper", "seller", "merchant", "e-commerce", "ecommerce", "commerce",
     "gmv", "storefront", "checkout", "affiliate", "live selling", "livestream selling",
-    "online store", "in-app store", "电商", "電商", "带货", "帶貨", "购物", "購物",
+    "online store", "in-app store", "marketplace", "电商", "電商", "带货", "帶貨", "购物", "購物",
+    "penjual", "jualan", "belanja", "toko online", "bán hàng", "người bán", "mua sắm",
+    "thương mại điện tử", "ร้านค้า", "ช้อปปิ้ง", "อีคอมเมิร์ซ", "ขายของ",
 )  # fmt: skip
 
 
@@ -213,9 +215,10 @@ _OWNING = frozenset({"owned", "backed", "funded"})
 _PASSING_AFTER = (("rival",), ("s", "rival"), ("competitor",), ("s", "parent"), ("s", "owner"))
 # Words in the three after a name that make it an owner or a relative in passing:
 # "ByteDance, the Chinese parent company of TikTok", "TikTok's China sibling Douyin".
-# Chinese writes where something happens before the name: 在抖音开启直播 ("on Douyin,
-# started a live stream"), 走进抖音直播间 ("walked into a Douyin live room").
-_PLACE_BEFORE = ("在", "到", "进", "上", "通过", "登陆", "入驻", "追", "刷")
+# Chinese and Thai write where something happens before the name: 在抖音开启直播 ("on
+# Douyin, started a live stream"), 走进抖音直播间 ("walked into a Douyin live room"),
+# ไลฟ์บน ติ๊กต๊อก ("live on TikTok").
+_PLACE_BEFORE = ("在", "到", "进", "上", "通过", "登陆", "入驻", "追", "刷", "บน", "ใน", "ผ่าน")
 _RELATIVES = frozenset({"parent", "owner", "sibling", "counterpart"})
 
 
@@ -321,7 +324,7 @@ def _use(words: Words, match: Found, starts: set[int]) -> str:
         return "passing"
     if _RELATIVES & set(after):
         return "passing"
-    if match.at > 0 and words.text[: match.at].endswith(_PLACE_BEFORE):
+    if match.at > 0 and words.text[: match.at].rstrip().endswith(_PLACE_BEFORE):
         return "passing"
     if after[:1] == ["s"] and match.end + 1 in starts:  # "Walmart's Flipkart"-like: the owner
         return "passing"

@@ -180,6 +180,11 @@ def test_local_language_names() -> None:
     assert tagged("京東618直播")["JD.com"] is True
     assert tagged("淘寶直播主播")["Taobao Live"] is True
     assert tagged("亚马逊在中国招募卖家")["Amazon"] is True
+    assert tagged("ช้อปปี้ เปิดไลฟ์ขายของ")["Shopee"] is True
+    assert tagged("แม่ค้าไลฟ์ขายของบน ติ๊กต๊อก")["TikTok Shop"] is False  # on TikTok: where
+    assert tagged("Penjual TikTok beralih ke siaran langsung")["TikTok Shop"] is True
+    assert "JD.com" not in tagged("罗永浩在北京东三环的直播间卖剃须刀")  # Beijing East, not 京东
+    assert tagged("刘德华在抖音开唱", "歌迷在抖音直播间观看")["Douyin"] is False  # on Douyin
 
 
 def test_words_of_selling_need_a_sign_of_live_selling() -> None:
