@@ -26,7 +26,8 @@ SELLING = (
     "gmv", "storefront", "checkout", "affiliate", "live selling", "livestream selling",
     "online store", "in-app store", "marketplace", "电商", "電商", "带货", "帶貨", "购物", "購物",
     "penjual", "jualan", "belanja", "toko online", "bán hàng", "người bán", "mua sắm",
-    "thương mại điện tử", "ร้านค้า", "ช้อปปิ้ง", "อีคอมเมิร์ซ", "ขายของ",
+    "thương mại điện tử", "ร้านค้า", "ช้อปปิ้ง", "อีคอมเมิร์ซ", "ขายของ", "ผู้ขาย", "卖家",
+    "賣家", "商家", "afiliasi", "afiliator",
 )  # fmt: skip
 
 

@@ -68,8 +68,8 @@ def test_the_real_relevance_set_is_real_and_split_by_outlet() -> None:
 def test_relevance_and_companies_on_the_held_out_half() -> None:
     # The targets are 0.95 for both; `make bench` prints them and the worst ten.
     score = score_relevance("held-out")
-    assert score.average_precision >= 0.93
-    assert score.entity_f1 >= 0.81, score.entity_mistakes(5)
+    assert score.average_precision >= 0.925
+    assert score.entity_f1 >= 0.845, score.entity_mistakes(5)
 
 
 def test_sixty_decisions_move_the_ranking_of_unseen_stories() -> None:
@@ -85,4 +85,5 @@ def test_two_readers_agree_on_what_items_are_about() -> None:
     # (entity F1), so the tagger's gap to the 0.95 target is the tagger's.
     second = second_reading()
     assert len(second) >= 500 and set(second) <= {item.url for item in relevance_items()}
+    # (the third batch, added later, was read once)
     assert agreement("tune") >= 0.95 and agreement("held-out") >= 0.95
