@@ -15,10 +15,13 @@ from typing import NamedTuple
 
 import snowballstemmer
 
-_WORD = re.compile(r"\w+")
 # Scripts written without spaces between words (Thai, Japanese kana, Chinese): a phrase in
 # them is found anywhere in the text.
-_SPACELESS = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_SPACELESS_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+_SPACELESS = re.compile(f"[{_SPACELESS_CHARS}]")
+# A word: a run of letters and digits, where a run in those scripts and a run in others are
+# two words ("TikTok卖家" is TikTok, then 卖家: the name is whole).
+_WORD = re.compile(f"[{_SPACELESS_CHARS}]+|(?:(?![{_SPACELESS_CHARS}])\\w)+")
 _STEMMER = snowballstemmer.stemmer("english")
 
 
