@@ -228,3 +228,13 @@ def test_average_precision_is_scikit_learns() -> None:
         assert average_precision(labels, scores) == pytest.approx(
             average_precision_score(labels, scores)
         )
+
+
+def test_a_model_from_an_older_version_is_set_aside_not_fatal(newsletter: Path) -> None:
+    import joblib
+
+    (newsletter / "data").mkdir(exist_ok=True)
+    joblib.dump({"pipeline": None, "decisions": 70}, newsletter / "data" / "relevance-model.joblib")
+    result = brief(newsletter, "triage", "--json")
+    assert json.loads(result.stdout) == []
+    assert "from an older version of brief: the queue is ranked by the rules alone" in result.stderr

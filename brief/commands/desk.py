@@ -88,6 +88,8 @@ def triage(
     store_path = db or settings.db
     with open_store(store_path) as store:
         queue = Queue(store, settings, store_path.parent)
+        if queue.notice:
+            click.echo(f"note: {queue.notice}", err=True)
         if explain is not None:
             echo(explain_text(queue.row(explain, now())))
             return
@@ -254,7 +256,7 @@ def relevance_train(ctx: click.Context, force: bool, db: Path | None) -> None:
     ones against the rules alone. It is saved under data/ and switched on only if its blend
     with the rules ranks the later decisions better by 0.02 of average precision (or with
     --force). `brief triage --explain ID` then shows what moved a story most."""
-    from brief.desk.learn import MIN_GAIN, train
+    from brief.desk.learn import MIN_GAIN, current_model, train
     from scrapers.relevance import load_rules
     from scrapers.storage import open_store
 
@@ -288,7 +290,7 @@ def relevance_train(ctx: click.Context, force: bool, db: Path | None) -> None:
     if not report.saved:
         kept = (
             f"triage keeps the model already in {display_path(report.path)}"
-            if report.path.exists()
+            if current_model(report.path.parent)
             else "triage keeps ranking by the rules alone"
         )
         raise ContentError(

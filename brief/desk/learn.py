@@ -219,6 +219,10 @@ class TrainingReport:
         return self.held_out < MEANINGFUL_HELD_OUT or kinds < MIN_EACH
 
 
+class OutdatedModel(BriefError):
+    """A model file an older version of brief wrote: its features are not today's."""
+
+
 class NotEnoughDecisions(BriefError):
     """Too few decisions, or too few of one kind, to learn from."""
 
@@ -322,9 +326,9 @@ class RelevanceModel:
                 f"{path}: cannot read the relevance model ({err}); delete it or train again"
             ) from err
         if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-            raise BriefError(
-                f"{path}: a relevance model from an older version of brief; run"
-                " `brief relevance train` again (or delete the file to rank by the rules)"
+            raise OutdatedModel(
+                f"{path} is a relevance model from an older version of brief: the queue is"
+                " ranked by the rules alone until `brief relevance train` runs again"
             )
         return cls(saved["pipeline"], hashlib.sha256(raw).hexdigest()[:16])
 
@@ -360,3 +364,11 @@ class RelevanceModel:
 
 
 _PART = {"words": "words", "chars": "letters"}
+
+
+def current_model(folder: Path) -> bool:
+    """Whether triage ranks with a model from `folder` (one of today's format)."""
+    try:
+        return RelevanceModel.load(folder) is not None
+    except OutdatedModel:
+        return False

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from brief.desk.learn import Push, RelevanceModel
+from brief.desk.learn import OutdatedModel, Push, RelevanceModel
 from brief.ground.errors import BriefError
 from brief.ground.settings import Settings
 from scrapers.entities import Entity, load_entities, match_entities
@@ -183,7 +183,11 @@ class Queue:
         self.store, self.settings = store, settings
         self.entities = load_entities(settings.entities)
         self.ranking = load_rules(settings.relevance).ranking
-        self.model = RelevanceModel.load(model_folder)
+        self.notice = ""  # what the editor should know about the ranking, if anything
+        try:
+            self.model = RelevanceModel.load(model_folder)
+        except OutdatedModel as err:
+            self.model, self.notice = None, str(err)
 
     def _scores(self, stories: Sequence[Story]) -> Sequence[float]:
         assert self.model is not None
