@@ -127,17 +127,18 @@ class PhraseIndex:
         "带货" in it, as a longer phrase of words hides the shorter ones; their span is the
         word they are in."""
         found = []
-        taken: list[tuple[int, int]] = []  # the spans of text the longer phrases took
+        taken = bytearray(len(text.text)) if self._spaceless else b""  # what longer ones took
         for key, phrase in self._spaceless:
-            at = text.text.find(phrase)
+            at, first = text.text.find(phrase), True
             while at >= 0:
                 end = at + len(phrase)
-                if not any(at < stop and start < end for start, stop in taken):
-                    taken.append((at, end))
-                    before = len(_WORD.findall(text.text[:at]))
-                    found.append(Found(key, before, before + 1, at))
-                    break
-                at = text.text.find(phrase, at + 1)
+                if not any(taken[at:end]):
+                    taken[at:end] = b"\1" * len(phrase)  # every occurrence hides what is in it
+                    if first:
+                        before = len(_WORD.findall(text.text[:at]))
+                        found.append(Found(key, before, before + 1, at))
+                        first = False
+                at = text.text.find(phrase, end)
         words, folded = text.words, (text.stems if self._stems else text.folded)
         firsts, longest, count = self._firsts, self._longest, len(words)
         free = 0  # words before this one belong to a phrase already found

@@ -184,6 +184,7 @@ def test_local_language_names() -> None:
     assert tagged("แม่ค้าไลฟ์ขายของบน ติ๊กต๊อก")["TikTok Shop"] is False  # on TikTok: where
     assert tagged("Penjual TikTok beralih ke siaran langsung")["TikTok Shop"] is True
     assert "JD.com" not in tagged("罗永浩在北京东三环的直播间卖剃须刀")  # Beijing East, not 京东
+    assert "JD.com" not in tagged("北京东路上,北京东三环边")  # each time it is written
     # A Latin name written against Chinese or Thai is still a whole word.
     assert tagged("马来西亚TikTok卖家群里的气氛")["TikTok Shop"] is True
     assert tagged("แบนTemuในไทย")["Pinduoduo"] is True
