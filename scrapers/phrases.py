@@ -127,7 +127,7 @@ class PhraseIndex:
         "带货" in it, as a longer phrase of words hides the shorter ones; their span is the
         word they are in."""
         found = []
-        taken = bytearray(len(text.text)) if self._spaceless else b""  # what longer ones took
+        taken = bytearray(len(text.text) if self._spaceless else 0)  # what longer ones took
         for key, phrase in self._spaceless:
             at, first = text.text.find(phrase), True
             while at >= 0:
