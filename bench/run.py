@@ -504,6 +504,7 @@ def bench_relevance_real() -> None:
     """The rules and the companies on real headlines and leads (tests/data/real/
     relevance.toml, halves by outlet), and what a model of 60 decisions adds."""
     from brief.desk.learn import average_precision, fit, forward_split
+    from scrapers.relevance import blend
     from tests.real_sets import agreement, learning_gain, score_relevance
 
     for half in ("tune", "held-out"):
@@ -536,16 +537,15 @@ def bench_relevance_real() -> None:
     rules = [e.rules for e in later]
     model = fit(older).predict_proba(later)[:, 1]
     weight = RULES.ranking.model
-    blend = [(1 - weight) * r + weight * m for r, m in zip(rules, model, strict=True)]
+    blended = [blend(r, m, weight) for r, m in zip(rules, model, strict=True)]
     print(
         f"  forward in time on the {len(dated)} dated items: fitted on {len(older)} up to"
         f" {older[-1].published:%Y-%m-%d}, measured on the {len(later)} later ones: rules"
-        f" {average_precision(labels, rules):.3f}, blend {average_precision(labels, blend):.3f}"
+        f" {average_precision(labels, rules):.3f}, blend {average_precision(labels, blended):.3f}"
     )
-    ranked = sorted(zip(later, blend, strict=True), key=lambda pair: pair[1])
-    worst = [p for p in reversed(ranked) if not p[0].label][:5] + [p for p in ranked if p[0].label][
-        :5
-    ]
+    ranked = sorted(zip(later, blended, strict=True), key=lambda pair: pair[1])
+    high = [pair for pair in reversed(ranked) if not pair[0].label][:5]
+    worst = high + [pair for pair in ranked if pair[0].label][:5]
     for example, value in worst:
         kind = "relevant, blend" if example.label else "not relevant, blend"
         print(f"    {kind} {value:.2f}: {example.title[:90]!r}")

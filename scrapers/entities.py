@@ -199,6 +199,8 @@ ABOUT_WORDS = 10
 _LIKENED_AFTER = frozenset(
     {"style", "esque", "inspired", "clone", "clones", "copycat", "copycats", "wannabe", "lookalike"}
 )
+# ... "the QVC of", "a QVC for", "an Amazon of": the words on either side.
+_LIKENED_AROUND = frozenset({("the", "of"), ("a", "for"), ("a", "of"), ("an", "for"), ("an", "of")})
 _LIKENED_BEFORE = (("the", "next"), ("next", "gen"), ("next", "generation"), ("the", "new"))
 # A name in passing: an owner, a backer, a rival. The story is about the other company.
 _PASSING_BEFORE = (
@@ -297,36 +299,30 @@ class EntityTagger:
 
 def _use(words: Words, match: Found, starts: set[int]) -> str:
     """How the name at `match` is used: "likened" (a comparison), "passing" (an owner, a
-    backer, a rival) or "subject"."""
+    backer, a rival, a place) or "subject"."""
     before = words.folded[max(match.start - 3, 0) : match.start]
     after = words.folded[match.end : match.end + 3]
+    last, following = (before[-1:] or [""])[0], (after[:1] or [""])[0]
     spans = words.spans
     hyphen = (
         match.end < len(spans) and words.text[spans[match.end - 1][1] : spans[match.end][0]] == "-"
     )
-    if after and (after[0] in _LIKENED_AFTER or (hyphen and after[0] == "like")):
+    if following in _LIKENED_AFTER or (hyphen and following == "like"):
         return "likened"
-    if (
-        before
-        and after
-        and (
-            (before[-1] == "the" and after[0] == "of")
-            or (before[-1] in ("a", "an") and after[0] in ("for", "of"))
-        )
+    if (last, following) in _LIKENED_AROUND or any(
+        _ends_with(before, tail) for tail in _LIKENED_BEFORE
     ):
         return "likened"
-    if any(_ends_with(before, tail) for tail in _LIKENED_BEFORE):
-        return "likened"
-    if any(_ends_with(before, tail) for tail in _PASSING_BEFORE):
+    if (
+        any(_ends_with(before, tail) for tail in _PASSING_BEFORE)
+        or any(tuple(after[: len(head)]) == head for head in _PASSING_AFTER)
+        or (hyphen and following in _OWNING)
+        or _RELATIVES & set(after)
+        or (following == "s" and match.end + 1 in starts)  # "Walmart's Flipkart": the owner
+    ):
         return "passing"
-    if any(tuple(after[: len(head)]) == head for head in _PASSING_AFTER):
-        return "passing"
-    if hyphen and after[0] in _OWNING:
-        return "passing"
-    if _RELATIVES & set(after):
-        return "passing"
-    if match.at > 0 and words.text[: match.at].rstrip().endswith(_PLACE_BEFORE):
-        return "passing"
-    if after[:1] == ["s"] and match.end + 1 in starts:  # "Walmart's Flipkart"-like: the owner
+    if match.at > 0 and words.text[max(match.at - 8, 0) : match.at].rstrip().endswith(
+        _PLACE_BEFORE
+    ):
         return "passing"
     return "subject"

@@ -8,6 +8,7 @@ scripts written without spaces (Chinese) are matched as substrings.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,6 +69,10 @@ class Words:
         if self._stems is None:
             self._stems = [stem(w) for w in self.folded]
         return self._stems
+
+
+def _start(span: tuple[int, int]) -> int:
+    return span[0]
 
 
 class Found(NamedTuple):
@@ -134,9 +139,9 @@ class PhraseIndex:
                 end = at + len(phrase)
                 if not any(taken[at:end]):
                     taken[at:end] = b"\1" * len(phrase)  # every occurrence hides what is in it
-                    if first:
-                        before = len(_WORD.findall(text.text[:at]))
-                        found.append(Found(key, before, before + 1, at))
+                    if first:  # its word: the last one starting at or before it
+                        word = max(bisect_right(text.spans, at, key=_start) - 1, 0)
+                        found.append(Found(key, word, word + 1, at))
                         first = False
                 at = text.text.find(phrase, end)
         words, folded = text.words, (text.stems if self._stems else text.folded)

@@ -36,6 +36,11 @@ class Filters:
         return None
 
 
+def blend(rules: float, model: float, weight: float) -> float:
+    """Relevance from the rules' score and a learned model's: `weight` is the model's share."""
+    return (1 - weight) * rules + weight * model
+
+
 @dataclass(frozen=True)
 class Ranking:
     """The queue's order: relevance blended with freshness and the number of outlets.
@@ -59,7 +64,7 @@ class Ranking:
         relevance = rules_score
         terms = []
         if model_score is not None:
-            relevance = (1 - self.model) * rules_score + self.model * model_score
+            relevance = blend(rules_score, model_score, self.model)
             terms += [
                 ("rules", rules_score, self.relevance * (1 - self.model)),
                 ("model", model_score, self.relevance * self.model),
@@ -119,8 +124,9 @@ class Rules:
         index: PhraseIndex = self._index  # type: ignore[attr-defined]
         return index.find(text)
 
-    def in_context(self, phrase: str) -> bool:
-        """Whether `phrase` counts only beside a sign of live selling."""
+    def needs_sign(self, phrase: str) -> bool:
+        """Whether `phrase` (a word of selling, in [context]) counts only beside a sign of
+        live selling."""
         return phrase in self._context  # type: ignore[attr-defined]
 
     def weight(self, phrase: str, default: float | None = None) -> float:
@@ -180,7 +186,12 @@ def load_rules(path: Path) -> Rules:
         if key not in _TABLES:
             known = ", ".join(f"[{name}]" for name in _TABLES)
             message = f"unknown table [{key}] (known: {known})"
-            raise ConfigError(message, path, toml.line_of(key) or toml.table_lines(key)[0])
+            # written as `key = `, `[key]` or `key.x = `: the first line starting with it
+            line = next(
+                (n for n, text in enumerate(toml.lines, 1) if text.lstrip(" [").startswith(key)),
+                None,
+            )
+            raise ConfigError(message, path, line)
     tables = {}
     for name in _TABLES:
         value = data.get(name, {})
@@ -270,21 +281,18 @@ def score_item(
     """
     in_title = rules.matches(title)
     in_text = rules.matches(text) - in_title
-    found = [(p, "title", rules.weight(p) * rules.title_factor) for p in sorted(in_title)]
-    found += [(p, "text", rules.weight(p)) for p in sorted(in_text)]
+    found = [(p, Signal(f"title has {p!r}", rules.weight(p) * rules.title_factor))
+             for p in sorted(in_title)]  # fmt: skip
+    found += [(p, Signal(f"text has {p!r}", rules.weight(p))) for p in sorted(in_text)]
     # A live-selling platform the tagger found by context ("TikTok" beside "sellers" is
     # TikTok Shop) signs as its name would.
-    named = {p for p, _, _ in found}
+    named = in_title | in_text
     for mention in mentions:
         phrase = mention.entity.name.casefold()
         if mention.about and phrase not in named and rules.weight(phrase, 0.0) > 0:
-            found.append((phrase, "item is about", rules.weight(phrase)))
-    live = any(weight > 0 and not rules.in_context(p) for p, _, weight in found)
-    signals = [
-        Signal(f"{where} {p!r}" if where == "item is about" else f"{where} has {p!r}", weight)
-        for p, where, weight in found
-        if live or not rules.in_context(p)
-    ]
+            found.append((phrase, Signal(f"item is about {phrase!r}", rules.weight(phrase))))
+    live = any(s.weight > 0 and not rules.needs_sign(p) for p, s in found)
+    signals = [s for p, s in found if live or not rules.needs_sign(p)]
     if sum(s.weight for s in signals) > 0:
         for mention in mentions:
             weight = rules.about_entity if mention.about else rules.mentioned_entity

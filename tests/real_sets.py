@@ -338,7 +338,7 @@ def learning_gain(decisions: int = 60, draws: int = 5) -> LearningGain:
     import random
 
     from brief.desk.learn import average_precision, fit
-    from scrapers.relevance import load_rules
+    from scrapers.relevance import blend, load_rules
 
     weight = load_rules(Path(__file__).resolve().parents[1] / "relevance.toml").ranking.model
     tune, held = score_relevance("tune").examples, score_relevance("held-out").examples
@@ -347,8 +347,8 @@ def learning_gain(decisions: int = 60, draws: int = 5) -> LearningGain:
     for seed in range(draws):
         sample = random.Random(seed).sample(tune, decisions)
         model = fit(sample).predict_proba(held)[:, 1]
-        blend = [(1 - weight) * r + weight * m for r, m in zip(rules, model, strict=True)]
-        blends.append(average_precision(labels, blend))
+        blended = [blend(r, m, weight) for r, m in zip(rules, model, strict=True)]
+        blends.append(average_precision(labels, blended))
     return LearningGain(decisions, average_precision(labels, rules), tuple(blends))
 
 

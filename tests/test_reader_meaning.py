@@ -239,3 +239,24 @@ def test_a_model_from_an_older_version_is_set_aside_not_fatal(newsletter: Path) 
     result = brief(newsletter, "triage", "--json")
     assert json.loads(result.stdout) == []
     assert "from an older version of brief: the queue is ranked by the rules alone" in result.stderr
+
+
+def test_the_model_is_measured_on_the_later_decisions() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from brief.desk.learn import Example, forward_split, measured
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    # Kept stories first, then rejected ones: the later quarter alone would be all rejects.
+    days = [Example("t", "s", 0.5, published=start + timedelta(days=n), label=int(n < 30))
+            for n in range(40)]  # fmt: skip
+    older, later = forward_split(list(reversed(days)))
+    assert max(e.published for e in older) <= min(e.published for e in later)  # type: ignore[type-var]
+    assert sum(e.label for e in later) >= 5 and sum(1 - e.label for e in later) >= 5
+    assert len(later) <= len(days) // 2
+    labels = [1, 0, 1, 1, 0, 0, 1, 0, 1, 0] * 3
+    good = [0.9 if y else 0.1 for y in labels]
+    noisy = [0.5 + (0.3 if y else -0.1) * (-1) ** n for n, y in enumerate(labels)]
+    sure, unsure = measured(labels, good, noisy)
+    assert sure.value == 1.0 and sure.low == 1.0
+    assert unsure.low <= unsure.value <= unsure.high and unsure.low < unsure.high

@@ -85,6 +85,7 @@ def test_publishconf_reports_the_line_in_pelicanconf(sample: Path) -> None:
             "[context] 'gmv' is in [phrases] too: keep it in one",
         ),
         ("[contexts]\n", 1, "unknown table [contexts] (known: [phrases], [context],"),
+        ("# rules\ncontexts.orders = 1\n", 2, "unknown table [contexts]"),
     ],
 )
 def test_bad_relevance_rules_are_named_with_their_line(

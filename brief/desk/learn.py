@@ -36,6 +36,7 @@ from typing import Any
 
 from brief.ground.errors import BriefError
 from scrapers.records import Candidate, Story
+from scrapers.relevance import blend
 from scrapers.storage import Store, StoryQuery
 
 MODEL_FILE = "relevance-model.joblib"
@@ -269,8 +270,8 @@ def train(store: Store, folder: Path, weight: float, force: bool = False) -> Tra
         )
     model_scores = fit(older).predict_proba(later)[:, 1]
     rules = [e.rules for e in later]
-    blend = [(1 - weight) * r + weight * m for r, m in zip(rules, model_scores, strict=True)]
-    ap_rules, ap_model, ap_blend = measured(labels, rules, list(model_scores), blend)
+    blended = [blend(r, m, weight) for r, m in zip(rules, model_scores, strict=True)]
+    ap_rules, ap_model, ap_blend = measured(labels, rules, list(model_scores), blended)
     path = folder / MODEL_FILE
     result = TrainingReport(
         decisions=len(data), positives=positives, trained_on=len(older), held_out=len(later),
