@@ -421,7 +421,7 @@ def bench_limiter() -> None:
     against the same with 10 known, and the memory those 10^5 take."""
     import tracemalloc
 
-    from brief.audience.service import RateLimit
+    from brief.ground.web import RateLimit
 
     def per_request(clients: int, requests: int = 200_000) -> float:
         limit = RateLimit(20, 3600)

@@ -82,9 +82,11 @@ from brief.commands.desk import (  # noqa: E402
 from brief.commands.issues import build, check, digest, issue, serve  # noqa: E402
 from brief.commands.send import send  # noqa: E402
 from brief.commands.subscribers import subscribers, subscriptions  # noqa: E402
+from brief.commands.web import desk, editors  # noqa: E402
 
 for _command in (scrape, sources, triage, accept, reject, shortlist, unaccept, undo, relevance,
-                 issue, build, serve, digest, check, send, subscribers, subscriptions):  # fmt: skip
+                 issue, build, serve, digest, check, send, subscribers, subscriptions, editors,
+                 desk):  # fmt: skip
     cli.add_command(_command)
 
 

@@ -18,6 +18,7 @@ FLOORS = {
     "brief.audience": 4,
     "brief.desk": 5,
     "brief.site": 5,
+    "brief.web": 6,
     "brief.commands": 6,
     "brief.cli": 7,
     "brief.__main__": 8,

@@ -414,7 +414,7 @@ def _unsubscribe_link_for(root: Path, email: str, base: str) -> str:
 def test_the_client_limit_stays_bounded_while_every_client_is_active() -> None:
     """A flood of one-off clients inside one window (an IPv6 range, a botnet) cannot grow the
     limiter past its bound, and the clients it still knows keep their counts."""
-    from brief.audience.service import RateLimit
+    from brief.ground.web import RateLimit
 
     now = [0.0]
     limit = RateLimit(2, window=3600, max_keys=1_000, clock=lambda: now[0])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import getpass
 import math
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from brief.ground.terminal import echo
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 ID = click.IntRange(1, MAX_ID)
-MAX_DAYS = 36_500  # "--since 36500d": a century back is far enough
 
 
 def now() -> datetime:
@@ -62,23 +60,12 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def since_moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    hint = "give a date (2026-11-01) or a number of days (7d)"
-    if match := re.fullmatch(r"([0-9]+)d", value.strip()):
-        days = int(match.group(1))
-        if days > MAX_DAYS:
-            raise click.BadParameter(
-                f"{value!r}: at most {MAX_DAYS}d (a century)", param_hint="--since"
-            )
-        return now() - timedelta(days=days)
-    if not value.isascii():
-        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since")
+    from brief.desk.queue import parse_since
+
     try:
-        moment = datetime.fromisoformat(value)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise click.BadParameter(f"{value!r}: {hint}", param_hint="--since") from None
+        return parse_since(value, now())
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--since") from None
 
 
 def who() -> str:

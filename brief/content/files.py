@@ -139,6 +139,14 @@ def fingerprint(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class EditConflict(ContentError):
+    """The file changed on disk after the editor opened it: `current` is what it holds."""
+
+    def __init__(self, path: Path, current: str):
+        self.current = current
+        super().__init__("changed on disk since you opened it; nothing was saved", path)
+
+
 def content_writer(settings: Settings) -> ContentWriter:
     """The one way commands write under content/ (with the ledger the settings name)."""
     return ContentWriter(settings.root, settings.ledger)
@@ -268,6 +276,32 @@ class ContentWriter:
             temp.unlink(missing_ok=True)
         self._remember(path, after if was_untouched else None)
         return True
+
+    def save(self, path: Path, text: str, opened: str) -> None:
+        """An editor's save of `path` (opened when its fingerprint was `opened`), atomic:
+        EditConflict, with the file as it is now, when anyone changed it since; nothing is
+        written then. The file becomes the editor's (no command replaces it), and what a
+        command proposed in it stays to be reviewed."""
+        try:
+            before = path.read_bytes()
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError as err:
+            raise ContentError(f"cannot read: {err.strerror}", path) from err
+        if fingerprint(before) != opened:
+            raise EditConflict(path, before.decode("utf-8", "replace"))
+        temp = _temp_file(path, text, mode)
+        try:
+            if path.read_bytes() != before:  # a save between our read and our write
+                now = path.read_bytes()
+                raise EditConflict(path, now.decode("utf-8", "replace"))
+            os.replace(temp, path)
+        except OSError as err:
+            raise ContentError(f"cannot write: {err.strerror}", path) from err
+        finally:
+            temp.unlink(missing_ok=True)
+        entries = self._load()
+        if entries.pop(self._key(path), None) is not None:
+            self._save(entries)
 
     def delete_untouched(self, path: Path, what_to_do: str) -> str:
         """Delete a file no editor changed since we wrote it; what it held."""

@@ -97,7 +97,7 @@ def check_newsletter(
     watchlist, unreadable = _watchlist(settings)
     findings += unreadable
     for article in articles:
-        findings += _check_article(article, settings, watchlist)
+        findings += check_article(article, settings, watchlist)
     for issue in issues:
         findings += _check_issue(issue, newsletter, settings, publishing)
         if digest is not None and issue.slugs:
@@ -175,7 +175,7 @@ def link_problem(href: str, own_hosts: set[str | None]) -> str | None:
     return None
 
 
-def _check_article(
+def check_article(
     article: Article, settings: Settings, watchlist: Watchlist | None = None
 ) -> list[Finding]:
     # The document the newsletter was read from: its header lines, without reading it again.

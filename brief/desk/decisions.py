@@ -6,7 +6,7 @@ Accepting writes a draft; nothing here renders a digest or checks an issue
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from brief.ground.settings import Settings
 from scrapers.clean import SLUG_MAX
 from scrapers.entities import Entity, load_entities
 from scrapers.figures import story_figures
-from scrapers.records import Action, Decision
+from scrapers.records import Action, Decision, Story
 from scrapers.storage import Store, store_error
 
 # What accept proposes for the editor to review: `brief check` warns until they have.
@@ -38,6 +38,28 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # said beside the path, which is still the result
 
 
+# What an editor saw of a story when they chose (its latest decision's time, or None when
+# it had none): another editor's decision since then wins, and the editor is told whose.
+Seen = Mapping[int, datetime | None]
+
+
+class DecidedMeanwhile(BriefError):
+    """Another editor decided the story after this editor saw it."""
+
+
+def _meanwhile(story: Story, seen: Seen | None) -> DecidedMeanwhile | None:
+    if seen is None or story.id not in seen or seen[story.id] == story.decided_at:
+        return None
+    what: str = "shortlisted" if story.shortlisted else story.status
+    if story.status == "new" and not story.shortlisted:
+        what = "put back in the queue"
+    by = story.decided_by or "someone"
+    at = f"{story.decided_at:%Y-%m-%d %H:%M} UTC" if story.decided_at else "just now"
+    return DecidedMeanwhile(
+        f"#{story.id} was {what} by {by} at {at}, after you opened it; nothing was changed"
+    )
+
+
 def accept(
     store: Store,
     ids: Sequence[int],
@@ -46,8 +68,10 @@ def accept(
     now: datetime,
     section: str | None = None,
     who: str = "",
+    seen: Seen | None = None,
 ) -> list[Outcome]:
-    """Write a draft per candidate; already accepted ones are left alone, with a reason."""
+    """Write a draft per candidate; already accepted ones are left alone, with a reason
+    (and, given what the editor `seen`, ones another editor decided since)."""
     outcomes = []
     existing = load_newsletter(settings).articles
     taken = set(existing)
@@ -57,6 +81,9 @@ def accept(
         story = store.stories.get(story_id)
         if story is None:
             outcomes.append(Outcome(story_id, error=BriefError(f"no candidate #{story_id}")))
+            continue
+        if (meanwhile := _meanwhile(story, seen)) is not None:
+            outcomes.append(Outcome(story_id, error=meanwhile))
             continue
         if story.status == "accepted" and story.article_path:
             note = "already accepted; its file is left as it is"
@@ -98,15 +125,23 @@ def accept(
 
 
 def decide(
-    store: Store, ids: Sequence[int], action: Action, now: datetime, who: str = ""
+    store: Store,
+    ids: Sequence[int],
+    action: Action,
+    now: datetime,
+    who: str = "",
+    seen: Seen | None = None,
 ) -> list[Outcome]:
-    """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`."""
+    """Reject, shortlist or put back (`new`) candidates; accepted ones need `unaccept`.
+    Given what the editor `seen`, a story another editor decided since is left alone."""
     outcomes = []
     with store.transaction():
         for story_id in ids:
             story = store.stories.get(story_id)
             if story is None:
                 outcomes.append(Outcome(story_id, error=BriefError(f"no candidate #{story_id}")))
+            elif (meanwhile := _meanwhile(story, seen)) is not None:
+                outcomes.append(Outcome(story_id, error=meanwhile))
             elif story.status == "accepted":
                 error = BriefError(
                     f"candidate #{story_id} is accepted as {story.article_path};"
@@ -158,12 +193,13 @@ def _free_slug(slug: str, taken: set[str]) -> str:
 
 
 def undo_last(
-    store: Store, settings: Settings, now: datetime, who: str = ""
+    store: Store, settings: Settings, now: datetime, who: str = "", mine: bool = False
 ) -> tuple[list[int], list[str]]:
-    """Take back the latest decision, or its whole batch: (candidates restored, problems)."""
+    """Take back the latest decision, or its whole batch: (candidates restored, problems).
+    `mine`: the latest of `who`'s own (on the web desk, where several editors decide)."""
     restored: list[int] = []
     problems: list[str] = []
-    for decision in store.decisions.last_batch():
+    for decision in store.decisions.last_batch(by=who if mine else None):
         try:
             undo_decision(store, settings, decision, now, who)
         except BriefError as err:

@@ -4,9 +4,10 @@ story's row to explain, a company the editor named."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,6 +143,29 @@ def find_rows(
         rows = [row for row in rows if row.section == section]
     rows.sort(key=lambda r: (not r.story.shortlisted, -r.rank, -r.story.published.timestamp()))
     return rows[:limit] if limit is not None else rows
+
+
+MAX_DAYS = 36_500  # "7d" up to a century back
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """A moment an editor wrote: a date (2026-11-01), a time, or a number of days back
+    (7d); ValueError that says what to write otherwise."""
+    if not value or not value.strip():
+        return None
+    hint = "give a date (2026-11-01) or a number of days (7d)"
+    if match := re.fullmatch(r"([0-9]+)d", value.strip()):
+        days = int(match.group(1))
+        if days > MAX_DAYS:
+            raise ValueError(f"{value!r}: at most {MAX_DAYS}d (a century)")
+        return now - timedelta(days=days)
+    if not value.isascii():
+        raise ValueError(f"{value!r}: {hint}")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{value!r}: {hint}") from None
 
 
 def _age(story: Story, now: datetime) -> str:

@@ -3,9 +3,10 @@
 One facade over storage split by domain, as lemon24/reader splits its storage: `sources`
 (fetch state), `stories` (candidates, clusters, triage queries), `decisions` (the editor's
 log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
-confirmation queue). Every table is made by the migrations in `schema.py`. Each source's
-items and its new fetch state commit in one transaction, so a scrape killed at any moment
-(even kill -9) leaves the store as it was before that source.
+confirmation queue), `editors` (the web desk's editors and their sessions). Every table is
+made by the migrations in `schema.py`. Each source's items and its new fetch state commit
+in one transaction, so a scrape killed at any moment (even kill -9) leaves the store as it
+was before that source.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from scrapers.errors import StoreError
 from scrapers.storage.decisions import Decisions
 from scrapers.storage.deliveries import Deliveries
+from scrapers.storage.editors import Editors
 from scrapers.storage.schema import migrate
 from scrapers.storage.signups import Signups
 from scrapers.storage.sources import Sources
@@ -43,6 +45,7 @@ class Store:
         self.deliveries = Deliveries(connection)
         self.subscribers = Subscribers(connection)
         self.signups = Signups(connection)
+        self.editors = Editors(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -47,19 +47,24 @@ class Decisions:
             (status, shortlisted, when.isoformat(), who, status, article_path, story_id),
         )
 
-    def last(self, story_id: int | None = None) -> Decision | None:
-        """The latest decision (about one story, or any)."""
-        sql = "SELECT * FROM decisions"
-        params: tuple[object, ...] = ()
+    def last(self, story_id: int | None = None, by: str | None = None) -> Decision | None:
+        """The latest decision (about one story, or any; by one editor, or anyone)."""
+        where: list[str] = []
+        params: list[object] = []
         if story_id is not None:
-            sql += " WHERE candidate_id = ?"
-            params = (story_id,)
+            where.append("candidate_id = ?")
+            params.append(story_id)
+        if by is not None:
+            where.append("who = ?")
+            params.append(by)
+        sql = "SELECT * FROM decisions" + (f" WHERE {' AND '.join(where)}" if where else "")
         row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         return None if row is None else _decision(row)
 
-    def last_batch(self) -> list[Decision]:
-        """The latest decision, with every decision made in the same batch (newest first)."""
-        latest = self.last()
+    def last_batch(self, by: str | None = None) -> list[Decision]:
+        """The latest decision (by one editor, or anyone), with every decision made in the
+        same batch (newest first)."""
+        latest = self.last(by=by)
         if latest is None:
             return []
         if latest.batch is None:

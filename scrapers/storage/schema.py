@@ -264,8 +264,35 @@ def _v10(db: sqlite3.Connection) -> None:
         )
 
 
+def _v11(db: sqlite3.Connection) -> None:
+    """The web desk: its editors (a password hash each, never the password) and their
+    sessions (a digest of each session's key: the key itself is only in the browser)."""
+    _script(
+        db,
+        """
+        CREATE TABLE editors (
+            name TEXT PRIMARY KEY,
+            password TEXT NOT NULL,  -- an argon2id hash
+            added_at TEXT NOT NULL,
+            visited_at TEXT,  -- the start of the latest session
+            previous_visit TEXT  -- the start of the one before: what is new is newer
+        );
+        CREATE TABLE desk_sessions (
+            key TEXT PRIMARY KEY,  -- SHA-256 of the cookie's session key
+            editor TEXT NOT NULL REFERENCES editors (name) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            notice TEXT NOT NULL DEFAULT ''  -- said on the next page, once
+        );
+        CREATE INDEX desk_sessions_editor ON desk_sessions (editor);
+        CREATE INDEX decisions_who ON decisions (who, id);
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,587 @@
+"""The web desk: triage, annotate, assemble and send from a browser, several editors at once.
+
+A Starlette application (run by `brief desk serve` under uvicorn) over the same library as
+the commands (`brief.desk`), the same store and the same Markdown files: what an editor
+does here, `brief triage` sees, and the other way round. Pages are rendered on the server
+and work without JavaScript; `desk.js` only adds keys. Nothing is loaded from another host.
+
+Every page but `/sign-in` and `/health` needs a session (`brief.web.auth`); every change is
+a POST carrying the session's CSRF token, from a page of the desk itself; a POST without
+them changes nothing. Every decision and save carries the signed-in editor's name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlencode
+
+import jinja2
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from brief.content.articles import article_from
+from brief.content.document import parse_document
+from brief.content.files import EditConflict, content_writer, fingerprint
+from brief.desk.annotate import ArticleForm, apply_form, figure_problems, form_of
+from brief.desk.check import check_article
+from brief.desk.decisions import accept, decide, reject_below, undo_last
+from brief.desk.editors import verify
+from brief.desk.queue import Queue, QueueFilter, TriageStatus, UnknownEntity, parse_since
+from brief.desk.triage import explain_text
+from brief.ground.errors import BriefError, ConfigError
+from brief.ground.paths import display_path, under
+from brief.ground.settings import Settings
+from brief.ground.web import BodyLimit, RateLimit, client_key
+from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
+from scrapers.clean import web_url
+from scrapers.figures import story_figures
+from scrapers.records import iso_utc
+from scrapers.storage import open_store
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+MAX_BODY = 2_000_000  # a form: an article is a few kilobytes
+STATUSES = ("new", "shortlisted", "accepted", "rejected", "all")
+ACTIONS = {"accept": "accepted", "reject": "rejected", "shortlist": "shortlisted"}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Desk:
+    """The desk's pages for one newsletter."""
+
+    def __init__(self, settings: Settings, secret: str, clock: Callable[[], datetime] = now):
+        self.settings = settings
+        self.sessions = Sessions(secret)
+        self.clock = clock
+        self.per_client = RateLimit(10, 900)  # failed sign-ins: 10 at once, then 1 in 90 s
+        self.per_name = RateLimit(10, 900)
+        self.pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.headers = {
+            "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src"
+            " 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none';"
+            " base-uri 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+        }
+
+    def store(self) -> Any:
+        return open_store(self.settings.db)
+
+    # -- answers -------------------------------------------------------------------------
+
+    def render(
+        self, request: Request, template: str, status: int = 200, visit: Visit | None = None,
+        **context: Any,
+    ) -> HTMLResponse:  # fmt: skip
+        base = request.scope.get("root_path", "").rstrip("/")
+        html = self.pages.get_template(template).render(
+            base=base,
+            visit=visit,
+            sitename=self.settings.sitename,
+            here=request.url.path,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status, headers=self.headers)
+
+    def go(self, request: Request, where: str) -> RedirectResponse:
+        base = request.scope.get("root_path", "").rstrip("/")
+        return RedirectResponse(f"{base}{where}", status_code=303, headers=self.headers)
+
+    def refuse(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return self.render(request, "message.html", status, title=title, message=message)
+
+    # -- who is asking -------------------------------------------------------------------
+
+    def _visit(self, request: Request) -> Visit | None:
+        with self.store() as store:
+            return self.sessions.visit(store, request.cookies.get(COOKIE), self.clock())
+
+    async def signed_in(self, request: Request) -> Visit | Response:
+        visit = await run_in_threadpool(self._visit, request)
+        if visit is not None:
+            return visit
+        if request.method == "POST":
+            return self.refuse(
+                request, 401, "Signed out", "You are not signed in (or your session ended);"
+                " nothing was changed. Sign in, then try again.",
+            )  # fmt: skip
+        where = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return self.go(request, f"/sign-in?{urlencode({'next': where})}")
+
+    async def posted(self, request: Request) -> tuple[Visit, FormData] | Response:
+        """A signed-in editor's form from the desk's own page, or the answer refusing it."""
+        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+            return self.refuse(request, 403, "Refused", "That form came from another site;"
+                               " nothing was changed.")  # fmt: skip
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        form = await request.form(max_files=0, max_fields=200, max_part_size=MAX_BODY)
+        if not same_token(visit.csrf, _field(form, "csrf")):
+            return self.refuse(
+                request, 403, "This page has expired", "The form was not from this session"
+                " (it may be from before you signed in again); nothing was changed. Go back,"
+                " reload the page, and try again.",
+            )  # fmt: skip
+        return visit, form
+
+    def tell(self, visit: Visit, notice: str) -> None:
+        with self.store() as store, store.transaction():
+            store.editors.tell(visit.key, notice)
+
+    # -- sign in and out -----------------------------------------------------------------
+
+    def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def sign_in_page(self, request: Request) -> Response:
+        return self._sign_in_form(request, "", "", 200)
+
+    def _sign_in_form(self, request: Request, name: str, error: str, status: int) -> Response:
+        nonce = self.sessions.sign_in_nonce()
+        answer = self.render(
+            request, "sign_in.html", status, name=name, error=error,
+            token=self.sessions.sign_in_token(nonce), next=_next(request),
+        )  # fmt: skip
+        answer.set_cookie(
+            SIGN_IN_COOKIE, nonce, max_age=3600, httponly=True, samesite="strict",
+            secure=request.url.scheme == "https", path=_cookie_path(request),
+        )  # fmt: skip
+        return answer
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+        name, password = _field(form, "name")[:200], _field(form, "password")[:2048]
+        if not self.sessions.sign_in_allowed(
+            request.cookies.get(SIGN_IN_COOKIE), _field(form, "token")
+        ):
+            return self._sign_in_form(
+                request, name, "The sign-in form had expired; please sign in again.", 403
+            )
+        # Failed attempts count, per client and per name: a guesser gets 10 quickly, then
+        # one every 90 s; an editor who signs in often is never held up.
+        client = client_key(request.client.host if request.client else "unknown")
+        if self.per_client.spent(client) or self.per_name.spent(name.casefold()):
+            return self._sign_in_form(
+                request, name, "Too many attempts; wait a few minutes, then try again.", 429
+            )
+        cookie = await run_in_threadpool(self._sign_in, name, password)
+        if cookie is None:
+            self.per_client.allow(client)
+            self.per_name.allow(name.casefold())
+            return self._sign_in_form(request, name, "That name and password do not match.", 401)
+        answer = self.go(request, _next(request, form))
+        answer.set_cookie(
+            COOKIE, cookie, max_age=int(IDLE.total_seconds()) * 14, httponly=True,
+            samesite="strict", secure=request.url.scheme == "https", path=_cookie_path(request),
+        )  # fmt: skip
+        answer.delete_cookie(SIGN_IN_COOKIE, path=_cookie_path(request))
+        return answer
+
+    def _sign_in(self, name: str, password: str) -> str | None:
+        with self.store() as store:
+            editor = verify(store, name, password)
+            if editor is None:
+                return None
+            return self.sessions.start(store, editor.name, self.clock())
+
+    async def sign_out(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, _ = posted
+        with self.store() as store:
+            self.sessions.end(store, visit)
+        answer = self.go(request, "/sign-in")
+        answer.delete_cookie(COOKIE, path=_cookie_path(request))
+        return answer
+
+    # -- the queue -----------------------------------------------------------------------
+
+    async def queue(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        return await run_in_threadpool(self._queue, request, visit)
+
+    def _queue(self, request: Request, visit: Visit) -> Response:
+        params = request.query_params
+        chosen = {key: params.get(key, "").strip()[:200] for key in _FILTERS}
+        errors: dict[str, str] = {}
+        moment = self.clock()
+        with self.store() as store:
+            queue = Queue(store, self.settings, self.settings.db.parent)
+            known = chosen["status"] in STATUSES
+            status = cast("TriageStatus", chosen["status"] if known else "new")
+            company = None
+            if chosen["company"]:
+                try:
+                    company = queue.entity(chosen["company"])
+                except UnknownEntity as err:
+                    errors["company"] = str(err)
+            try:
+                since = parse_since(chosen["since"], moment)
+            except ValueError as err:
+                errors["since"], since = str(err), None
+            section = chosen["section"] if chosen["section"] in self.settings.sections else None
+            limit = _whole(params.get("limit"), PAGE_SIZE, 1, 10_000)
+            rows = [] if errors else queue.rows(
+                QueueFilter(
+                    status, search=chosen["words"] or None, section=section, entity=company,
+                    source=chosen["source"] or None, since=since, limit=limit + 1,
+                ),
+                moment,
+            )  # fmt: skip
+            explained = {row.story.id: explain_text(row) for row in rows[:limit]}
+        more = len(rows) > limit
+        rows = rows[:limit]
+        back = urlencode({k: v for k, v in chosen.items() if v})
+        return self.render(
+            request, "queue.html", visit=visit, rows=[_row(r, visit) for r in rows],
+            explained=explained, chosen=chosen, errors=errors, more=more, limit=limit,
+            back=back, sections=self.settings.sections, statuses=STATUSES,
+            companies=[e.name for e in queue.entities], notice=queue.notice,
+        )  # fmt: skip
+
+    async def decide(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, form = posted
+        action = ACTIONS.get(_field(form, "action"))
+        story_id = _whole(_field(form, "id"), 0, 1, 2**63 - 1)
+        if action is None or not story_id:
+            return self.refuse(request, 400, "Not understood", "That decision is not one the"
+                               " desk knows; nothing was changed.")  # fmt: skip
+        seen = _moment(_field(form, "seen"))
+        notice = await run_in_threadpool(self._decide, visit, story_id, action, seen)
+        self.tell(visit, notice)
+        return self.go(request, f"/queue?{_back(form)}#story-{story_id}")
+
+    def _decide(self, visit: Visit, story_id: int, action: str, seen: datetime | None) -> str:
+        with self.store() as store:
+            if action == "accepted":
+                entities = Queue(store, self.settings, self.settings.db.parent).entities
+                (outcome,) = accept(
+                    store, [story_id], self.settings, entities, self.clock(), None,
+                    visit.editor, {story_id: seen},
+                )  # fmt: skip
+            else:
+                (outcome,) = decide(
+                    store, [story_id], action, self.clock(), visit.editor,  # type: ignore[arg-type]
+                    {story_id: seen},
+                )  # fmt: skip
+        if outcome.error is not None:
+            return f"error: {outcome.error}"
+        if action == "accepted" and outcome.path is not None:
+            link = _edit_link(outcome.path)
+            return f"accepted: #{story_id} is now a draft, {outcome.path}|{link}"
+        return f"done: #{story_id} {action}"
+
+    async def undo(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, form = posted
+        notice = await run_in_threadpool(self._undo, visit)
+        self.tell(visit, notice)
+        return self.go(request, f"/queue?{_back(form)}")
+
+    def _undo(self, visit: Visit) -> str:
+        with self.store() as store:
+            restored, problems = undo_last(
+                store, self.settings, self.clock(), visit.editor, mine=True
+            )
+        if problems:
+            return "error: " + "; ".join(problems)
+        if not restored:
+            return "done: nothing of yours to undo"
+        ids = ", ".join(f"#{i}" for i in restored[:10]) + (" ..." if len(restored) > 10 else "")
+        return f"done: undone ({ids})"
+
+    async def reject_below(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, form = posted
+        try:
+            below = float(_field(form, "below"))
+        except ValueError:
+            below = -1.0
+        if not 0 < below <= 1:
+            self.tell(visit, "error: give a score between 0 and 1 to reject below")
+            return self.go(request, f"/queue?{_back(form)}")
+        with self.store() as store:
+            ids = reject_below(store, below, self.clock(), visit.editor)
+        self.tell(
+            visit,
+            f"done: rejected {len(ids)} stories scoring under {below:.2f}; Undo takes them all back"
+            if ids
+            else f"done: no story scores under {below:.2f}",
+        )
+        return self.go(request, f"/queue?{_back(form)}")
+
+    # -- drafts: annotate ----------------------------------------------------------------
+
+    async def drafts(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        return await run_in_threadpool(self._drafts, request, visit)
+
+    def _drafts(self, request: Request, visit: Visit) -> Response:
+        folder = self.settings.content / "articles"
+        found: list[dict[str, Any]] = []
+        for path in sorted(folder.glob("*/*.md"), key=lambda p: p.stat().st_mtime, reverse=True):
+            try:
+                article = article_from(
+                    parse_document(path.read_text(encoding="utf-8"), path),
+                    self.settings.timezone,
+                )
+            except (OSError, UnicodeDecodeError, BriefError) as err:
+                found.append({"path": display_path(path), "error": str(err), "link": ""})
+                continue
+            found.append({
+                "path": display_path(path), "title": article.title, "status": article.status,
+                "annotated": article.has_annotation, "section": article.section,
+                "link": _edit_link(under(path, self.settings.root)), "error": "",
+            })  # fmt: skip
+        return self.render(request, "drafts.html", visit=visit, articles=found)
+
+    def _article_path(self, year: str, slug: str) -> Path | None:
+        if not (year.isdigit() and len(year) == 4) or not slug or "/" in slug or ".." in slug:
+            return None
+        path = self.settings.content / "articles" / year / f"{slug}.md"
+        return path if path.is_file() else None
+
+    async def article(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        path = self._article_path(request.path_params["year"], request.path_params["slug"])
+        if path is None:
+            return self.refuse(request, 404, "No such article", "There is no article there.")
+        text = path.read_text(encoding="utf-8")
+        return self._edit_page(request, visit, path, text, form_of(text, path), text)
+
+    def _edit_page(
+        self, request: Request, visit: Visit, path: Path, opened: str, form: ArticleForm,
+        current: str, status: int = 200, conflict: str = "", problems: dict[int, str] | None = None,
+    ) -> Response:  # fmt: skip
+        """The form, with what `brief check` says of the file beside each field."""
+        findings = self._findings(path, current)
+        rows = list(form.figures) + [("", "", "")] * 2
+        return self.render(
+            request, "article.html", status, visit=visit, form=form, rows=rows,
+            path=display_path(path), opened=opened, fingerprint=fingerprint(opened),
+            findings=findings, conflict=conflict, problems=problems or {},
+            sections=self.settings.sections,
+            companies=self._watchlist_names(), action=request.url.path,
+        )  # fmt: skip
+
+    def _watchlist_names(self) -> list[str]:
+        from scrapers.entities import load_entities
+
+        return [e.name for e in load_entities(self.settings.entities)]
+
+    def _findings(self, path: Path, text: str) -> dict[str, list[str]]:
+        """`brief check`'s findings on the file, by the form field they are about."""
+        document = parse_document(text, path)
+        field_of = {line: key for key, line in document.meta_lines.items()}
+        fields = {"title": "title", "dek": "dek", "figures": "figures", "category": "section",
+                  "entities": "companies"}  # fmt: skip
+        found: dict[str, list[str]] = {}
+        try:
+            article = article_from(document, self.settings.timezone)
+            findings = check_article(article, self.settings)
+        except BriefError as err:
+            return {"file": [str(err)]}
+        for finding in findings:
+            named = finding.message.partition(":")[0].strip().lower()
+            key = named if named in fields else field_of.get(finding.line)
+            name = fields.get(key or "", "body" if finding.line >= document.body_line else "file")
+            found.setdefault(name, []).append(f"{finding.level}: {finding.message}")
+        return found
+
+    async def save(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, data = posted
+        path = self._article_path(request.path_params["year"], request.path_params["slug"])
+        if path is None:
+            return self.refuse(request, 404, "No such article", "There is no article there.")
+        form = _article_form(data)
+        opened = _field(data, "opened")
+        if fingerprint(opened) != _field(data, "fingerprint"):
+            opened = ""  # not the text the page was made with: treat as a conflict
+        problems = figure_problems(form)
+        if problems:
+            return self._edit_page(request, visit, path, opened, form, opened, 400,
+                                   problems=problems)  # fmt: skip
+        writer = content_writer(self.settings)
+        try:
+            await run_in_threadpool(
+                writer.save, path, apply_form(opened, form), _field(data, "fingerprint")
+            )
+        except EditConflict as conflict:
+            difference = "".join(
+                difflib.unified_diff(
+                    opened.splitlines(keepends=True), conflict.current.splitlines(keepends=True),
+                    "as you opened it", "as it is now",
+                )
+            )  # fmt: skip
+            return self._edit_page(request, visit, path, conflict.current, form,
+                                   conflict.current, 409, conflict=difference)  # fmt: skip
+        log.info("%s saved %s", visit.editor, display_path(path))
+        self.tell(visit, f"done: saved {display_path(path)}")
+        return self.go(request, request.url.path.removeprefix(
+            request.scope.get("root_path", "").rstrip("/")))  # fmt: skip
+
+
+_FILTERS = ("words", "section", "company", "source", "since", "status")
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _whole(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if low <= number <= high else default
+
+
+def _moment(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC) if value else None
+    except ValueError:
+        return None
+
+
+def _back(form: FormData) -> str:
+    """The queue's filters the form came from, as a query string of known keys only."""
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(_field(form, "back")[:2000])
+    return urlencode([(k, v) for k, v in pairs if k in _FILTERS])
+
+
+def _next(request: Request, form: FormData | None = None) -> str:
+    """Where to go after signing in: a path of the desk, never another site."""
+    where = _field(form, "next") if form is not None else request.query_params.get("next", "")
+    if not where.startswith("/") or where.startswith("//") or "\\" in where:
+        return "/queue"
+    return where
+
+
+def _cookie_path(request: Request) -> str:
+    return request.scope.get("root_path", "").rstrip("/") or "/"
+
+
+def _edit_link(path: Path) -> str:
+    parts = Path(path).with_suffix("").parts
+    return f"/articles/{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else "/drafts"
+
+
+def _row(row: Any, visit: Visit) -> dict[str, Any]:
+    story = row.story
+    new = visit.previous_visit is not None and story.fetched > visit.previous_visit
+    return {
+        "id": story.id,
+        "title": story.title,
+        "link": web_url(story.link) or "",
+        "outlet": story.publisher,
+        "age": row.age,
+        "score": story.score,
+        "rank": row.rank,
+        "section": row.section,
+        "companies": list(story.about or story.entities),
+        "others": max(len({s.name for s in story.sources}) - 1, 0),
+        "figures": [f.text for f in story_figures(story.title, story.summary_text or "")][:4],
+        "summary": (story.summary_text or "")[:400],
+        "status": "shortlisted" if story.shortlisted else story.status,
+        "decided_by": story.decided_by or "",
+        "seen": iso_utc(story.decided_at) if story.decided_at else "",
+        "new": new,
+        "article": _edit_link(Path(story.article_path)) if story.article_path else "",
+    }
+
+
+def _article_form(data: FormData) -> ArticleForm:
+    values, units, labels = (data.getlist(k) for k in ("figure_value", "figure_unit",
+                                                        "figure_label"))  # fmt: skip
+    rows = [
+        (str(v)[:40], str(u)[:10], str(lab)[:300])
+        for v, u, lab in zip(values, units, labels, strict=False)
+    ]
+    return ArticleForm(
+        title=_field(data, "title")[:500],
+        dek=_field(data, "dek")[:1000],
+        figures=rows,
+        section=_field(data, "section")[:100],
+        companies=[str(c)[:100] for c in data.getlist("companies")][:50],
+        body=_field(data, "body"),
+        reviewed=_field(data, "reviewed") == "yes",
+    )
+
+
+def create_app(settings: Settings, secret: str, clock: Callable[[], datetime] = now) -> ASGIApp:
+    desk = Desk(settings, secret, clock)
+
+    routes = [
+        Route("/health", desk.health, methods=["GET"]),
+        Route("/sign-in", desk.sign_in_page, methods=["GET"]),
+        Route("/sign-in", desk.sign_in, methods=["POST"]),
+        Route("/sign-out", desk.sign_out, methods=["POST"]),
+        Route("/", lambda request: desk.go(request, "/queue"), methods=["GET"]),
+        Route("/queue", desk.queue, methods=["GET"]),
+        Route("/decide", desk.decide, methods=["POST"]),
+        Route("/undo", desk.undo, methods=["POST"]),
+        Route("/reject-below", desk.reject_below, methods=["POST"]),
+        Route("/drafts", desk.drafts, methods=["GET"]),
+        Route("/articles/{year}/{slug}", desk.article, methods=["GET"]),
+        Route("/articles/{year}/{slug}", desk.save, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    return BodyLimit(app, MAX_BODY, 30.0)
+
+
+def serve(settings: Settings, host: str, port: int, secret: str, **options: Any) -> None:
+    """Run the desk under uvicorn until interrupted."""
+    with open_store(settings.db) as store:
+        if not store.editors.all():
+            raise ConfigError(
+                "no editors yet: add one with `brief editors add NAME` before starting the desk"
+            )
+    uvicorn.run(
+        create_app(settings, secret), host=host, port=port, proxy_headers=True,
+        log_level="info", **options,
+    )  # fmt: skip

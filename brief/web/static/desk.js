@@ -1,0 +1,80 @@
+// Keys for the queue (j/k, a/r/s, e, u, /, ?). The pages work without this file.
+(function () {
+  "use strict";
+  var stories = function () { return Array.prototype.slice.call(document.querySelectorAll(".story")); };
+  var current = null;
+
+  function select(story) {
+    if (!story) return;
+    if (current) current.classList.remove("current");
+    current = story;
+    story.classList.add("current");
+    story.focus({ preventScroll: false });
+    if (history.replaceState) history.replaceState(null, "", "#" + story.id);
+  }
+
+  function move(step) {
+    var all = stories();
+    if (!all.length) return;
+    var index = current ? all.indexOf(current) : -1;
+    select(all[Math.min(Math.max(index + step, 0), all.length - 1)]);
+  }
+
+  function press(key) {
+    if (!current) return;
+    var button = current.querySelector('button[data-key="' + key + '"]');
+    if (button) button.click();
+  }
+
+  function toggleHelp(show) {
+    var keys = document.getElementById("keys");
+    var button = document.querySelector(".help-button");
+    if (!keys) return;
+    var open = show === undefined ? keys.hidden : show;
+    keys.hidden = !open;
+    if (button) button.setAttribute("aria-expanded", String(open));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var help = document.querySelector(".help-button");
+    if (help) {
+      help.hidden = false;
+      help.addEventListener("click", function () { toggleHelp(); });
+    }
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.classList.contains("story")) select(target);
+    else if (stories().length) { current = stories()[0]; current.classList.add("current"); }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    var story = event.target.closest && event.target.closest(".story");
+    if (story && story !== current) {
+      if (current) current.classList.remove("current");
+      current = story;
+      story.classList.add("current");
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var field = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+    if (field) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "a": case "r": case "s": press(event.key); break;
+      case "e":
+        if (current) { var d = current.querySelector("details"); if (d) d.open = !d.open; }
+        break;
+      case "u": var undo = document.querySelector("#undo button"); if (undo) undo.click(); break;
+      case "/": var words = document.getElementById("words"); if (words) words.focus(); break;
+      case "?": toggleHelp(); break;
+      case "Escape": toggleHelp(false); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+})();

@@ -1,0 +1,82 @@
+"""The web desk under its production server (uvicorn), as the tests drive it: started in a
+process of its own on 127.0.0.1, answered over HTTP with httpx."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import brief
+from tests.service import free_port, stop
+
+EDITORS = {"Ana Ruiz": "ana-password-1", "Bo Chen": "bo-password-22"}
+
+
+@dataclass
+class Desk:
+    root: Path
+    base: str
+    process: subprocess.Popen[bytes]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=10, follow_redirects=False)
+
+    def signed_in(self, name: str) -> httpx.Client:
+        """A client signed in as `name` (one of EDITORS)."""
+        client = self.client()
+        answer = sign_in(client, name, EDITORS[name])
+        assert answer.status_code == 303, answer.text
+        return client
+
+
+def sign_in(client: httpx.Client, name: str, password: str) -> httpx.Response:
+    page = client.get("/sign-in")
+    token = field(page.text, "token")
+    return client.post("/sign-in", data={"name": name, "password": password, "token": token})
+
+
+def field(html: str, name: str) -> str:
+    """The value of the first hidden field called `name` in a page."""
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found, f"no field {name!r} in the page"
+    return found.group(1)
+
+
+def add_editors(root: Path) -> None:
+    for name, password in EDITORS.items():
+        brief(root, "editors", "add", name, "--password", password)
+
+
+def start_desk(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`brief desk serve` in a process of its own; waits for /health."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "brief", "desk", "serve", "--port", str(port), *args],
+        cwd=root,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=(root / "desk.log").open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = (root / "desk.log").read_text()
+            raise AssertionError(f"the desk exited {process.returncode}:\n{log}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("the desk did not answer /health within 30 s")
+
+
+__all__ = ["Desk", "add_editors", "field", "sign_in", "start_desk", "stop"]

@@ -1,0 +1,395 @@
+"""The web desk (`brief desk serve`) under uvicorn on 127.0.0.1, driven over HTTP with httpx:
+editors and sessions, what an attacker's request changes (nothing), two editors deciding and
+saving at once, and the Markdown files staying the source of truth."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import (
+    FEEDS,
+    TEST_SECRET,
+    brief,
+    copy_sample,
+    run_brief,
+    serve,
+    write_sample_feeds,
+)
+from tests.desk import EDITORS, Desk, add_editors, field, sign_in, start_desk, stop
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """The sample newsletter with the fixture feeds scraped, two editors, and its desk."""
+    base = tmp_path_factory.mktemp("desk")
+    root = copy_sample(base / "news")
+    shutil.copytree(FEEDS, base / "feeds")
+    feeds = serve(base / "feeds")
+    write_sample_feeds(root, next(feeds))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIEF_SECRET", TEST_SECRET)
+        brief(root, "scrape")
+        add_editors(root)
+        process, url = start_desk(root)
+    next(feeds, None)
+    try:
+        yield Desk(root, url, process)
+    finally:
+        stop(process)
+
+
+def stories(root: Path) -> dict[int, dict[str, object]]:
+    listed = json.loads(brief(root, "triage", "--status", "all", "--json").stdout)
+    return {row["id"]: row for row in listed}
+
+
+def story_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'name="id" value="(\d+)"', html)]
+
+
+def notice(html: str) -> str:
+    found = BeautifulSoup(html, "html.parser").select_one(".notice")
+    return " ".join(found.get_text().split()) if found else ""
+
+
+def decide(client: httpx.Client, story: int, action: str, page: str) -> httpx.Response:
+    """Press a story's button on `page` (the queue as the editor last loaded it)."""
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.select_one(f"#story-{story} form.decide")
+    assert form is not None, f"#{story} is not on the page"
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    return client.post("/decide", data={**data, "action": action})
+
+
+# -- editors and serving --------------------------------------------------------------------
+
+
+def test_editors_are_added_listed_and_removed_with_hashed_passwords(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "news")
+    added = brief(root, "editors", "add", "Dana Lee", "--password", "a-long-password")
+    assert "added Dana Lee" in added.stdout
+    again = run_brief(root, "editors", "add", "Dana Lee", "--password", "another-password")
+    assert again.code == 2 and "already an editor called 'Dana Lee'" in again.stderr
+    short = run_brief(root, "editors", "add", "Eve", "--password", "short")
+    assert short.code == 1 and "at least 10 characters" in short.stderr
+    odd = run_brief(root, "editors", "add", "<b>Eve</b>", "--password", "a-long-password")
+    assert odd.code == 1 and "letters, digits, spaces" in odd.stderr
+    listed = json.loads(brief(root, "editors", "list", "--json").stdout)
+    assert [e["name"] for e in listed] == ["Dana Lee"] and listed[0]["last_sign_in"] is None
+    store = root / "data" / "brief.sqlite"
+    assert b"a-long-password" not in store.read_bytes()
+    (hashed,) = sqlite3.connect(store).execute("SELECT password FROM editors").fetchone()
+    assert hashed.startswith("$argon2id$")
+    brief(root, "editors", "remove", "Dana Lee")
+    assert json.loads(brief(root, "editors", "list", "--json").stdout) == []
+    gone = run_brief(root, "editors", "remove", "Dana Lee")
+    assert gone.code == 2 and "no editor called 'Dana Lee'" in gone.stderr
+
+
+def test_the_desk_refuses_to_start_without_a_secret_or_an_editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_sample(tmp_path / "news")
+    nobody = run_brief(root, "desk", "serve", "--port", "1")
+    assert nobody.code == 2 and "brief editors add NAME" in nobody.stderr
+    brief(root, "editors", "add", "Dana Lee", "--password", "a-long-password")
+    monkeypatch.delenv("BRIEF_SECRET")
+    secretless = run_brief(root, "desk", "serve", "--port", "1")
+    assert secretless.code == 2 and "BRIEF_SECRET" in secretless.stderr
+
+
+# -- who may change what ----------------------------------------------------------------------
+
+
+def test_every_page_but_sign_in_and_health_needs_a_session(desk: Desk) -> None:
+    with desk.client() as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/sign-in").status_code == 200
+        for page in ("/queue", "/drafts", "/articles/2026/anything", "/queue?status=all"):
+            answer = client.get(page)
+            assert answer.status_code == 303, page
+            assert answer.headers["location"].startswith("/sign-in")
+    before = stories(desk.root)
+    with desk.client() as client:
+        for path in ("/decide", "/undo", "/reject-below", "/sign-out"):
+            answer = client.post(path, data={"id": "1", "action": "reject", "below": "1"})
+            assert answer.status_code == 401, path
+    assert stories(desk.root) == before
+
+
+def test_a_wrong_password_an_unknown_name_and_a_forged_sign_in_form_sign_nobody_in(
+    desk: Desk,
+) -> None:
+    with desk.client() as client:
+        assert sign_in(client, "Ana Ruiz", "not-her-password").status_code == 401
+        assert sign_in(client, "Nobody", "ana-password-1").status_code == 401
+        client.get("/sign-in")
+        forged = client.post(
+            "/sign-in", data={"name": "Ana Ruiz", "password": EDITORS["Ana Ruiz"], "token": "x"}
+        )
+        assert forged.status_code == 403
+        assert client.get("/queue").status_code == 303
+
+
+def test_a_missing_or_forged_csrf_token_or_another_site_changes_nothing(desk: Desk) -> None:
+    client = desk.signed_in("Ana Ruiz")
+    page = client.get("/queue").text
+    story = story_ids(page)[-1]
+    before = stories(desk.root)
+    form = {"id": str(story), "action": "reject", "seen": "", "back": ""}
+    assert client.post("/decide", data=form).status_code == 403
+    assert client.post("/decide", data={**form, "csrf": "forged"}).status_code == 403
+    other = desk.signed_in("Bo Chen")  # a real token, of another session
+    theirs = field(other.get("/queue").text, "csrf")
+    assert client.post("/decide", data={**form, "csrf": theirs}).status_code == 403
+    cross = client.post(
+        "/decide",
+        data={**form, "csrf": field(page, "csrf")},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 403
+    assert client.post("/reject-below", data={"below": "1"}).status_code == 403
+    assert stories(desk.root) == before
+
+
+def test_a_tampered_session_cookie_is_nobody(desk: Desk) -> None:
+    client = desk.signed_in("Ana Ruiz")
+    cookie = client.cookies["brief_desk"]
+    key, _, signature = cookie.rpartition(".")
+    for tampered in (f"{key[:-1]}A.{signature}", f"{key}.{signature[:-2]}xx", "garbage", ""):
+        with desk.client() as other:
+            other.cookies.set("brief_desk", tampered)
+            assert other.get("/queue").status_code == 303
+
+
+def test_a_replayed_sign_out_or_an_old_cookie_changes_nothing(desk: Desk) -> None:
+    client = desk.signed_in("Bo Chen")
+    page = client.get("/queue").text
+    cookie, csrf = client.cookies["brief_desk"], field(page, "csrf")
+    out = client.post("/sign-out", data={"csrf": csrf})
+    assert out.status_code == 303 and out.headers["location"] == "/sign-in"
+    before = stories(desk.root)
+    with desk.client() as replay:
+        replay.cookies.set("brief_desk", cookie)
+        assert replay.post("/sign-out", data={"csrf": csrf}).status_code == 401
+        assert replay.get("/queue").status_code == 303
+        story = story_ids(page)[0]
+        again = replay.post("/decide", data={"csrf": csrf, "id": story, "action": "reject"})
+        assert again.status_code == 401
+    assert stories(desk.root) == before
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(desk: Desk) -> None:
+    with desk.client() as client:
+        plain = sign_in(client, "Ana Ruiz", EDITORS["Ana Ruiz"]).headers["set-cookie"]
+    assert "HttpOnly" in plain and "SameSite=strict" in plain and "Secure" not in plain
+    with desk.client() as client:
+        client.headers["X-Forwarded-Proto"] = "https"  # the reverse proxy says so
+        secure = sign_in(client, "Ana Ruiz", EDITORS["Ana Ruiz"]).headers["set-cookie"]
+    assert "Secure" in secure
+
+
+def test_sign_in_sends_only_to_the_desk_itself(desk: Desk) -> None:
+    for target, lands in (("/drafts", "/drafts"), ("//evil.example/x", "/queue"),
+                          ("https://evil.example/", "/queue"), ("/\\evil.example", "/queue")):  # fmt: skip
+        with desk.client() as client:
+            page = client.get("/sign-in", params={"next": target})
+            answer = client.post(
+                "/sign-in",
+                data={
+                    "name": "Ana Ruiz",
+                    "password": EDITORS["Ana Ruiz"],
+                    "token": field(page.text, "token"),
+                    "next": field(page.text, "next"),
+                },
+            )
+            assert answer.headers["location"] == lands, target
+
+
+def test_sign_in_attempts_are_limited(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "news")
+    add_editors(root)
+    process, url = start_desk(root)
+    try:
+        with httpx.Client(base_url=url, timeout=10, follow_redirects=False) as client:
+            codes = [sign_in(client, "Ana Ruiz", "guess-number-x").status_code for _ in range(11)]
+            assert codes[:10] == [401] * 10 and codes[10] == 429
+            # Even the right password waits now: a guesser cannot tell it was right.
+            assert sign_in(client, "Ana Ruiz", EDITORS["Ana Ruiz"]).status_code == 429
+    finally:
+        stop(process)
+
+
+# -- deciding together -------------------------------------------------------------------------
+
+
+def test_two_editors_deciding_one_story_the_second_is_told_who_decided(desk: Desk) -> None:
+    ana, bo = desk.signed_in("Ana Ruiz"), desk.signed_in("Bo Chen")
+    ana_page, bo_page = ana.get("/queue").text, bo.get("/queue").text
+    story = story_ids(ana_page)[1]
+    assert decide(ana, story, "shortlist", ana_page).status_code == 303
+    assert f"#{story} shortlisted" in notice(ana.get("/queue").text)
+    assert decide(bo, story, "reject", bo_page).status_code == 303
+    said = notice(bo.get("/queue").text)
+    assert f"#{story} was shortlisted by Ana Ruiz" in said and "nothing was changed" in said
+    row = stories(desk.root)[story]
+    assert row["shortlisted"] and row["status"] == "new" and row["decided_by"] == "Ana Ruiz"
+    # Bo's undo is Bo's: it does not take back Ana's shortlist.
+    bo.post("/undo", data={"csrf": field(bo_page, "csrf"), "back": ""})
+    assert stories(desk.root)[story]["shortlisted"]
+    ana.post("/undo", data={"csrf": field(ana_page, "csrf"), "back": ""})
+    row = stories(desk.root)[story]
+    assert not row["shortlisted"] and row["decided_by"] is None
+
+
+def test_accepting_writes_the_draft_and_records_the_editor(desk: Desk) -> None:
+    bo = desk.signed_in("Bo Chen")
+    page = bo.get("/queue", params={"status": "new"}).text
+    story = story_ids(page)[0]
+    decide(bo, story, "accept", page)
+    shown = bo.get("/queue").text
+    link = BeautifulSoup(shown, "html.parser").select_one(".notice a")
+    assert link is not None and link.get_text() == "Annotate it"
+    row = stories(desk.root)[story]
+    assert row["status"] == "accepted" and row["decided_by"] == "Bo Chen"
+    assert (desk.root / str(row["article_path"])).is_file()
+    assert bo.get(str(link["href"])).status_code == 200
+
+
+def test_bulk_reject_below_a_score_is_undone_at_once(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    page = ana.get("/queue").text
+    before = stories(desk.root)
+    low = [i for i, row in before.items() if row["status"] == "new" and not row["shortlisted"]
+           and float(row["score"]) < 0.95]  # fmt: skip
+    ana.post("/reject-below", data={"csrf": field(page, "csrf"), "below": "0.95", "back": ""})
+    assert f"rejected {len(low)} stories" in notice(ana.get("/queue").text)
+    assert all(stories(desk.root)[i]["status"] == "rejected" for i in low)
+    ana.post("/undo", data={"csrf": field(page, "csrf"), "back": ""})
+    assert stories(desk.root) == before
+
+
+# -- annotating together -----------------------------------------------------------------------
+
+
+def edit_form(page: str) -> dict[str, object]:
+    """What the browser would send for the annotate form on `page`, unchanged."""
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.select_one("form.annotate")
+    assert form is not None
+    data: dict[str, list[str]] = {}
+    for node in form.select("input, textarea, select"):
+        name = node.get("name")
+        if not name:
+            continue
+        if node.name == "textarea":
+            value = node.get_text()
+        elif node.name == "select":
+            chosen = node.select_one("option[selected]") or node.select_one("option")
+            value = chosen.get("value", chosen.get_text()) if chosen else ""
+        elif node.get("type") == "checkbox":
+            if not node.has_attr("checked"):
+                continue
+            value = node.get("value", "on")
+        else:
+            value = node.get("value", "")
+        data.setdefault(str(name), []).append(str(value))
+    return {k: v if len(v) > 1 or k.startswith(("figure_", "companies")) else v[0]
+            for k, v in data.items()}  # fmt: skip
+
+
+ARTICLE = "/articles/2026/amazon-live-puts-influencers-next-to-the-buy-button"
+
+
+def test_saving_changes_the_fields_in_place_and_nothing_typed_becomes_a_header_line(
+    desk: Desk,
+) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
+    before = path.read_text(encoding="utf-8")
+    form = edit_form(ana.get(ARTICLE).text)
+    form["title"] = "Amazon Live puts influencers\r\nStatus: hidden\r\nnext to the buy button"
+    form["figure_value"] = ["30", ""]
+    form["figure_unit"] = ["%", ""]
+    form["figure_label"] = ['of "shoppable"; viewers', ""]
+    form["body"] = (
+        str(form["body"])
+        .replace("The hard part", "The hard part, as in every market,")
+        .replace("\n", "\r\n")
+    )
+    answer = ana.post(ARTICLE, data=form)
+    assert answer.status_code == 303, answer.text
+    after = path.read_text(encoding="utf-8")
+    assert "Title: Amazon Live puts influencers Status: hidden next to the buy button\n" in after
+    assert "\nStatus: published\n" in after and "Status: hidden\n" not in after
+    assert "Figures: 30 % \"of 'shoppable', viewers\"" in after
+    assert "The hard part, as in every market," in after and "\r" not in after
+    # Every line the form does not show is as it was.
+    kept = [line for line in before.splitlines() if not line.startswith(("Title:", "The hard"))]
+    assert all(line in after.splitlines() for line in kept)
+    assert "saved content/articles/2026/" in notice(ana.get("/queue").text)
+    path.write_text(before, encoding="utf-8")
+
+
+def test_a_figure_that_is_not_a_number_is_refused_next_to_its_field(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
+    before = path.read_text(encoding="utf-8")
+    form = edit_form(ana.get(ARTICLE).text)
+    form["figure_value"], form["figure_unit"] = ["1,2", ""], ["USD", ""]
+    form["figure_label"], form["dek"] = ["Amazon Live's sales", ""], "A new dek I wrote."
+    answer = ana.post(ARTICLE, data=form)
+    assert answer.status_code == 400
+    soup = BeautifulSoup(answer.text, "html.parser")
+    assert "is not a number" in soup.select_one("#figure-problem-0").get_text()
+    assert soup.select_one("#dek").get_text() == "A new dek I wrote."  # the words stay
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_save_over_another_editors_save_is_refused_with_the_difference(desk: Desk) -> None:
+    ana, bo = desk.signed_in("Ana Ruiz"), desk.signed_in("Bo Chen")
+    path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
+    before = path.read_text(encoding="utf-8")
+    ana_form, bo_form = edit_form(ana.get(ARTICLE).text), edit_form(bo.get(ARTICLE).text)
+    bo_form["body"] = str(bo_form["body"]) + "\n\nBo's paragraph on conversion."
+    assert bo.post(ARTICLE, data=bo_form).status_code == 303
+    ana_form["body"] = str(ana_form["body"]) + "\n\nAna's paragraph on hosts."
+    refused = ana.post(ARTICLE, data=ana_form)
+    assert refused.status_code == 409
+    soup = BeautifulSoup(refused.text, "html.parser")
+    assert "+Bo's paragraph on conversion." in soup.select_one(".diff").get_text()
+    assert "Ana's paragraph on hosts." in soup.select_one("#body").get_text()
+    saved = path.read_text(encoding="utf-8")
+    assert "Bo's paragraph" in saved and "Ana's paragraph" not in saved
+    # Ana merges and saves again, on the file as it is now: both paragraphs are kept.
+    merged = edit_form(refused.text)
+    merged["body"] = str(merged["body"]).replace(
+        "Ana's paragraph on hosts.", "Bo's paragraph on conversion.\n\nAna's paragraph on hosts."
+    )
+    assert ana.post(ARTICLE, data=merged).status_code == 303
+    final = path.read_text(encoding="utf-8")
+    assert "Bo's paragraph" in final and "Ana's paragraph" in final
+    # An edit in $EDITOR is a change on disk like any other.
+    form = edit_form(ana.get(ARTICLE).text)
+    path.write_text(final + "\nA line from the terminal.\n", encoding="utf-8")
+    assert ana.post(ARTICLE, data=form).status_code == 409
+    assert "A line from the terminal." in path.read_text(encoding="utf-8")
+    path.write_text(before, encoding="utf-8")
+
+
+def test_a_path_outside_the_articles_is_no_article(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    for bad in ("/articles/2026/..%2F..%2Fpelicanconf", "/articles/..%2F..%2F/x",
+                "/articles/abcd/x", "/articles/2026/nope"):  # fmt: skip
+        assert ana.get(bad).status_code == 404, bad
