@@ -378,3 +378,24 @@ def _preheader(text: str, subject: str) -> str:
 
 def _verbatim(value: str | None) -> Verbatim | None:
     return None if value is None else Verbatim(value)
+
+
+def article_block(renderer: DigestRenderer, article: Article, when: datetime) -> str:
+    """An article's block as a digest shows it (its section's heading, then the article),
+    styles inlined as they leave: the web desk's preview of an article being written."""
+    from bs4 import BeautifulSoup
+
+    from brief.content.issues import Entry, Section
+
+    section = Section(article.section or "News", 1, (Entry(article.slug, 1),))
+    issue = Issue(Path("preview.md"), f"{when:%G-W%V}", "", when, "draft", "", "", (section,), ())
+    digest = renderer.render(issue, Newsletter({article.slug: article}, {}), when)
+    soup = BeautifulSoup(digest.html, "html.parser")
+    rows = [td.parent for td in soup.select("td.section, td.article")]
+    styles = "".join(str(style) for style in soup.select("head style"))
+    body = soup.body.get("style", "") if soup.body else ""
+    table = "".join(str(row) for row in rows if row is not None)
+    return (
+        f'{styles}<div style="{body}"><table role="presentation" width="600"'
+        f' style="max-width:600px;width:100%;margin:0 auto">{table}</table></div>'
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ from brief.ground.errors import BriefError, ConfigError
 from brief.ground.paths import display_path, under
 from brief.ground.settings import Settings
 from brief.ground.web import BodyLimit, RateLimit, client_key
+from brief.mail.digest import DigestRenderer, article_block
+from brief.site.single import ArticlePage
 from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
 from scrapers.clean import web_url
 from scrapers.figures import story_figures
@@ -79,13 +82,23 @@ class Desk:
         )
         self.headers = {
             "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src"
-            " 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none';"
-            " base-uri 'none'",
+            " 'self'; img-src 'self' data:; form-action 'self'; frame-src 'self';"
+            " frame-ancestors 'none'; base-uri 'none'",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
             "Cache-Control": "no-store",
             "X-Frame-Options": "DENY",
         }
+        # The preview frame: the site's own styles and the digest's inline ones, no script,
+        # shown only inside the desk's pages.
+        self.preview_headers = {
+            **self.headers,
+            "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline';"
+            " img-src 'self' data:; font-src 'self'; frame-ancestors 'self'; base-uri 'none'",
+            "X-Frame-Options": "SAMEORIGIN",
+        }
+        self._preview_lock = threading.Lock()
+        self._previewer: tuple[ArticlePage, DigestRenderer] | None = None
 
     def store(self) -> Any:
         return open_store(self.settings.db)
@@ -346,6 +359,42 @@ class Desk:
 
     # -- drafts: annotate ----------------------------------------------------------------
 
+    def _previewers(self) -> tuple[ArticlePage, DigestRenderer]:
+        with self._preview_lock:
+            if self._previewer is None:
+                self._previewer = (ArticlePage(self.settings), DigestRenderer(self.settings))
+            return self._previewer
+
+    async def preview(self, request: Request) -> Response:
+        """The article the form would save, as the site shows it and as its block in the
+        digest, side by side: a page for the form's preview frame. It changes nothing."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        _, data = posted
+        path = self._article_path(request.path_params["year"], request.path_params["slug"])
+        if path is None:
+            return self.refuse(request, 404, "No such article", "There is no article there.")
+        form = _article_form(data)
+        text = apply_form(_field(data, "opened"), form)
+        base = request.scope.get("root_path", "").rstrip("/")
+        html = await run_in_threadpool(self._preview, text, path, base)
+        return HTMLResponse(html, headers=self.preview_headers)
+
+    def _preview(self, text: str, path: Path, base: str = "") -> str:
+        page, digest = self._previewers()
+        with self._preview_lock:
+            try:
+                site = page.render(text, path)
+                article = article_from(parse_document(text, path), self.settings.timezone)
+                block = article_block(digest, article, self.clock())
+                problem = ""
+            except BriefError as err:
+                site, block, problem = "", "", str(err)
+        return self.pages.get_template("preview.html").render(
+            site=site, digest=block, problem=problem, base=base
+        )
+
     async def drafts(self, request: Request) -> Response:
         visit = await self.signed_in(request)
         if isinstance(visit, Response):
@@ -568,7 +617,10 @@ def create_app(settings: Settings, secret: str, clock: Callable[[], datetime] = 
         Route("/drafts", desk.drafts, methods=["GET"]),
         Route("/articles/{year}/{slug}", desk.article, methods=["GET"]),
         Route("/articles/{year}/{slug}", desk.save, methods=["POST"]),
+        Route("/articles/{year}/{slug}/preview", desk.preview, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+        # The site's style sheets and images, for the previews (as the site links them).
+        Mount("/theme", app=StaticFiles(directory=settings.theme / "static"), name="theme"),
     ]
     app = Starlette(routes=routes)
     return BodyLimit(app, MAX_BODY, 30.0)

@@ -78,3 +78,21 @@
     event.preventDefault();
   });
 })();
+
+// The annotate page: the preview follows the editor's typing (half a second after the
+// last key), and shows once when the page opens.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.annotate");
+    var button = form && form.querySelector(".preview-button");
+    if (!form || !button || !form.requestSubmit) return;
+    var timer = null;
+    var refresh = function () { form.requestSubmit(button); };
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 500);
+    });
+    refresh();
+  });
+})();
