@@ -23,16 +23,17 @@ def editors() -> None:
     prompt="Password (10 characters or more)",
     help="The password (asked for, twice, when not given; prefer being asked).",
 )
+@click.option("--email", default="", help='Where the desk\'s "Send a test to me" sends.')
 @db_option
 @click.pass_context
-def editors_add(ctx: click.Context, name: str, password: str, db: Path | None) -> None:
+def editors_add(ctx: click.Context, name: str, password: str, email: str, db: Path | None) -> None:
     """Add an editor to the web desk; the password is stored only as an argon2id hash."""
     from brief.desk.editors import add_editor
     from scrapers.storage import open_store
 
     settings = settings_of(ctx)
     with open_store(db or settings.db) as store:
-        editor = add_editor(store, name, password, now())
+        editor = add_editor(store, name, password, now(), email)
     echo(f"added {editor.name}: they can sign in to the desk (brief desk serve)")
 
 
@@ -51,6 +52,7 @@ def editors_list(ctx: click.Context, as_json: bool, db: Path | None) -> None:
         rows = [
             {
                 "name": e.name,
+                "email": e.email,
                 "added": e.added_at.isoformat(),
                 "last_sign_in": e.visited_at.isoformat() if e.visited_at else None,
             }
@@ -104,4 +106,5 @@ def desk_serve(ctx: click.Context, host: str, port: int, root_path: str) -> None
     from brief.web.app import serve
 
     settings = settings_of(ctx)
-    serve(settings, host, port, read_secret(), root_path=root_path.rstrip("/"))
+    production = settings_of(ctx, production=True)
+    serve(settings, host, port, read_secret(), production, root_path=root_path.rstrip("/"))

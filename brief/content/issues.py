@@ -207,3 +207,97 @@ def group_by_section(
         groups.setdefault(article.section or sections[0], []).append(article)
     order = [s for s in sections if s in groups] + sorted(set(groups) - set(sections))
     return [(name, sorted(groups[name], key=lambda a: (a.date is None, a.date))) for name in order]
+
+
+def arrange_issue(
+    text: str,
+    sections: Sequence[tuple[str, Sequence[str]]],
+    notes: dict[str, str] | None = None,
+    intro: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> str:
+    """The issue file `text` with its article lists as `sections` say (names in order, each
+    with its slugs in order): stories moved, reordered, cut or added. Everything else stays:
+    each slug's own line (its comment) wherever it moves, a section's other comment lines,
+    the movers' section; `intro` (when given) replaces the intro's text, its comments kept;
+    `fields` are header fields set in place. `notes`: the comment for a slug added anew."""
+    from brief.content.document import header_end, set_fields
+
+    lines = text.splitlines()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    end = header_end(lines)
+    header, body = lines[:end], lines[end + 1 :] if end < len(lines) else []
+    intro_lines: list[str] = []
+    blocks: list[tuple[str, list[str]]] = []  # (heading line, its lines), in file order
+    fence = False
+    for line in body:
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        if not fence and _SECTION.match(line):
+            blocks.append((line, []))
+        elif blocks:
+            blocks[-1][1].append(line)
+        else:
+            intro_lines.append(line)
+    item_lines: dict[str, str] = {}
+    others: dict[str, list[str]] = {}  # a section's lines that are not items: comments
+    kept: list[tuple[str, list[str]]] = []  # the movers' section, as it is
+    for heading, block in blocks:
+        name = _SECTION.match(heading).group("name")  # type: ignore[union-attr]
+        if name.casefold() == MOVERS_HEADING.casefold():
+            kept.append((heading, block))
+            continue
+        for line in block:
+            item = _ITEM.match(line.strip())
+            if item:
+                item_lines.setdefault(item.group("slug"), line.strip())
+            elif line.strip():
+                others.setdefault(name, []).append(line)
+    if intro is not None:
+        comments = [line for line in intro_lines if _COMMENT_LINE.match(line) and line.strip()]
+        comments += _multiline_comments(intro_lines)
+        intro_lines = [*intro.strip("\n").splitlines(), "", *comments]
+    out = [*header, "", *_trimmed(intro_lines), ""]
+    named = [name for name, _ in sections]
+    orphans = [line for name, lines_ in others.items() if name not in named for line in lines_]
+    for index, (name, slugs) in enumerate(sections):
+        extra = others.get(name, []) + (orphans if index == len(sections) - 1 else [])
+        if not slugs and not extra:
+            continue
+        out += [f"## {name}", ""]
+        for slug in slugs:
+            note = (notes or {}).get(slug, "")
+            out.append(item_lines.get(slug) or f"- {slug}" + (f"  {note}" if note else ""))
+        if extra:
+            out += ["", *extra]
+        out.append("")
+    for heading, block in kept:
+        out += [heading, *block]
+    result = newline.join(_trimmed(out)) + newline
+    return set_fields(result, fields) if fields else result
+
+
+def _multiline_comments(lines: Sequence[str]) -> list[str]:
+    """The lines of comments spanning several lines (the intro's hint), whole."""
+    found: list[str] = []
+    inside = False
+    for line in lines:
+        if "<!--" in line and "-->" not in line:
+            inside = True
+        if inside:
+            found.append(line)
+        if inside and "-->" in line:
+            inside = False
+    return found
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """Without blank lines at either end, nor two blank lines in a row."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return out

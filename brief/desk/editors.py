@@ -14,6 +14,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from brief.ground.addresses import check_address
 from brief.ground.errors import BriefError, ConfigError
 from scrapers.storage import Store
 from scrapers.storage.editors import Editor
@@ -58,12 +59,17 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def add_editor(store: Store, name: str, password: str, now: datetime) -> Editor:
+def add_editor(store: Store, name: str, password: str, now: datetime, email: str = "") -> Editor:
     name = editor_name(name)
     if problem := password_problem(password):
         raise EditorError(problem)
+    if email:
+        try:
+            email = check_address(email).normalized
+        except ValueError as err:
+            raise EditorError(str(err)) from None
     with store.transaction():
-        if not store.editors.add(name, _hasher.hash(password), now):
+        if not store.editors.add(name, _hasher.hash(password), now, email):
             raise ConfigError(
                 f"there is already an editor called {name!r}; `brief editors remove` them"
                 " first to give them a new password"

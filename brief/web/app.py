@@ -34,21 +34,34 @@ from starlette.types import ASGIApp
 
 from brief.content.articles import article_from
 from brief.content.document import parse_document
-from brief.content.files import EditConflict, content_writer, fingerprint
+from brief.content.files import EditConflict, content_writer, fingerprint, load_newsletter
+from brief.content.weeks import is_week
 from brief.desk.annotate import ArticleForm, apply_form, figure_problems, form_of
+from brief.desk.assemble import (
+    IssueDraft,
+    digest_html,
+    issue_draft,
+    issue_findings,
+    save_issue,
+    send_test,
+    start_issue,
+    this_week,
+)
 from brief.desk.check import check_article
 from brief.desk.decisions import accept, decide, reject_below, undo_last
 from brief.desk.editors import verify
+from brief.desk.publishing import PublishRefused, articles_not_in_an_issue, publish_issue
 from brief.desk.queue import Queue, QueueFilter, TriageStatus, UnknownEntity, parse_since
+from brief.desk.sending import SendReport, send_issue
 from brief.desk.triage import explain_text
-from brief.ground.errors import BriefError, ConfigError
+from brief.ground.errors import BriefError, ConfigError, ContentError
 from brief.ground.paths import display_path, under
 from brief.ground.settings import Settings
 from brief.ground.web import BodyLimit, RateLimit, client_key
 from brief.mail.digest import DigestRenderer, article_block
 from brief.site.single import ArticlePage
 from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
-from scrapers.clean import web_url
+from scrapers.clean import html_to_text, web_url
 from scrapers.figures import story_figures
 from scrapers.records import iso_utc
 from scrapers.storage import open_store
@@ -69,8 +82,17 @@ def now() -> datetime:
 class Desk:
     """The desk's pages for one newsletter."""
 
-    def __init__(self, settings: Settings, secret: str, clock: Callable[[], datetime] = now):
+    def __init__(
+        self,
+        settings: Settings,
+        secret: str,
+        clock: Callable[[], datetime] = now,
+        production: Settings | None = None,
+    ):
         self.settings = settings
+        # What leaves the machine (a digest, a send) uses the public settings, as `brief
+        # send` does; the pages and previews the local ones.
+        self.production = production or settings
         self.sessions = Sessions(secret)
         self.clock = clock
         self.per_client = RateLimit(10, 900)  # failed sign-ins: 10 at once, then 1 in 90 s
@@ -510,6 +532,248 @@ class Desk:
         return self.go(request, request.url.path.removeprefix(
             request.scope.get("root_path", "").rstrip("/")))  # fmt: skip
 
+    # -- the week's issue ----------------------------------------------------------------
+
+    async def issues(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        newsletter = await run_in_threadpool(load_newsletter, self.settings)
+        week = this_week(self.settings, self.clock())
+        listed = sorted(newsletter.issues.values(), key=lambda i: i.week, reverse=True)
+        return self.render(
+            request, "issues.html", visit=visit, issues=listed, week=week,
+            started=week in newsletter.issues,
+            waiting=len(articles_not_in_an_issue(newsletter)),
+        )  # fmt: skip
+
+    async def start(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, _ = posted
+        week = this_week(self.settings, self.clock())
+        try:
+            _, count = await run_in_threadpool(start_issue, self.settings, week)
+        except BriefError as err:
+            self.tell(visit, f"error: {err}")
+            return self.go(request, "/issues")
+        self.tell(visit, f"done: started issue {week} with {count} articles")
+        return self.go(request, f"/issues/{week}")
+
+    def _week(self, request: Request) -> str | None:
+        week = str(request.path_params["week"])
+        return week if is_week(week) else None
+
+    async def issue(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week (2026-W49).")
+        try:
+            draft = await run_in_threadpool(issue_draft, self.settings, week)
+        except ContentError as err:
+            return self.refuse(request, 404, "No such issue", str(err))
+        return await run_in_threadpool(self._issue_page, request, visit, draft)
+
+    def _issue_page(
+        self, request: Request, visit: Visit, draft: IssueDraft, status: int = 200,
+        conflict: str = "", form: dict[str, Any] | None = None,
+    ) -> Response:  # fmt: skip
+        findings = [
+            {"level": f.level, "where": f"{display_path(f.path)}:{f.line}", "message": f.message}
+            for f in issue_findings(self.production, draft.issue.week)
+        ]
+        issue = draft.issue
+        sections = list(dict.fromkeys([p.section for p in draft.placed] + list(
+            self.settings.sections)))  # fmt: skip
+        values = form or {
+            "title": html_to_text(issue.title), "preheader": issue.preheader,
+            "intro": issue.intro_md,
+        }  # fmt: skip
+        return self.render(
+            request, "issue.html", status, visit=visit, issue=issue, draft=draft,
+            findings=findings, sections=sections, values=values, conflict=conflict,
+            errors=sum(f["level"] == "error" for f in findings),
+        )  # fmt: skip
+
+    async def arrange(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, data = posted
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        sections = _arranged(data)
+        try:
+            await run_in_threadpool(
+                save_issue, self.settings, week, _field(data, "opened"),
+                _field(data, "title")[:300], _field(data, "preheader")[:300],
+                _field(data, "intro")[:20_000], sections,
+            )  # fmt: skip
+        except EditConflict as conflict:
+            draft = await run_in_threadpool(issue_draft, self.settings, week)
+            opened_text = _field(data, "text")
+            difference = "".join(difflib.unified_diff(
+                opened_text.splitlines(keepends=True), conflict.current.splitlines(keepends=True),
+                "as you opened it", "as it is now",
+            ))  # fmt: skip
+            form = {k: _field(data, k) for k in ("title", "preheader", "intro")}
+            return await run_in_threadpool(
+                self._issue_page, request, visit, draft, 409, difference, form
+            )
+        except BriefError as err:
+            self.tell(visit, f"error: {err}")
+            return self.go(request, f"/issues/{week}")
+        self.tell(visit, f"done: saved issue {week}")
+        return self.go(request, f"/issues/{week}")
+
+    async def digest(self, request: Request) -> Response:
+        """The week's digest in a frame of the chosen width and colour scheme."""
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        width = 375 if request.query_params.get("width") == "375" else 600
+        scheme = "dark" if request.query_params.get("scheme") == "dark" else "light"
+        try:
+            html = await run_in_threadpool(digest_html, self.production, week)
+        except BriefError as err:
+            return self.refuse(request, 404, "No digest", str(err))
+        base = request.scope.get("root_path", "").rstrip("/")
+        page = self.pages.get_template("digest_frame.html").render(
+            digest=html, width=width, scheme=scheme, base=base
+        )
+        return HTMLResponse(page, headers=self.preview_headers)
+
+    async def test_send(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, _ = posted
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        with self.store() as store:
+            editor = store.editors.get(visit.editor)
+        try:
+            to = await run_in_threadpool(
+                send_test, self.production, week, editor.email if editor else "", visit.editor
+            )
+        except BriefError as err:
+            self.tell(visit, f"error: {err}")
+        else:
+            self.tell(visit, f"done: a test of {week} went to {to}")
+        return self.go(request, f"/issues/{week}")
+
+    async def publish(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, data = posted
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        if _field(data, "confirm") != "yes":
+            return self.render(
+                request, "confirm.html", visit=visit, week=week, action="publish",
+                question=f"Publish issue {week}?",
+                detail="The issue and its articles are marked published, dated today; the"
+                " site shows them at its next build.",
+                button="Yes, publish", counts=None,
+            )  # fmt: skip
+        try:
+            done = await run_in_threadpool(publish_issue, self.settings, week, self.clock())
+        except PublishRefused as err:
+            listed = "; ".join(f.message for f in err.findings if f.level == "error")
+            self.tell(visit, f"error: {err}: {listed}")
+        except BriefError as err:
+            self.tell(visit, f"error: {err}")
+        else:
+            self.tell(visit, f"done: published {week} and {len(done.articles)} articles")
+            log.info("%s published %s", visit.editor, week)
+        return self.go(request, f"/issues/{week}")
+
+    async def send(self, request: Request) -> Response:
+        """A dry run's counts first, then, confirmed, the send itself."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        visit, data = posted
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        confirmed = _field(data, "confirm") == "yes"
+        try:
+            report = await run_in_threadpool(self._send, week, not confirmed)
+        except BriefError as err:
+            self.tell(visit, f"error: {err}")
+            return self.go(request, f"/issues/{week}")
+        if not confirmed:
+            counts = {
+                "to send": report.recipients, "already sent": report.skipped,
+                "not to mail (unsubscribed, bounced)": len(report.suppressed),
+            }  # fmt: skip
+            return self.render(
+                request, "confirm.html", visit=visit, week=week, action="send",
+                question=f"Send issue {week} to {report.recipients} subscribers?",
+                detail="Each gets their own unsubscribe link. Nobody already sent is sent"
+                " again.", button=f"Yes, send to {report.recipients}", counts=counts,
+            )  # fmt: skip
+        said = f"done: sent {week} to {report.sent}"
+        if report.failed or report.uncertain or report.stopped:
+            said = (
+                f"error: sent {week} to {report.sent}; failed {len(report.failed)},"
+                f" uncertain {len(report.uncertain)}"
+                + (f"; stopped: {report.stopped}" if report.stopped else "")
+            )
+        self.tell(visit, said)
+        log.info("%s sent %s to %d", visit.editor, week, report.sent)
+        return self.go(request, f"/issues/{week}")
+
+    def _send(self, week: str, dry_run: bool) -> SendReport:
+        settings = self.production
+        return send_issue(
+            settings, load_newsletter(settings), week, None, settings.smtp, dry_run=dry_run
+        )
+
+
+def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
+    """The sections and their slugs as the issue form orders them: by section, in the
+    order sections first appear, each story by its position; cut ones left out, added
+    ones at the end of their section; a Move up or down button moves one story."""
+    slugs = [str(v) for v in data.getlist("story")]
+    sections = [str(v) for v in data.getlist("section")]
+    positions = [_whole(str(v), 10_000, 0, 10_000) for v in data.getlist("position")]
+    cut = {str(v) for v in data.getlist("cut")}
+    rows = [
+        (section[:100], position, index, slug)
+        for index, (slug, section, position) in enumerate(
+            zip(slugs, sections, positions, strict=False)
+        )
+        if slug not in cut
+    ]
+    for value in data.getlist("add"):
+        slug, _, section = str(value).partition(" ")
+        rows.append((section or "News", 100_000, len(rows), slug))
+    order = list(dict.fromkeys(row[0] for row in rows))
+    rows.sort(key=lambda row: (order.index(row[0]), row[1], row[2]))
+    move, _, way = _field(data, "move").rpartition(":")
+    index = next((i for i, row in enumerate(rows) if row[3] == move), None)
+    if index is not None:
+        other = index - 1 if way == "up" else index + 1
+        if 0 <= other < len(rows) and rows[other][0] == rows[index][0]:
+            rows[index], rows[other] = rows[other], rows[index]
+    grouped: dict[str, list[str]] = {}
+    for section, _, _, slug in rows:
+        grouped.setdefault(section, []).append(slug)
+    return list(grouped.items())
+
 
 _FILTERS = ("words", "section", "company", "source", "since", "status")
 
@@ -601,8 +865,13 @@ def _article_form(data: FormData) -> ArticleForm:
     )
 
 
-def create_app(settings: Settings, secret: str, clock: Callable[[], datetime] = now) -> ASGIApp:
-    desk = Desk(settings, secret, clock)
+def create_app(
+    settings: Settings,
+    secret: str,
+    clock: Callable[[], datetime] = now,
+    production: Settings | None = None,
+) -> ASGIApp:
+    desk = Desk(settings, secret, clock, production)
 
     routes = [
         Route("/health", desk.health, methods=["GET"]),
@@ -618,6 +887,14 @@ def create_app(settings: Settings, secret: str, clock: Callable[[], datetime] = 
         Route("/articles/{year}/{slug}", desk.article, methods=["GET"]),
         Route("/articles/{year}/{slug}", desk.save, methods=["POST"]),
         Route("/articles/{year}/{slug}/preview", desk.preview, methods=["POST"]),
+        Route("/issues", desk.issues, methods=["GET"]),
+        Route("/issues/start", desk.start, methods=["POST"]),
+        Route("/issues/{week}", desk.issue, methods=["GET"]),
+        Route("/issues/{week}", desk.arrange, methods=["POST"]),
+        Route("/issues/{week}/digest", desk.digest, methods=["GET"]),
+        Route("/issues/{week}/test", desk.test_send, methods=["POST"]),
+        Route("/issues/{week}/publish", desk.publish, methods=["POST"]),
+        Route("/issues/{week}/send", desk.send, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         # The site's style sheets and images, for the previews (as the site links them).
         Mount("/theme", app=StaticFiles(directory=settings.theme / "static"), name="theme"),
@@ -626,7 +903,14 @@ def create_app(settings: Settings, secret: str, clock: Callable[[], datetime] = 
     return BodyLimit(app, MAX_BODY, 30.0)
 
 
-def serve(settings: Settings, host: str, port: int, secret: str, **options: Any) -> None:
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    secret: str,
+    production: Settings | None = None,
+    **options: Any,
+) -> None:
     """Run the desk under uvicorn until interrupted."""
     with open_store(settings.db) as store:
         if not store.editors.all():
@@ -634,6 +918,7 @@ def serve(settings: Settings, host: str, port: int, secret: str, **options: Any)
                 "no editors yet: add one with `brief editors add NAME` before starting the desk"
             )
     uvicorn.run(
-        create_app(settings, secret), host=host, port=port, proxy_headers=True,
+        create_app(settings, secret, production=production), host=host, port=port,
+        proxy_headers=True,
         log_level="info", **options,
     )  # fmt: skip

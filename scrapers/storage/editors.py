@@ -15,6 +15,7 @@ from scrapers.storage.rows import optional_date
 class Editor:
     name: str
     password: str  # the hash
+    email: str  # where a test digest goes ('' when none)
     added_at: datetime
     visited_at: datetime | None
     previous_visit: datetime | None
@@ -38,11 +39,11 @@ class Editors:
     def __init__(self, db: sqlite3.Connection):
         self._db = db
 
-    def add(self, name: str, password_hash: str, when: datetime) -> bool:
+    def add(self, name: str, password_hash: str, when: datetime, email: str = "") -> bool:
         """A new editor; False if the name is taken (nothing changes)."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO editors (name, password, added_at) VALUES (?, ?, ?)",
-            (name, password_hash, when.isoformat()),
+            "INSERT OR IGNORE INTO editors (name, password, email, added_at) VALUES (?, ?, ?, ?)",
+            (name, password_hash, email, when.isoformat()),
         )
         return cursor.rowcount == 1
 
@@ -141,6 +142,7 @@ def _editor(row: sqlite3.Row) -> Editor:
     return Editor(
         row["name"],
         row["password"],
+        row["email"],
         _when(row["added_at"]),
         optional_date(row["visited_at"]),
         optional_date(row["previous_visit"]),

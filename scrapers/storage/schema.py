@@ -273,6 +273,7 @@ def _v11(db: sqlite3.Connection) -> None:
         CREATE TABLE editors (
             name TEXT PRIMARY KEY,
             password TEXT NOT NULL,  -- an argon2id hash
+            email TEXT NOT NULL DEFAULT '',  -- where "Send a test to me" sends
             added_at TEXT NOT NULL,
             visited_at TEXT,  -- the start of the latest session
             previous_visit TEXT  -- the start of the one before: what is new is newer

@@ -96,3 +96,39 @@
     refresh();
   });
 })();
+
+// The issue page: drag a story to reorder; the numbers follow, and Save keeps the order.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.querySelector("ol.order");
+    if (!list) return;
+    var dragged = null;
+    var renumber = function () {
+      Array.prototype.forEach.call(list.querySelectorAll("input.position"), function (input, i) {
+        input.value = String(i + 1);
+      });
+    };
+    list.addEventListener("dragstart", function (event) {
+      dragged = event.target.closest("li.placed");
+      if (!dragged) return;
+      dragged.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragged.dataset.slug || "");
+    });
+    list.addEventListener("dragover", function (event) {
+      var over = event.target.closest("li.placed");
+      if (!dragged || !over || over === dragged) return;
+      event.preventDefault();
+      var box = over.getBoundingClientRect();
+      var after = event.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? over.nextSibling : over);
+    });
+    list.addEventListener("drop", function (event) { event.preventDefault(); });
+    list.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+      renumber();
+    });
+  });
+})();
