@@ -12,6 +12,7 @@ Action = Literal["accepted", "rejected", "shortlisted", "new"]  # what an editor
 STATUSES: tuple[Status, ...] = get_args(Status)
 # Where a subscriber stands: asked and not confirmed yet; receiving; or not to be mailed.
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed", "bounced", "complained"]
+SUBSCRIBER_STATUSES: tuple[SubscriberStatus, ...] = get_args(SubscriberStatus)
 # Who is never mailed, even when a `brief send --to` list names them.
 NOT_TO_MAIL: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced", "complained")
 ACTIONS: tuple[Action, ...] = get_args(Action)

@@ -284,7 +284,7 @@ def test_bulk_reject_below_a_score_is_undone_at_once(desk: Desk) -> None:
 
 
 def edit_form(page: str) -> dict[str, object]:
-    """What the browser would send for the annotate form on `page`, unchanged."""
+    """What a browser would send for the annotate form on `page`, unchanged."""
     soup = BeautifulSoup(page, "html.parser")
     form = soup.select_one("form.annotate")
     assert form is not None
@@ -304,7 +304,9 @@ def edit_form(page: str) -> dict[str, object]:
             value = node.get("value", "on")
         else:
             value = node.get("value", "")
-        data.setdefault(str(name), []).append(str(value))
+        # As a browser sends it: every line break as CRLF (the HTML form encoding).
+        value = str(value).replace("\r\n", "\n").replace("\n", "\r\n")
+        data.setdefault(str(name), []).append(value)
     return {k: v if len(v) > 1 or k.startswith(("figure_", "companies")) else v[0]
             for k, v in data.items()}  # fmt: skip
 

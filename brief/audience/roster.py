@@ -7,11 +7,13 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from brief.audience.bounces import read_reports
 from brief.audience.subscribers import Subscriber, guarded
+from brief.content.weeks import week_of
 from brief.ground.errors import ContentError
 from scrapers.records import SubscriberStatus, Subscription, iso_utc
 from scrapers.storage import Store
@@ -119,3 +121,45 @@ def _mark(store: Store, changes: Changes, email: str, status: SubscriberStatus, 
         else:
             store.subscribers.set_status(known.id, status, how)
             changes.changed.append((known, status))
+
+
+LEAVING = ("unsubscribed", "bounced", "complained")
+
+
+@dataclass(frozen=True)
+class WeekGrowth:
+    week: str  # ISO week, "2026-W49"
+    joined: int  # confirmed that week
+    left: int  # unsubscribed, bounced or complained that week
+
+    @property
+    def net(self) -> int:
+        return self.joined - self.left
+
+
+@dataclass(frozen=True)
+class ListOverview:
+    counts: dict[str, int]  # by status
+    weeks: list[WeekGrowth]  # oldest first, every week of the span (0s included)
+    recent: list[tuple[str, str, datetime, str]]  # (address, change, when, how), newest first
+
+
+def list_overview(
+    store: Store, now: datetime, timezone: ZoneInfo, weeks: int = 12, recent: int = 30
+) -> ListOverview:
+    """The list at a glance: subscribers by status, who joined and left each week of the
+    last `weeks`, and the latest changes."""
+    events = store.subscribers.events_since(now - timedelta(weeks=weeks))
+    span = [week_of((now - timedelta(weeks=back)).astimezone(timezone)) for back in range(weeks)]
+    joined = dict.fromkeys(span, 0)
+    left = dict.fromkeys(span, 0)
+    for _, change, when, _ in events:
+        week = week_of(when.astimezone(timezone))
+        if week not in joined:
+            continue
+        if change == "confirmed":
+            joined[week] += 1
+        elif change in LEAVING:
+            left[week] += 1
+    growth = [WeekGrowth(week, joined[week], left[week]) for week in reversed(span)]
+    return ListOverview(store.subscribers.counts(), growth, events[:recent])

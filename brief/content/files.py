@@ -277,11 +277,12 @@ class ContentWriter:
         self._remember(path, after if was_untouched else None)
         return True
 
-    def save(self, path: Path, text: str, opened: str) -> None:
-        """An editor's save of `path` (opened when its fingerprint was `opened`), atomic:
-        EditConflict, with the file as it is now, when anyone changed it since; nothing is
-        written then. The file becomes the editor's (no command replaces it), and what a
-        command proposed in it stays to be reviewed."""
+    def save(self, path: Path, change: Callable[[str], str], opened: str) -> None:
+        """An editor's save of `path`, opened when its fingerprint was `opened`: the file
+        becomes `change(text)`, atomically. EditConflict, with the file as it is now, when
+        anyone changed it since; nothing is written then. The change is made to the file
+        as it is on disk, never to a copy that went through a browser. The file becomes
+        the editor's (no command replaces it); what a command proposed stays to review."""
         try:
             before = path.read_bytes()
             mode = stat.S_IMODE(path.stat().st_mode)
@@ -289,6 +290,10 @@ class ContentWriter:
             raise ContentError(f"cannot read: {err.strerror}", path) from err
         if fingerprint(before) != opened:
             raise EditConflict(path, before.decode("utf-8", "replace"))
+        try:
+            text = change(before.decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise ContentError(f"not UTF-8 text (byte {err.start})", path) from err
         temp = _temp_file(path, text, mode)
         try:
             if path.read_bytes() != before:  # a save between our read and our write

@@ -82,12 +82,14 @@ def save_issue(
 ) -> None:
     """Write the issue as the editor arranged it; EditConflict when the file changed since
     they opened it (`opened` is its fingerprint then)."""
-    draft = issue_draft(settings, week)
     newsletter = load_newsletter(settings)
+    path = newsletter.issue(week).path
     notes = {slug: slug_note(a) for slug, a in newsletter.articles.items()}
     fields = {"Title": metadata_text(title), "Preheader": metadata_text(preheader)}
-    text = arrange_issue(draft.text, sections, notes, intro.replace("\r\n", "\n"), fields)
-    content_writer(settings).save(draft.issue.path, text, opened)
+    intro = intro.replace("\r\n", "\n")
+    content_writer(settings).save(
+        path, lambda text: arrange_issue(text, sections, notes, intro, fields), opened
+    )
 
 
 def issue_findings(settings: Settings, week: str) -> list[Finding]:

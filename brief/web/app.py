@@ -32,6 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from brief.audience.roster import export_csv, list_overview
 from brief.content.articles import article_from
 from brief.content.document import parse_document
 from brief.content.files import EditConflict, content_writer, fingerprint, load_newsletter
@@ -63,7 +64,7 @@ from brief.site.single import ArticlePage
 from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
 from scrapers.clean import html_to_text, web_url
 from scrapers.figures import story_figures
-from scrapers.records import iso_utc
+from scrapers.records import SUBSCRIBER_STATUSES, iso_utc
 from scrapers.storage import open_store
 
 log = logging.getLogger(__name__)
@@ -398,7 +399,7 @@ class Desk:
         if path is None:
             return self.refuse(request, 404, "No such article", "There is no article there.")
         form = _article_form(data)
-        text = apply_form(_field(data, "opened"), form)
+        text = apply_form(path.read_text(encoding="utf-8"), form)
         base = request.scope.get("root_path", "").rstrip("/")
         html = await run_in_threadpool(self._preview, text, path, base)
         return HTMLResponse(html, headers=self.preview_headers)
@@ -506,9 +507,9 @@ class Desk:
         if path is None:
             return self.refuse(request, 404, "No such article", "There is no article there.")
         form = _article_form(data)
-        opened = _field(data, "opened")
-        if fingerprint(opened) != _field(data, "fingerprint"):
-            opened = ""  # not the text the page was made with: treat as a conflict
+        # The text the page was made with, for showing a difference only: a browser sends
+        # every line break as CRLF, so the save itself starts from the file on disk.
+        opened = _field(data, "opened").replace("\r\n", "\n")
         problems = figure_problems(form)
         if problems:
             return self._edit_page(request, visit, path, opened, form, opened, 400,
@@ -516,12 +517,13 @@ class Desk:
         writer = content_writer(self.settings)
         try:
             await run_in_threadpool(
-                writer.save, path, apply_form(opened, form), _field(data, "fingerprint")
+                writer.save, path, lambda text: apply_form(text, form), _field(data, "fingerprint")
             )
         except EditConflict as conflict:
+            current = conflict.current.replace("\r\n", "\n")
             difference = "".join(
                 difflib.unified_diff(
-                    opened.splitlines(keepends=True), conflict.current.splitlines(keepends=True),
+                    opened.splitlines(keepends=True), current.splitlines(keepends=True),
                     "as you opened it", "as it is now",
                 )
             )  # fmt: skip
@@ -616,9 +618,10 @@ class Desk:
             )  # fmt: skip
         except EditConflict as conflict:
             draft = await run_in_threadpool(issue_draft, self.settings, week)
-            opened_text = _field(data, "text")
+            opened_text = _field(data, "text").replace("\r\n", "\n")
             difference = "".join(difflib.unified_diff(
-                opened_text.splitlines(keepends=True), conflict.current.splitlines(keepends=True),
+                opened_text.splitlines(keepends=True),
+                conflict.current.replace("\r\n", "\n").splitlines(keepends=True),
                 "as you opened it", "as it is now",
             ))  # fmt: skip
             form = {k: _field(data, k) for k in ("title", "preheader", "intro")}
@@ -741,6 +744,46 @@ class Desk:
         return send_issue(
             settings, load_newsletter(settings), week, None, settings.smtp, dry_run=dry_run
         )
+
+    # -- the list --------------------------------------------------------------------------
+
+    async def subscribers(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        query = request.query_params.get("address", "").strip()[:320]
+        return await run_in_threadpool(self._subscribers, request, visit, query)
+
+    def _subscribers(self, request: Request, visit: Visit, query: str) -> Response:
+        with self.store() as store:
+            overview = list_overview(store, self.clock(), self.settings.timezone)
+            found = store.subscribers.search(query) if query else []
+            histories = {s.id: store.subscribers.history(s.id)[-5:] for s in found}
+        most = max([max(w.joined, w.left) for w in overview.weeks] + [1])
+        return self.render(
+            request, "subscribers.html", visit=visit, overview=overview, query=query,
+            found=found, histories=histories, most=most,
+            total=sum(overview.counts.values()),
+        )  # fmt: skip
+
+    async def export(self, request: Request) -> Response:
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        status = request.query_params.get("status", "")
+        chosen = next((s for s in SUBSCRIBER_STATUSES if s == status), None)
+
+        def rows() -> str:
+            with self.store() as store:
+                return export_csv(store.subscribers.all(chosen))
+
+        text = await run_in_threadpool(rows)
+        log.info("%s exported the list (%s)", visit.editor, chosen or "all")
+        name = f"subscribers-{chosen or 'all'}-{self.clock():%Y-%m-%d}.csv"
+        return Response(
+            text, media_type="text/csv; charset=utf-8",
+            headers={**self.headers, "Content-Disposition": f'attachment; filename="{name}"'},
+        )  # fmt: skip
 
 
 def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
@@ -888,6 +931,8 @@ def create_app(
         Route("/articles/{year}/{slug}", desk.save, methods=["POST"]),
         Route("/articles/{year}/{slug}/preview", desk.preview, methods=["POST"]),
         Route("/issues", desk.issues, methods=["GET"]),
+        Route("/subscribers", desk.subscribers, methods=["GET"]),
+        Route("/subscribers.csv", desk.export, methods=["GET"]),
         Route("/issues/start", desk.start, methods=["POST"]),
         Route("/issues/{week}", desk.issue, methods=["GET"]),
         Route("/issues/{week}", desk.arrange, methods=["POST"]),

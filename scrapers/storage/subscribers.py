@@ -70,6 +70,36 @@ class Subscribers:
         for row in self._db.execute(sql + " ORDER BY id", params).fetchall():
             yield _subscription(row)
 
+    def counts(self) -> dict[str, int]:
+        """How many subscribers have each status."""
+        rows = self._db.execute("SELECT status, COUNT(*) FROM subscribers GROUP BY status")
+        return {status: int(count) for status, count in rows}
+
+    def search(self, text: str, limit: int = 50) -> list[Subscription]:
+        """Subscribers whose address contains `text` (any case), newest change first."""
+        pattern = (
+            "%"
+            + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        rows = self._db.execute(
+            "SELECT * FROM subscribers WHERE lower(email) LIKE ? ESCAPE '\\'"
+            " ORDER BY changed_at DESC LIMIT ?",
+            (pattern, limit),
+        )
+        return [_subscription(row) for row in rows]
+
+    def events_since(self, since: datetime) -> list[tuple[str, str, datetime, str]]:
+        """(address, status or event, when, how) of every change since `since`, newest
+        first."""
+        rows = self._db.execute(
+            "SELECT s.email, e.status, e.at, e.how FROM subscriber_events e"
+            " JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at >= ?"
+            " ORDER BY e.at DESC, e.id DESC",
+            (since.isoformat(),),
+        )
+        return [(email, status, date(at), how) for email, status, at, how in rows]
+
     def add(
         self,
         email: str,

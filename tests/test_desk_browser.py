@@ -1,0 +1,221 @@
+"""A whole week at the web desk in headless Chromium, two editors signed in at once: triage
+by keys and by buttons, annotate with a conflict, assemble the issue, preview, a test digest
+to a real SMTP server, publish, send. Then axe on every desk page, at 390 px too."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FEEDS, REPO, TEST_SECRET, brief, copy_sample, serve, write_sample_feeds
+from tests.desk import EDITORS, Desk, start_desk, stop
+from tests.service import mail_to, wait_for_mail
+from tests.smtp_server import Recorder, SmtpServer
+
+pytestmark = pytest.mark.slow
+
+AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+READERS = ("reader.one@example.com", "reader.two@example.org")
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, Recorder]]:
+    base = tmp_path_factory.mktemp("desk-week")
+    root = copy_sample(base / "news")
+    shutil.copytree(FEEDS, base / "feeds")
+    feeds = serve(base / "feeds")
+    write_sample_feeds(root, next(feeds))
+    recorder = Recorder()
+    with SmtpServer(recorder) as smtp, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIEF_SECRET", TEST_SECRET)
+        mail_to(root, smtp)
+        brief(root, "scrape")
+        next(feeds, None)
+        for name, password in EDITORS.items():
+            email = f"{name.split()[0].lower()}@desk.example"
+            brief(root, "editors", "add", name, "--password", password, "--email", email)
+        for reader in READERS:
+            brief(root, "subscribers", "add", reader, "--confirmed")
+        process, url = start_desk(root)
+        try:
+            yield Desk(root, url, process), recorder
+        finally:
+            stop(process)
+
+
+def signed_in(browser: Any, desk: Desk, name: str, **options: Any) -> Any:
+    page = browser.new_context(**options).new_page()
+    page.goto(desk.base + "/queue")
+    page.fill("#name", name)
+    page.fill("#password", EDITORS[name])
+    page.click("form.sign-in button")
+    page.wait_for_url("**/queue")
+    return page
+
+
+def notice(page: Any) -> str:
+    return " ".join(page.inner_text(".notice").split())
+
+
+def stories(root: Path) -> dict[int, dict[str, Any]]:
+    listed = json.loads(brief(root, "triage", "--status", "all", "--json").stdout)
+    return {row["id"]: row for row in listed}
+
+
+def test_a_week_at_the_desk_with_two_editors(week: tuple[Desk, Recorder], browser: Any) -> None:
+    desk, mail = week
+    ana, bo = signed_in(browser, desk, "Ana Ruiz"), signed_in(browser, desk, "Bo Chen")
+
+    # Triage. Ana works by keys: j moves down, s shortlists, u undoes, a accepts.
+    first = ana.get_attribute(".story", "id")
+    ana.keyboard.press("j")
+    second = ana.evaluate("document.activeElement.id")
+    assert second != first and second.startswith("story-")
+    ana.keyboard.press("s")
+    ana.wait_for_load_state("load")
+    assert "shortlisted" in notice(ana)
+    ana.keyboard.press("u")
+    ana.wait_for_load_state("load")
+    assert "undone" in notice(ana)
+    ana.keyboard.press("?")
+    assert ana.is_visible("#keys")
+    ana.keyboard.press("Escape")
+    ana.locator(f"#{second}").focus()
+    ana.keyboard.press("a")
+    ana.wait_for_load_state("load")
+    assert "is now a draft" in notice(ana)
+    accepted = int(second.removeprefix("story-"))
+
+    # Bo's page still shows that story: his Reject is refused, and he is told by whom.
+    bo.locator(f"#story-{accepted} button", has_text="Reject").click()
+    bo.wait_for_load_state("load")
+    assert f"#{accepted} was accepted by Ana Ruiz" in notice(bo)
+    assert stories(desk.root)[accepted]["status"] == "accepted"
+    # Bo accepts another with the button, and rejects the rest below 0.5 in one go.
+    other = bo.locator(".story").nth(1).get_attribute("id")
+    bo.locator(f"#{other} button", has_text="Accept").click()
+    bo.wait_for_load_state("load")
+    assert "is now a draft" in notice(bo)
+    bo.fill("#below", "0.5")
+    bo.click("text=Reject below")
+    assert "rejected" in notice(bo)
+    decided = stories(desk.root)
+    assert decided[accepted]["decided_by"] == "Ana Ruiz"
+    assert decided[int(str(other).removeprefix("story-"))]["decided_by"] == "Bo Chen"
+
+    # Annotate: both open Ana's draft; Bo saves first; Ana's save is refused, her words kept.
+    draft = str(decided[accepted]["article_path"])
+    edit = "/articles/" + draft.removeprefix("content/articles/").removesuffix(".md")
+    ana.goto(desk.base + edit)
+    bo.goto(desk.base + edit)
+    bo.fill("#body", bo.input_value("#body") + "\nBo: sellers follow the creators.\n")
+    bo.click("form.annotate button:text('Save')")
+    assert "saved" in notice(bo)
+    ana.fill("#body", ana.input_value("#body") + "\nAna: the affiliate fee is the story.\n")
+    ana.click("form.annotate button:text('Save')")
+    assert ana.is_visible(".conflict")
+    assert "+Bo: sellers follow the creators." in ana.inner_text(".diff")
+    assert "Ana: the affiliate fee is the story." in ana.input_value("#body")
+    merged = ana.input_value("#body").replace(
+        "Ana: the affiliate", "Bo: sellers follow the creators.\n\nAna: the affiliate"
+    )
+    ana.fill("#body", merged)
+    ana.check("#reviewed")
+    ana.click("form.annotate button:text('Save')")
+    assert "saved" in notice(ana)
+    text = (desk.root / draft).read_text(encoding="utf-8")
+    assert "Bo: sellers follow the creators." in text and "Ana: the affiliate fee" in text
+    # The live preview shows the article as the site does, and its digest block.
+    frame = ana.frame_locator("iframe[name=preview]")
+    assert "Ana: the affiliate fee" in frame.frame_locator("iframe").first.locator(
+        "article"
+    ).inner_text()
+    # Bo annotates his own draft, by keyboard alone: type, then Tab to Save and Enter.
+    bo_draft = str(stories(desk.root)[int(str(other).removeprefix("story-"))]["article_path"])
+    bo.goto(desk.base + "/articles/" + bo_draft.removeprefix("content/articles/")[:-3])
+    bo.focus("#body")
+    bo.keyboard.press("Control+End")
+    bo.keyboard.type("\nDouyin's hosts now sell for brands across the year, not one festival.\n")
+    bo.keyboard.press("Tab")
+    assert bo.evaluate("document.activeElement.textContent") == "Save"
+    bo.keyboard.press("Enter")
+    bo.wait_for_load_state("load")
+    assert "saved" in notice(bo)
+
+    # Assemble: Ana starts the week's issue, moves a story, writes the title and intro.
+    ana.goto(desk.base + "/issues")
+    ana.click("text=/Start issue/")
+    ana.wait_for_url(re.compile(r".*/issues/\d{4}-W\d\d$"))
+    week_name = ana.url.rsplit("/", 1)[1]
+    order = [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)]
+    ana.locator(".placed").first.locator("button", has_text="Move down").click()
+    ana.fill("#title", "Affiliates and hosts carry live selling")
+    ana.fill("#preheader", "TikTok Shop's affiliates, and Douyin's hosts all year.")
+    ana.fill("#intro", "Two stories on who does the selling: affiliates and hosts.")
+    ana.click("text=Save the issue")
+    assert "saved issue" in notice(ana)
+    assert [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)] == order[::-1]
+    assert "Title: Affiliates and hosts carry live selling" in (
+        desk.root / "content" / "issues" / f"{week_name}.md"
+    ).read_text(encoding="utf-8")
+    assert ana.locator(".findings .finding-error").count() == 0, ana.inner_text(".findings")
+    # The digest at 375 px in the dark.
+    ana.click("text=375 px, dark")
+    digest = ana.frame_locator("iframe[name=digest]")
+    assert digest.locator("iframe.digest-375.scheme-dark").count() == 1
+    assert "Affiliates and hosts" in digest.frame_locator("iframe").locator("body").inner_text()
+
+    # A test to Ana, publish, then send: counts first, then the send.
+    ana.click("text=Send a test to me")
+    assert "went to ana@desk.example" in notice(ana)
+    wait_for_mail(mail, 1)
+    assert mail.messages[0]["Subject"].startswith("[Test] Affiliates and hosts")
+    ana.click("text=Publish…")
+    ana.click("text=Yes, publish")
+    assert f"published {week_name}" in notice(ana)
+    ana.click("text=Send to subscribers…")
+    assert "Send issue" in ana.inner_text("h1") and "2" in ana.inner_text(".counts")
+    ana.click("text=Yes, send to 2")
+    assert f"sent {week_name} to 2" in notice(ana)
+    wait_for_mail(mail, 3)
+    assert {str(m["To"]) for m in mail.messages[1:]} == set(READERS)
+    for page in (ana, bo):
+        page.context.close()
+
+
+DESK_PAGES = ["/sign-in", "/queue", "/drafts", "/issues", "/subscribers",
+              "/articles/2026/amazon-live-puts-influencers-next-to-the-buy-button",
+              "/issues/2026-W47"]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_nothing_on_the_desk_pages_and_they_fit_a_phone(
+    week: tuple[Desk, Recorder], browser: Any, width: int
+) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/js` (make test does)")
+    desk, _ = week
+    page = signed_in(browser, desk, "Bo Chen", viewport={"width": width, "height": 900})
+    found: dict[str, Any] = {}
+    for path in DESK_PAGES:
+        page.goto(desk.base + path, wait_until="networkidle")
+        page.add_script_tag(path=str(AXE))
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                ".map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
+            )
+            if violations:
+                found[f"{path} {scheme}"] = violations
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            found[f"{path} width"] = wide
+    page.context.close()
+    assert found == {}, json.dumps(found, indent=1)
