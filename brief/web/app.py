@@ -691,10 +691,10 @@ class Desk:
                 button="Yes, publish", counts=None,
             )  # fmt: skip
         try:
-            done = await run_in_threadpool(publish_issue, self.settings, week, self.clock())
+            done = await run_in_threadpool(publish_issue, self.production, week, self.clock())
         except PublishRefused as err:
             listed = "; ".join(f.message for f in err.findings if f.level == "error")
-            self.tell(visit, f"error: {err}: {listed}")
+            self.tell(visit, f"error: issue {week} is not published: {listed}")
         except BriefError as err:
             self.tell(visit, f"error: {err}")
         else:
@@ -789,7 +789,8 @@ class Desk:
 def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
     """The sections and their slugs as the issue form orders them: by section, in the
     order sections first appear, each story by its position; cut ones left out, added
-    ones at the end of their section; a Move up or down button moves one story."""
+    ones at the end of their section; a Move up or down button moves one story past its
+    neighbour or, at its section's edge, into the next section."""
     slugs = [str(v) for v in data.getlist("story")]
     sections = [str(v) for v in data.getlist("section")]
     positions = [_whole(str(v), 10_000, 0, 10_000) for v in data.getlist("position")]
@@ -812,6 +813,9 @@ def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
         other = index - 1 if way == "up" else index + 1
         if 0 <= other < len(rows) and rows[other][0] == rows[index][0]:
             rows[index], rows[other] = rows[other], rows[index]
+        elif 0 <= other < len(rows):  # across a section's edge: into the next section
+            section, position, order_in, slug = rows[index]
+            rows[index] = (rows[other][0], position, order_in, slug)
     grouped: dict[str, list[str]] = {}
     for section, _, _, slug in rows:
         grouped.setdefault(section, []).append(slug)
