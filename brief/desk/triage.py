@@ -14,9 +14,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from brief.desk.decisions import accept, decide, undo_decision, undo_last
+from brief.desk.decisions import accept, decide, undo_last
 from brief.desk.queue import TriageRow
-from brief.ground.errors import BriefError
 from brief.ground.settings import Settings
 from brief.ground.terminal import echo, markup, plural, shown
 from scrapers.clean import web_url
@@ -227,28 +226,25 @@ def _full_summary(session: _Session, row: TriageRow) -> None:
 
 
 def _undo(session: _Session, row: TriageRow) -> None:
-    if not session.done:
-        # Nothing decided here yet: take back the latest decision (or batch) in the store.
-        restored, problems = undo_last(session.store, session.settings, session.now(), session.who)
-        for problem in problems:
-            echo(f"  cannot undo: {problem}")
-        if restored:
-            click.echo(f"  undone: {plural(len(restored), 'decision')}")
-        elif not problems:
+    """The latest decision (or batch) taken back, by the one undo `brief undo` and the web
+    desk use; the cursor goes back to the story if it is in this queue."""
+    restored, problems = undo_last(session.store, session.settings, session.now(), session.who)
+    for problem in problems:
+        echo(f"  cannot undo: {problem}")
+    if not restored:
+        if not problems:
             click.echo("  nothing to undo")
         return
-    session.index = session.done.pop()
-    session.on_screen = None
-    undone = session.rows[session.index].story
-    decision = session.store.decisions.last(undone.id)
-    if decision is not None:
-        try:
-            undo_decision(session.store, session.settings, decision, session.now(), session.who)
-        except BriefError as err:
-            echo(f"  cannot undo: {err}")
-            session.decided()
-            return
-    click.echo(f"  undone: #{undone.id} is back as it was")
+    where = {r.story.id: i for i, r in enumerate(session.rows)}
+    back = [where[story_id] for story_id in restored if story_id in where]
+    if back:
+        session.index = min(back)
+        session.done = [i for i in session.done if i not in back]
+        session.on_screen = None
+    if len(restored) == 1:
+        click.echo(f"  undone: #{restored[0]} is back as it was")
+    else:
+        click.echo(f"  undone: {plural(len(restored), 'decision')}")
 
 
 _HANDLERS: dict[str, Callable[[_Session, TriageRow], None]] = {
