@@ -209,6 +209,76 @@ def _assert_inert_tree(soup: BeautifulSoup, where: str) -> None:
                 assert not BAD_SCHEME.match(inert_text(str(value))), (where, str(element)[:200])
 
 
+DESK_SCRIPT = "/static/desk.js"
+DESK_FRAMES = {"preview", "digest"}  # the desk's own frames, loaded from the desk
+
+
+def assert_inert_desk(text: str, where: str) -> None:
+    """A web desk page: the desk's one script, its own frames, and in a preview's `srcdoc`
+    a page as inert as the site's; nothing else that runs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        for parser in ("html5lib", "html.parser"):
+            soup = BeautifulSoup(text, parser)
+            for element in soup.find_all(["script", "iframe"]):
+                if element.name == "script":
+                    assert element.get("src") == DESK_SCRIPT and not element.string, (
+                        where, str(element)[:200])  # fmt: skip
+                else:
+                    inner = element.get("srcdoc")
+                    if inner is not None:
+                        assert_inert_markup(str(inner), f"{where} (a frame's page)")
+                    else:
+                        assert element.get("name") in DESK_FRAMES, (where, str(element)[:200])
+                element.decompose()
+            _assert_inert_tree(soup, f"{where} [{parser}]")
+
+
+def desk_pages(root: Path) -> dict[str, str]:
+    """Every page of the web desk on this newsletter, as a signed-in editor gets it (the
+    application in this process, through Starlette's test client)."""
+    from datetime import UTC, datetime
+
+    from starlette.testclient import TestClient
+
+    from brief.desk.editors import add_editor
+    from brief.ground.settings import load_settings
+    from brief.web.app import create_app
+    from scrapers.storage import open_store
+
+    settings = load_settings(root / "pelicanconf.py")
+    with open_store(settings.db) as store:
+        if store.editors.get("Inert Tester") is None:
+            add_editor(store, "Inert Tester", "a-long-password", datetime.now(UTC))
+    pages: dict[str, str] = {}
+    with TestClient(create_app(settings, "a-secret-for-the-inert-test")) as client:
+        form = client.get("/sign-in").text
+        token = re.search(r'name="token" value="([^"]*)"', form)
+        assert token
+        client.post("/sign-in", data={"name": "Inert Tester", "password": "a-long-password",
+                                      "token": token.group(1)})  # fmt: skip
+        for status in ("all", "new", "accepted"):
+            pages[f"/queue?status={status}"] = client.get(f"/queue?status={status}").text
+        pages["/drafts"] = drafts = client.get("/drafts").text
+        pages["/issues"] = client.get("/issues").text
+        pages["/subscribers"] = client.get("/subscribers").text
+        csrf = re.search(r'name="csrf" value="([^"]*)"', drafts)
+        assert csrf
+        for link in sorted(set(re.findall(r'href="(/(?:articles|issues)/[^"]+)"', drafts
+                                          + pages["/issues"]))):  # fmt: skip
+            pages[link] = page = client.get(link).text
+            if link.startswith("/articles/"):
+                fields = dict(re.findall(r'name="(title|dek|section|opened|fingerprint)"'
+                                         r' value="([^"]*)"', page))  # fmt: skip
+                preview = client.post(f"{link}/preview", data={**fields, "csrf": csrf.group(1)})
+                pages[f"{link}/preview"] = preview.text
+            else:
+                pages[f"{link}/digest"] = client.get(f"{link}/digest?width=375").text
+    for path, html in pages.items():
+        assert html.startswith("<!doctype html>"), (path, html[:300])
+    return pages
+
+
 def assert_inert_output(root: Path, lines: list[str]) -> None:
     for path in sorted((root / "output").rglob("*")):
         if not path.is_file():
@@ -300,6 +370,8 @@ def test_feed_text_is_inert_from_scrape_to_digest(items: list[dict[str, str]], k
     try:
         lines = _week(root, items, kind)
         assert_inert_output(root, lines)
+        for path, html in desk_pages(root).items():
+            assert_inert_desk(html, f"desk {path}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -326,6 +398,12 @@ def test_every_known_payload_at_once(browser: object) -> None:
             ]
             lines = _week(root, items, kind)
             assert_inert_output(root, lines)
+            desk = desk_pages(root)
+            for path, html in desk.items():
+                assert_inert_desk(html, f"desk {path}")
+            assert "alert(1)" in desk["/queue?status=all"]  # shown as text there too
+            assert any(path.endswith("/preview") for path in desk)
+            assert any(path.endswith("/digest") for path in desk)
             page = (root / "output" / "issues" / "2026-w46" / "index.html").read_text()
             assert "alert(1)" in page  # the text is there, shown as text
             if kind != "json":
