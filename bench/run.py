@@ -16,6 +16,9 @@ limiter the service's per-client limit: a request's cost with 10^5 clients known
         10 known (O(1): about 1.0x), and the memory of 10^5 clients.
 build   `brief build` (Pelican + our theme and plugin + search index + digests) divided by
         a plain Pelican build of the same articles with its default theme and no plugins.
+desk    the web desk's queue page with 10,000 stored stories against `brief triage`'s rows
+        for the same filter; an article's preview with 5,000 articles in content/ against
+        our reader reading that one file.
 """
 
 from __future__ import annotations
@@ -340,6 +343,89 @@ def bench_service(work: Path, requests: int) -> None:
     )
 
 
+def bench_desk(work: Path, candidates: int = 10_000, articles: int = 5_000) -> None:
+    """The web desk under uvicorn on 127.0.0.1: its queue page with `candidates` stored
+    stories, against `brief triage`'s rows for the same filter in this process; an article's
+    preview (site page and digest block) with `articles` in content/, against our reader
+    reading that one file."""
+    import httpx
+
+    from brief.desk.editors import add_editor
+    from brief.desk.queue import Queue, QueueFilter
+    from brief.ground.settings import load_settings
+    from brief.site.reader import ArticleReader
+    from tests.desk import start_desk, stop
+
+    root = write_newsletter(work / "desk", articles, per_issue=30)
+    settings = load_settings(root / "pelicanconf.py")
+    paths = write_feeds(work / "desk-feeds", candidates * 23 // 1000, 50)
+    now = datetime.now(UTC)
+    with open_store(settings.db) as store:
+        results = []
+        for path in paths:
+            source = Source(path.stem, f"https://outlet.example/{path.name}")
+            results.append(FetchResult(source, "ok", now, body=path.read_bytes(), url=source.url))
+        store_results(results, store, TAGGER, RULES, ScrapeReport())
+        add_editor(store, "Bench Editor", "a-bench-password", now)
+
+        def cli_rows() -> float:
+            began = time.perf_counter()
+            Queue(store, settings, settings.db.parent).rows(QueueFilter(limit=50), now)
+            return time.perf_counter() - began
+
+        cli = min(cli_rows() for _ in range(5))
+    os.environ.setdefault("BRIEF_SECRET", "a-benchmark-secret-nobody-uses")
+    process, base = start_desk(root)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            form = client.get("/sign-in").text
+            token = form.split('name="token" value="', 1)[1].split('"', 1)[0]
+            client.post("/sign-in", data={"name": "Bench Editor", "password": "a-bench-password",
+                                          "token": token})  # fmt: skip
+
+            def page(path: str) -> float:
+                began = time.perf_counter()
+                answer = client.get(path)
+                assert answer.status_code == 200, (path, answer.status_code)
+                return time.perf_counter() - began
+
+            queue = sorted(page("/queue") for _ in range(7))[3]
+            health = sorted(page("/health") for _ in range(7))[3]
+            article = next((root / "content" / "articles").rglob("*.md"))
+            link = f"/articles/{article.parent.name}/{article.stem}"
+            edit = client.get(link).text
+            csrf = edit.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            fields = {"csrf": csrf, "title": "A title", "body": article.read_text().split(
+                "\n\n", 1)[1] + "\nOne more line.", "section": "Platforms"}  # fmt: skip
+
+            def preview() -> float:
+                began = time.perf_counter()
+                answer = client.post(f"{link}/preview", data=fields)
+                assert answer.status_code == 200 and "One more line." in answer.text
+                return time.perf_counter() - began
+
+            first = preview()
+            warm = sorted(preview() for _ in range(7))[3]
+    finally:
+        stop(process)
+    reader = ArticleReader(dict(settings.pelican))
+    began = time.perf_counter()
+    for _ in range(20):
+        reader.read(str(article))
+    read = (time.perf_counter() - began) / 20
+    print(f"desk  {candidates} candidates stored, {articles} articles, uvicorn on 127.0.0.1")
+    print(f"  brief triage's rows (baseline)   {cli * 1000:6.0f} ms")
+    print(f"  GET /queue (50 rows)             {queue * 1000:6.0f} ms   (target < 300 ms)")
+    print(
+        f"  ratio queue page / triage rows   {queue / cli:6.2f}"
+        f"   (GET /health: {health * 1000:.0f} ms)"
+    )
+    print(f"  our reader on one article        {read * 1000:6.1f} ms")
+    print(f"  preview, first (warms Pelican)   {first * 1000:6.0f} ms")
+    print(f"  preview of one article           {warm * 1000:6.0f} ms   (target < 150 ms)")
+    print(f"  ratio preview / reading it       {warm / read:6.1f}")
+
+
 def bench_figures() -> None:
     from price_parser import Price
 
@@ -484,7 +570,7 @@ def bench_relevance(work: Path, candidates: int = 10_000) -> None:
             began = time.perf_counter()
             find_rows(
                 store, query, settings, entities, now, limit=30, ranking=RULES.ranking,
-                model=(lambda items: model.scores(store, items)) if model else None,
+                model=(lambda ids: model.scores_of(store, ids)) if model else None,
             )  # fmt: skip
             return time.perf_counter() - began
 
@@ -573,6 +659,7 @@ def main() -> None:
             "build",
             "digest",
             "service",
+            "desk",
         ],
     )
     args = parser.parse_args()
@@ -597,6 +684,8 @@ def main() -> None:
             bench_digest(work, args.recipients)
         if args.only in (None, "service"):
             bench_service(work, args.signups)
+        if args.only in (None, "desk"):
+            bench_desk(work)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (this process), {children:.0f} MiB (largest child)")

@@ -347,6 +347,15 @@ class RelevanceModel:
             known.update(dict(pairs))
         return [round(known[i], 4) for i in ids]
 
+    def scores_of(self, store: Store, ids: Sequence[int]) -> list[float]:
+        """`scores` by id: only the stories not scored yet are read whole."""
+        known = store.stories.model_scores(ids, self.id)
+        missing = [i for i in ids if i not in known]
+        if missing:
+            fresh = self.scores(store, store.stories.by_ids(missing))
+            known.update(zip(missing, fresh, strict=True))
+        return [round(known[i], 4) for i in ids]
+
     def pushes(self, story: Candidate, count: int = 8) -> list[Push]:
         """The features that moved this story's score most, either way (`--explain`)."""
         union = self._pipeline.named_steps["features"]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from brief.desk.learn import OutdatedModel, Push, RelevanceModel
 from brief.ground.errors import BriefError
@@ -19,6 +19,7 @@ from scrapers.figures import story_figures
 from scrapers.records import STATUSES, Status, Story, iso_utc
 from scrapers.relevance import Ranking, load_rules
 from scrapers.storage import Store, StoryQuery
+from scrapers.storage.stories import RankFacts
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,18 @@ class TriageRow:
         }
 
 
-def guess_section(story: Story, entities: Sequence[Entity], settings: Settings) -> str:
+class Sectioned(Protocol):
+    """What a section is guessed from: a stored story, or its facts."""
+
+    @property
+    def section(self) -> str | None: ...
+    @property
+    def about(self) -> tuple[str, ...]: ...
+    @property
+    def entities(self) -> tuple[str, ...]: ...
+
+
+def guess_section(story: Sectioned, entities: Sequence[Entity], settings: Settings) -> str:
     """The source's section, else one suggested by the main entity's kind or region."""
     if story.section in settings.sections:
         return story.section
@@ -128,21 +140,32 @@ def find_rows(
     section: str | None = None,
     limit: int | None = None,
     ranking: Ranking | None = None,
-    model: Callable[[Sequence[Story]], Sequence[float]] | None = None,
+    model: Callable[[Sequence[int]], Sequence[float]] | None = None,
 ) -> list[TriageRow]:
     """Triage rows, best first: shortlisted first, then by rank (relevance blended with
     freshness and outlets, see `Ranking`), newest first on a tie; `section` is the guess
-    made here from the source, the entities and the settings."""
-    stories = list(store.stories.find(query))
-    scores = list(model(stories)) if model is not None and stories else [None] * len(stories)
-    rows = [
-        TriageRow.of(story, settings, entities, now, ranking, score)
-        for story, score in zip(stories, scores, strict=True)
-    ]
+    made here from the source, the entities and the settings. Every matching story is
+    ranked from one row of facts; only the `limit` shown are read whole. `model` scores
+    stories by id."""
+    ranking = ranking or Ranking()
+    facts = store.stories.rank_facts(query)
     if section is not None:
-        rows = [row for row in rows if row.section == section]
-    rows.sort(key=lambda r: (not r.story.shortlisted, -r.rank, -r.story.published.timestamp()))
-    return rows[:limit] if limit is not None else rows
+        facts = [f for f in facts if guess_section(f, entities, settings) == section]
+    ids = [f.id for f in facts]
+    learned = dict(zip(ids, model(ids), strict=True)) if model is not None and ids else {}
+
+    def order(fact: RankFacts) -> tuple[bool, float, float]:
+        published = fact.published
+        age_days = (now - published).total_seconds() / 86400
+        terms = ranking.terms(fact.score, age_days, fact.copies or 1, learned.get(fact.id))
+        return (not fact.shortlisted, -Ranking.total(terms), -published.timestamp())
+
+    facts.sort(key=order)
+    shown = [f.id for f in (facts[:limit] if limit is not None else facts)]
+    return [
+        TriageRow.of(story, settings, entities, now, ranking, learned.get(story.id))
+        for story in store.stories.by_ids(shown)
+    ]
 
 
 MAX_DAYS = 36_500  # "7d" up to a century back
@@ -213,9 +236,9 @@ class Queue:
         except OutdatedModel as err:
             self.model, self.notice = None, str(err)
 
-    def _scores(self, stories: Sequence[Story]) -> Sequence[float]:
+    def _scores(self, ids: Sequence[int]) -> Sequence[float]:
         assert self.model is not None
-        return self.model.scores(self.store, stories)
+        return self.model.scores_of(self.store, ids)
 
     def rows(self, chosen: QueueFilter, now: datetime) -> list[TriageRow]:
         """The rows for `chosen`, best first (see `find_rows`)."""

@@ -42,6 +42,61 @@ class StoryQuery:
     min_score: float | None = None
 
 
+@dataclass(frozen=True)
+class RankFacts:
+    """A story as the queue ranks it (and guesses its section), read in one row."""
+
+    id: int
+    score: float
+    published_text: str
+    shortlisted_flag: int
+    section: str | None
+    about_json: str
+    entities_json: str
+    copies: int  # outlets that ran it
+
+    @property
+    def published(self) -> datetime:
+        return date(self.published_text)
+
+    @property
+    def shortlisted(self) -> bool:
+        return bool(self.shortlisted_flag)
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.about_json))
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.entities_json))
+
+
+def _where(query: StoryQuery) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) of what triage asks for."""
+    params: list[object] = list(query.statuses)
+    sql = f"status IN ({marks(len(query.statuses))})"
+    if query.search:
+        sql += " AND id IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
+        params.append(fts_query(query.search))
+    if query.shortlisted is not None:
+        sql += " AND shortlisted = ?"
+        params.append(int(query.shortlisted))
+    if query.source:
+        sql += " AND id IN (SELECT candidate_id FROM copies WHERE source = ? COLLATE NOCASE)"
+        params.append(query.source)
+    if query.entity:
+        sql += " AND EXISTS (SELECT 1 FROM json_each(entities) WHERE value = ? COLLATE NOCASE)"
+        params.append(query.entity)
+    if query.since is not None:
+        sql += " AND published >= ?"
+        params.append(query.since.astimezone(UTC).isoformat())
+    if query.min_score is not None:
+        sql += " AND score >= ?"
+        params.append(query.min_score)
+    return sql, params
+
+
 class Stories:
     def __init__(self, db: sqlite3.Connection):
         self._db = db
@@ -249,32 +304,37 @@ class Stories:
 
     def find(self, query: StoryQuery, limit: int | None = None) -> Iterator[Story]:
         """Stories matching the query, best first (shortlist, score, newest), read lazily."""
-        params: list[object] = list(query.statuses)
-        sql = f"SELECT * FROM candidates WHERE status IN ({marks(len(query.statuses))})"
-        if query.search:
-            sql += " AND id IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
-            params.append(fts_query(query.search))
-        if query.shortlisted is not None:
-            sql += " AND shortlisted = ?"
-            params.append(int(query.shortlisted))
-        if query.source:
-            sql += " AND id IN (SELECT candidate_id FROM copies WHERE source = ? COLLATE NOCASE)"
-            params.append(query.source)
-        if query.entity:
-            sql += " AND EXISTS (SELECT 1 FROM json_each(entities) WHERE value = ? COLLATE NOCASE)"
-            params.append(query.entity)
-        if query.since is not None:
-            sql += " AND published >= ?"
-            params.append(query.since.astimezone(UTC).isoformat())
-        if query.min_score is not None:
-            sql += " AND score >= ?"
-            params.append(query.min_score)
+        where, params = _where(query)
+        sql = f"SELECT * FROM candidates WHERE {where}"
         sql += " ORDER BY shortlisted DESC, score DESC, published DESC, id"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         for row in self._db.execute(sql, params).fetchall():
             yield self._story(row)
+
+    def rank_facts(self, query: StoryQuery) -> list[RankFacts]:
+        """What the queue ranks each matching story by, without reading whole stories: the
+        queue ranks 10,000 of these, then reads the page it shows."""
+        where, params = _where(query)
+        rows = self._db.execute(
+            "SELECT id, score, published, shortlisted, section, about, entities, (SELECT"
+            " COUNT(DISTINCT CASE WHEN outlet != '' THEN outlet ELSE source END) FROM copies"
+            f" WHERE candidate_id = candidates.id) FROM candidates WHERE {where}",
+            params,
+        )
+        return [RankFacts(*row) for row in rows]
+
+    def by_ids(self, ids: Sequence[int]) -> list[Story]:
+        """These stories, in this order (ids not stored are left out)."""
+        found: dict[int, Story] = {}
+        for chunk in chunks(ids):
+            rows = self._db.execute(
+                f"SELECT * FROM candidates WHERE id IN ({marks(len(chunk))})", list(chunk)
+            )
+            for row in rows.fetchall():
+                found[row["id"]] = self._story(row)
+        return [found[i] for i in ids if i in found]
 
     def undecided_below(
         self, below: float, older_than: datetime | None = None, source: str | None = None
