@@ -50,7 +50,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 
 def stories(root: Path) -> dict[int, dict[str, object]]:
-    listed = json.loads(brief(root, "triage", "--status", "all", "--json").stdout)
+    listed = json.loads(
+        brief(root, "triage", "--status", "all", "--json", "--limit", "100000").stdout
+    )
     return {row["id"]: row for row in listed}
 
 
@@ -395,3 +397,62 @@ def test_a_path_outside_the_articles_is_no_article(desk: Desk) -> None:
     for bad in ("/articles/2026/..%2F..%2Fpelicanconf", "/articles/..%2F..%2F/x",
                 "/articles/abcd/x", "/articles/2026/nope"):  # fmt: skip
         assert ana.get(bad).status_code == 404, bad
+
+
+def test_several_writers_at_once_never_meet_a_locked_store(tmp_path: Path) -> None:
+    """Two editors deciding as fast as they can on the desk while a scrape stores 600 new
+    stories and the list grows from the command line: every request is answered, every
+    command succeeds, and nobody is told the store is busy."""
+    import subprocess
+    import sys
+    import threading
+
+    from bench.corpus import write_feeds
+    from tests.conftest import write_feeds as name_feeds
+
+    root = copy_sample(tmp_path / "news")
+    paths = write_feeds(tmp_path / "feeds", 12, 50)
+    feeds = serve(tmp_path / "feeds")
+    server = next(feeds)
+    name_feeds(root, {p.stem: f"{server.url}/{p.name}" for p in paths[:2]})
+    brief(root, "scrape")  # a first queue to decide on
+    name_feeds(root, {p.stem: f"{server.url}/{p.name}" for p in paths[2:]})
+    add_editors(root)
+    process, url = start_desk(root)
+    desk = Desk(root, url, process)
+    answers: list[int] = []
+
+    def decide_all(name: str) -> None:
+        client = desk.signed_in(name)
+        page = client.get("/queue", params={"status": "new", "limit": "40"}).text
+        csrf = field(page, "csrf")
+        for story in story_ids(page):
+            for action in ("shortlist", "reject"):
+                answer = client.post(
+                    "/decide", data={"csrf": csrf, "id": story, "action": action, "back": ""}
+                )
+                answers.append(answer.status_code)
+            answers.append(client.post("/undo", data={"csrf": csrf, "back": ""}).status_code)
+
+    try:
+        scrape = subprocess.Popen(
+            [sys.executable, "-m", "brief", "scrape"], cwd=root, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        editors = [threading.Thread(target=decide_all, args=(n,)) for n in EDITORS]
+        for thread in editors:
+            thread.start()
+        for n in range(15):
+            brief(root, "subscribers", "add", f"reader{n}@example.org", "--confirmed")
+        for thread in editors:
+            thread.join()
+        said, _ = scrape.communicate(timeout=120)
+    finally:
+        stop(process)
+        next(feeds, None)
+    assert scrape.returncode == 0, said
+    assert answers and set(answers) == {303}, answers
+    log = (root / "desk.log").read_text()
+    for text in (said, log):
+        assert "locked" not in text and "busy" not in text and "Traceback" not in text
+    assert len(stories(root)) > 500

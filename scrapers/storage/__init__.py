@@ -49,15 +49,28 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._db:
+        """A write transaction: committed at the end, rolled back on an error. It takes the
+        write lock first (BEGIN IMMEDIATE), waiting its turn behind the other writers (the
+        desk, the service, a scrape, a send): a transaction that read first and wrote
+        second would instead be refused at once whenever another wrote in between. Inside
+        another transaction, it is part of that one."""
+        if self._db.in_transaction:
             yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.rollback()
+            raise
+        self._db.commit()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A part of the current transaction that fails alone: on an error, what it wrote is
         undone and the error goes on; the rest of the transaction stands."""
         if not self._db.in_transaction:
-            self._db.execute("BEGIN")  # else the savepoint would be a transaction of its own
+            self._db.execute("BEGIN IMMEDIATE")  # else it would be a transaction of its own
         self._db.execute("SAVEPOINT part")
         try:
             yield
