@@ -456,3 +456,33 @@ def test_several_writers_at_once_never_meet_a_locked_store(tmp_path: Path) -> No
     for text in (said, log):
         assert "locked" not in text and "busy" not in text and "Traceback" not in text
     assert len(stories(root)) > 500
+
+
+def test_the_list_page_counts_finds_and_exports(desk: Desk) -> None:
+    for address in ("ana.reader@example.org", "bo.reader@example.org", "=cmd|calc@example.org"):
+        brief(desk.root, "subscribers", "add", address, "--confirmed")
+    brief(desk.root, "subscribers", "unsubscribe", "bo.reader@example.org")
+    ana = desk.signed_in("Ana Ruiz")
+    page = BeautifulSoup(ana.get("/subscribers").text, "html.parser")
+    counts = dict(zip([dt.get_text() for dt in page.select(".counts dt")],
+                      [dd.get_text() for dd in page.select(".counts dd")], strict=True))  # fmt: skip
+    assert counts["Confirmed"] == "2" and counts["Unsubscribed"] == "1" and counts["In all"] == "3"
+    this_week = page.select(".growth tbody tr")[-1].get_text(" ", strip=True)
+    assert this_week.endswith("3 1 +2"), this_week
+    recent = [li.get_text(" ", strip=True) for li in page.select(".recent li")]
+    assert "bo.reader@example.org: unsubscribed" in recent[0]
+    found = BeautifulSoup(ana.get("/subscribers", params={"address": "BO.READ"}).text,
+                          "html.parser")  # fmt: skip
+    rows = found.select("table.articles tbody tr")
+    assert len(rows) == 1 and "unsubscribed" in rows[0].get_text()
+    for wildcard in ("%", "_"):  # the search's own characters match only themselves
+        shown = ana.get("/subscribers", params={"address": wildcard}).text
+        assert not BeautifulSoup(shown, "html.parser").select("table.articles tbody tr")
+    export = ana.get("/subscribers.csv", params={"status": "confirmed"})
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "attachment" in export.headers["content-disposition"]
+    lines = export.text.splitlines()
+    assert lines[0] == "email,name,status,changed_at" and len(lines) == 3
+    assert any(line.startswith("'=cmd|calc@example.org") for line in lines)  # not a formula
+    with desk.client() as stranger:
+        assert stranger.get("/subscribers.csv").status_code == 303

@@ -183,7 +183,15 @@ def test_a_week_at_the_desk_with_two_editors(week: tuple[Desk, Recorder], browse
     ana.click("text=375 px, dark")
     digest = ana.frame_locator("iframe[name=digest]")
     digest.locator("iframe.digest-375.scheme-dark").wait_for()
-    assert "Affiliates and hosts" in digest.frame_locator("iframe").locator("body").inner_text()
+    body = digest.frame_locator("iframe").locator("body")
+    assert "Affiliates and hosts" in body.inner_text()
+    assert body.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(18, 17, 16)"
+
+    # The page as the site will show it (the site built for the desk, drafts too).
+    ana.click("text=The issue's page on the site")
+    shown = ana.frame_locator("iframe[name=digest]").locator("h1")
+    shown.wait_for(timeout=60_000)
+    assert "Affiliates and hosts carry live selling" in shown.inner_text()
 
     # A test to Ana, publish, then send: counts first, then the send.
     click(ana, "text=Send a test to me")

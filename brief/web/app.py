@@ -27,7 +27,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -57,9 +63,10 @@ from brief.desk.sending import SendReport, send_issue
 from brief.desk.triage import explain_text
 from brief.ground.errors import BriefError, ConfigError, ContentError
 from brief.ground.paths import display_path, under
-from brief.ground.settings import Settings
+from brief.ground.settings import Settings, load_settings
 from brief.ground.web import BodyLimit, RateLimit, client_key
 from brief.mail.digest import DigestRenderer, article_block
+from brief.site.build import build_site
 from brief.site.single import ArticlePage
 from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
 from scrapers.clean import html_to_text, web_url
@@ -121,6 +128,7 @@ class Desk:
             "X-Frame-Options": "SAMEORIGIN",
         }
         self._preview_lock = threading.Lock()
+        self._site_lock = threading.Lock()
         self._previewer: tuple[ArticlePage, DigestRenderer] | None = None
 
     def store(self) -> Any:
@@ -648,11 +656,62 @@ class Desk:
             html = await run_in_threadpool(digest_html, self.production, week)
         except BriefError as err:
             return self.refuse(request, 404, "No digest", str(err))
+        # Mail clients apply the digest's dark rules on their own: here they apply as chosen.
+        chosen = "all" if scheme == "dark" else "not all"
+        html = html.replace("(prefers-color-scheme: dark)", chosen)
         base = request.scope.get("root_path", "").rstrip("/")
         page = self.pages.get_template("digest_frame.html").render(
             digest=html, width=width, scheme=scheme, base=base
         )
         return HTMLResponse(page, headers=self.preview_headers)
+
+    def _site_preview(self) -> Settings:
+        """The site built for the desk alone, drafts and all, in data/desk-site/ (never
+        output/, which may be the public site): incremental after the first time."""
+        folder = self.settings.db.parent
+        overrides = {
+            "OUTPUT_PATH": str(folder / "desk-site"),
+            "CACHE_PATH": str(folder / "desk-site-cache"),
+            "RELATIVE_URLS": True,
+            "BRIEF_SEARCH": False,
+            "BRIEF_DIGESTS": False,
+        }
+        preview = load_settings(self.settings.config_file, overrides)
+        with self._site_lock:
+            build_site(preview)
+        return preview
+
+    async def issue_page(self, request: Request) -> Response:
+        """The issue's page as the site will show it: the site is built for the desk, then
+        the page is shown from that build."""
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        try:
+            newsletter = await run_in_threadpool(load_newsletter, self.settings)
+            issue = newsletter.issue(week)
+            preview = await run_in_threadpool(self._site_preview)
+        except BriefError as err:
+            return self.refuse(request, 500, "The site could not be built", str(err))
+        page = preview.urls.issue_file(issue.slug, issue.status == "draft")
+        return self.go(request, f"/site/{page}")
+
+    async def site_file(self, request: Request) -> Response:
+        """A file of the desk's own build of the site (signed-in editors only: it shows
+        drafts)."""
+        visit = await self.signed_in(request)
+        if isinstance(visit, Response):
+            return visit
+        folder = (self.settings.db.parent / "desk-site").resolve()
+        wanted = (folder / request.path_params["path"]).resolve()
+        if wanted.is_dir():
+            wanted = wanted / "index.html"
+        if not wanted.is_relative_to(folder) or not wanted.is_file():
+            return self.refuse(request, 404, "Not in the preview", "Build it from an issue.")
+        return FileResponse(wanted, headers=self.preview_headers)
 
     async def test_send(self, request: Request) -> Response:
         posted = await self.posted(request)
@@ -941,6 +1000,8 @@ def create_app(
         Route("/issues/{week}", desk.issue, methods=["GET"]),
         Route("/issues/{week}", desk.arrange, methods=["POST"]),
         Route("/issues/{week}/digest", desk.digest, methods=["GET"]),
+        Route("/issues/{week}/page", desk.issue_page, methods=["GET"]),
+        Route("/site/{path:path}", desk.site_file, methods=["GET"]),
         Route("/issues/{week}/test", desk.test_send, methods=["POST"]),
         Route("/issues/{week}/publish", desk.publish, methods=["POST"]),
         Route("/issues/{week}/send", desk.send, methods=["POST"]),
