@@ -384,6 +384,9 @@ def test_a_save_over_another_editors_save_is_refused_with_the_difference(desk: D
     assert ana.post(ARTICLE, data=merged).status_code == 303
     final = path.read_text(encoding="utf-8")
     assert "Bo's paragraph" in final and "Ana's paragraph" in final
+    history = [li.get_text(" ", strip=True) for li in
+               BeautifulSoup(ana.get(ARTICLE).text, "html.parser").select(".history li")]  # fmt: skip
+    assert history[0].endswith("Ana Ruiz saved") and history[1].endswith("Bo Chen saved")
     # An edit in $EDITOR is a change on disk like any other.
     form = edit_form(ana.get(ARTICLE).text)
     path.write_text(final + "\nA line from the terminal.\n", encoding="utf-8")

@@ -73,6 +73,7 @@ from scrapers.clean import html_to_text, web_url
 from scrapers.figures import story_figures
 from scrapers.records import SUBSCRIBER_STATUSES, iso_utc
 from scrapers.storage import open_store
+from scrapers.storage.editors import Logged
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,19 @@ class Desk:
                 " reload the page, and try again.",
             )  # fmt: skip
         return visit, form
+
+    def record(self, visit: Visit, action: str, target: str | Path) -> None:
+        """What the editor did, under their name, for the pages' history."""
+        if isinstance(target, Path):
+            target = str(under(target, self.settings.root))
+        with self.store() as store, store.transaction():
+            store.editors.log(visit.editor, action, target, self.clock())
+
+    def history(self, *targets: str | Path) -> list[Logged]:
+        keys = [str(under(t, self.settings.root)) if isinstance(t, Path) else t for t in targets]
+        with self.store() as store:
+            found: list[Logged] = store.editors.logged(keys)
+        return found
 
     def tell(self, visit: Visit, notice: str) -> None:
         with self.store() as store, store.transaction():
@@ -478,7 +492,7 @@ class Desk:
             request, "article.html", status, visit=visit, form=form, rows=rows,
             path=display_path(path), opened=opened, fingerprint=fingerprint(opened),
             findings=findings, conflict=conflict, problems=problems or {},
-            sections=self.settings.sections,
+            sections=self.settings.sections, history=self.history(path),
             companies=self._watchlist_names(), action=request.url.path,
         )  # fmt: skip
 
@@ -538,6 +552,7 @@ class Desk:
             return self._edit_page(request, visit, path, conflict.current, form,
                                    conflict.current, 409, conflict=difference)  # fmt: skip
         log.info("%s saved %s", visit.editor, display_path(path))
+        self.record(visit, "saved", path)
         self.tell(visit, f"done: saved {display_path(path)}")
         return self.go(request, request.url.path.removeprefix(
             request.scope.get("root_path", "").rstrip("/")))  # fmt: skip
@@ -568,6 +583,7 @@ class Desk:
         except BriefError as err:
             self.tell(visit, f"error: {err}")
             return self.go(request, "/issues")
+        self.record(visit, "started", week)
         self.tell(visit, f"done: started issue {week} with {count} articles")
         return self.go(request, f"/issues/{week}")
 
@@ -606,6 +622,7 @@ class Desk:
         return self.render(
             request, "issue.html", status, visit=visit, issue=issue, draft=draft,
             findings=findings, sections=sections, values=values, conflict=conflict,
+            history=self.history(issue.week),
             errors=sum(f["level"] == "error" for f in findings),
         )  # fmt: skip
 
@@ -639,6 +656,7 @@ class Desk:
         except BriefError as err:
             self.tell(visit, f"error: {err}")
             return self.go(request, f"/issues/{week}")
+        self.record(visit, "arranged", week)
         self.tell(visit, f"done: saved issue {week}")
         return self.go(request, f"/issues/{week}")
 
@@ -730,6 +748,7 @@ class Desk:
         except BriefError as err:
             self.tell(visit, f"error: {err}")
         else:
+            self.record(visit, f"sent a test to {to}", week)
             self.tell(visit, f"done: a test of {week} went to {to}")
         return self.go(request, f"/issues/{week}")
 
@@ -757,6 +776,7 @@ class Desk:
         except BriefError as err:
             self.tell(visit, f"error: {err}")
         else:
+            self.record(visit, "published", week)
             self.tell(visit, f"done: published {week} and {len(done.articles)} articles")
             log.info("%s published %s", visit.editor, week)
         return self.go(request, f"/issues/{week}")
@@ -795,6 +815,7 @@ class Desk:
                 + (f"; stopped: {report.stopped}" if report.stopped else "")
             )
         self.tell(visit, said)
+        self.record(visit, f"sent to {report.sent} subscribers", week)
         log.info("%s sent %s to %d", visit.editor, week, report.sent)
         return self.go(request, f"/issues/{week}")
 

@@ -124,12 +124,38 @@ class Editors:
         cursor = self._db.execute("DELETE FROM desk_sessions WHERE key = ?", (session_digest(key),))
         return cursor.rowcount == 1
 
+    def log(self, editor: str, action: str, target: str, when: datetime) -> None:
+        """Record what an editor did (a save, a publish, a send) to a file or a week."""
+        self._db.execute(
+            "INSERT INTO desk_log (editor, at, action, target) VALUES (?, ?, ?, ?)",
+            (editor, when.isoformat(), action, target),
+        )
+
+    def logged(self, targets: list[str], limit: int = 10) -> list[Logged]:
+        """The latest of what editors did to these targets, newest first."""
+        if not targets:
+            return []
+        rows = self._db.execute(
+            f"SELECT editor, at, action, target FROM desk_log WHERE target IN"
+            f" ({', '.join('?' * len(targets))}) ORDER BY id DESC LIMIT ?",
+            [*targets, limit],
+        )
+        return [Logged(e, _when(at), action, target) for e, at, action, target in rows]
+
     def end_sessions_before(self, seen_before: datetime) -> int:
         """Forget sessions idle since before `seen_before`."""
         cursor = self._db.execute(
             "DELETE FROM desk_sessions WHERE seen_at < ?", (seen_before.isoformat(),)
         )
         return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Logged:
+    editor: str
+    at: datetime
+    action: str
+    target: str
 
 
 def _when(value: str) -> datetime:

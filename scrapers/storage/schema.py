@@ -287,6 +287,14 @@ def _v11(db: sqlite3.Connection) -> None:
             notice TEXT NOT NULL DEFAULT ''  -- said on the next page, once
         );
         CREATE INDEX desk_sessions_editor ON desk_sessions (editor);
+        CREATE TABLE desk_log (  -- what each editor did on the desk besides deciding
+            id INTEGER PRIMARY KEY,
+            editor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,  -- "saved", "arranged", "published", "sent to 2"...
+            target TEXT NOT NULL  -- a file under content/, or a week
+        );
+        CREATE INDEX desk_log_target ON desk_log (target, id);
         CREATE INDEX decisions_who ON decisions (who, id);
         """,
     )
