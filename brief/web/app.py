@@ -16,6 +16,7 @@ import difflib
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -72,7 +73,7 @@ from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_t
 from scrapers.clean import html_to_text, web_url
 from scrapers.figures import story_figures
 from scrapers.records import SUBSCRIBER_STATUSES, iso_utc
-from scrapers.storage import open_store
+from scrapers.storage import Store, open_store
 from scrapers.storage.editors import Logged
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class Desk:
         self._site_lock = threading.Lock()
         self._previewer: tuple[ArticlePage, DigestRenderer] | None = None
 
-    def store(self) -> Any:
+    def store(self) -> AbstractContextManager[Store]:
         return open_store(self.settings.db)
 
     # -- answers -------------------------------------------------------------------------
