@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,4 +81,26 @@ def start_desk(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     raise AssertionError("the desk did not answer /health within 30 s")
 
 
-__all__ = ["Desk", "add_editors", "field", "sign_in", "start_desk", "stop"]
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """An application under uvicorn on 127.0.0.1, in a thread of this process; its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+__all__ = ["Desk", "add_editors", "field", "serving", "sign_in", "start_desk", "stop"]

@@ -236,22 +236,24 @@ def assert_inert_desk(text: str, where: str) -> None:
 
 def desk_pages(root: Path) -> dict[str, str]:
     """Every page of the web desk on this newsletter, as a signed-in editor gets it (the
-    application in this process, through Starlette's test client)."""
+    application under uvicorn in a thread of this process)."""
     from datetime import UTC, datetime
 
-    from starlette.testclient import TestClient
+    import httpx
 
     from brief.desk.editors import add_editor
     from brief.ground.settings import load_settings
     from brief.web.app import create_app
     from scrapers.storage import open_store
+    from tests.desk import serving
 
     settings = load_settings(root / "pelicanconf.py")
     with open_store(settings.db) as store:
         if store.editors.get("Inert Tester") is None:
             add_editor(store, "Inert Tester", "a-long-password", datetime.now(UTC))
     pages: dict[str, str] = {}
-    with TestClient(create_app(settings, "a-secret-for-the-inert-test")) as client:
+    app = create_app(settings, "a-secret-for-the-inert-test")
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         form = client.get("/sign-in").text
         token = re.search(r'name="token" value="([^"]*)"', form)
         assert token
