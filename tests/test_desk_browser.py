@@ -169,6 +169,19 @@ def test_a_week_at_the_desk_with_two_editors(week: tuple[Desk, Recorder], browse
             ana.locator(".placed").first.locator("button", has_text="Move down").click()
     assert [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)] == order[::-1]
     assert [ana.input_value(f"#section-{i}") for i in (1, 2)] == [sections[1]] * 2
+    # Dragging renumbers the stories; Save keeps the dragged order.
+    ana.locator(".placed").nth(1).drag_to(ana.locator(".placed").nth(0))
+    assert [ana.locator("input.position").nth(i).input_value() for i in (0, 1)] == ["1", "2"]
+    assert [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)] == order
+    click(ana, "text=Save the issue")
+    assert [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)] == order
+    with ana.expect_navigation():  # and back, by keyboard: Tab to the button, Enter
+        ana.focus("#section-1")
+        ana.keyboard.press("Tab")
+        ana.keyboard.press("Tab")
+        assert ana.evaluate("document.activeElement.textContent") == "Move down"
+        ana.keyboard.press("Enter")
+    assert [ana.get_attribute(f".placed >> nth={i}", "data-slug") for i in range(2)] == order[::-1]
     ana.fill("#title", "Affiliates and hosts carry live selling")
     ana.fill("#preheader", "TikTok Shop's affiliates, and Douyin's hosts all year.")
     ana.fill("#intro", "Two stories on who does the selling: affiliates and hosts.")
