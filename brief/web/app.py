@@ -588,6 +588,16 @@ class Desk:
         self.tell(visit, f"done: started issue {week} with {count} articles")
         return self.go(request, f"/issues/{week}")
 
+    async def week_posted(self, request: Request) -> tuple[Visit, FormData, str] | Response:
+        """`posted`, for a route under /issues/{week}: and a week it is."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        week = self._week(request)
+        if week is None:
+            return self.refuse(request, 404, "No such issue", "That is not a week (2026-W49).")
+        return (*posted, week)
+
     def _week(self, request: Request) -> str | None:
         week = str(request.path_params["week"])
         return week if is_week(week) else None
@@ -628,13 +638,10 @@ class Desk:
         )  # fmt: skip
 
     async def arrange(self, request: Request) -> Response:
-        posted = await self.posted(request)
+        posted = await self.week_posted(request)
         if isinstance(posted, Response):
             return posted
-        visit, data = posted
-        week = self._week(request)
-        if week is None:
-            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        visit, data, week = posted
         sections = _arranged(data)
         try:
             await run_in_threadpool(
@@ -733,13 +740,10 @@ class Desk:
         return FileResponse(wanted, headers=self.preview_headers)
 
     async def test_send(self, request: Request) -> Response:
-        posted = await self.posted(request)
+        posted = await self.week_posted(request)
         if isinstance(posted, Response):
             return posted
-        visit, _ = posted
-        week = self._week(request)
-        if week is None:
-            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        visit, _, week = posted
         with self.store() as store:
             editor = store.editors.get(visit.editor)
         try:
@@ -754,13 +758,10 @@ class Desk:
         return self.go(request, f"/issues/{week}")
 
     async def publish(self, request: Request) -> Response:
-        posted = await self.posted(request)
+        posted = await self.week_posted(request)
         if isinstance(posted, Response):
             return posted
-        visit, data = posted
-        week = self._week(request)
-        if week is None:
-            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        visit, data, week = posted
         if _field(data, "confirm") != "yes":
             return self.render(
                 request, "confirm.html", visit=visit, week=week, action="publish",
@@ -784,13 +785,10 @@ class Desk:
 
     async def send(self, request: Request) -> Response:
         """A dry run's counts first, then, confirmed, the send itself."""
-        posted = await self.posted(request)
+        posted = await self.week_posted(request)
         if isinstance(posted, Response):
             return posted
-        visit, data = posted
-        week = self._week(request)
-        if week is None:
-            return self.refuse(request, 404, "No such issue", "That is not a week.")
+        visit, data, week = posted
         confirmed = _field(data, "confirm") == "yes"
         try:
             report = await run_in_threadpool(self._send, week, not confirmed)
