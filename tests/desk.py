@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from bs4 import BeautifulSoup
 
 from tests.conftest import brief
 from tests.service import free_port, stop
@@ -49,6 +50,34 @@ def field(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert found, f"no field {name!r} in the page"
     return found.group(1)
+
+
+def edit_form(page: str) -> dict[str, object]:
+    """What a browser would send for the annotate form on `page`, unchanged."""
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.select_one("form.annotate")
+    assert form is not None
+    data: dict[str, list[str]] = {}
+    for node in form.select("input, textarea, select"):
+        name = node.get("name")
+        if not name:
+            continue
+        if node.name == "textarea":
+            value = node.get_text()
+        elif node.name == "select":
+            chosen = node.select_one("option[selected]") or node.select_one("option")
+            value = chosen.get("value", chosen.get_text()) if chosen else ""
+        elif node.get("type") == "checkbox":
+            if not node.has_attr("checked"):
+                continue
+            value = node.get("value", "on")
+        else:
+            value = node.get("value", "")
+        # As a browser sends it: every line break as CRLF (the HTML form encoding).
+        value = str(value).replace("\r\n", "\n").replace("\n", "\r\n")
+        data.setdefault(str(name), []).append(value)
+    return {k: v if len(v) > 1 or k.startswith(("figure_", "companies")) else v[0]
+            for k, v in data.items()}  # fmt: skip
 
 
 def add_editors(root: Path) -> None:
@@ -103,4 +132,4 @@ def serving(app: object) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-__all__ = ["Desk", "add_editors", "field", "serving", "sign_in", "start_desk", "stop"]
+__all__ = ["Desk", "add_editors", "edit_form", "field", "serving", "sign_in", "start_desk", "stop"]

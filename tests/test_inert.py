@@ -245,7 +245,7 @@ def desk_pages(root: Path) -> dict[str, str]:
     from brief.ground.settings import load_settings
     from brief.web.app import create_app
     from scrapers.storage import open_store
-    from tests.desk import serving
+    from tests.desk import edit_form, serving
 
     settings = load_settings(root / "pelicanconf.py")
     with open_store(settings.db) as store:
@@ -264,15 +264,11 @@ def desk_pages(root: Path) -> dict[str, str]:
         pages["/drafts"] = drafts = client.get("/drafts").text
         pages["/issues"] = client.get("/issues").text
         pages["/subscribers"] = client.get("/subscribers").text
-        csrf = re.search(r'name="csrf" value="([^"]*)"', drafts)
-        assert csrf
         for link in sorted(set(re.findall(r'href="(/(?:articles|issues)/[^"]+)"', drafts
                                           + pages["/issues"]))):  # fmt: skip
             pages[link] = page = client.get(link).text
-            if link.startswith("/articles/"):
-                fields = dict(re.findall(r'name="(title|dek|section|opened|fingerprint)"'
-                                         r' value="([^"]*)"', page))  # fmt: skip
-                preview = client.post(f"{link}/preview", data={**fields, "csrf": csrf.group(1)})
+            if link.startswith("/articles/"):  # the whole form, as a browser sends it
+                preview = client.post(f"{link}/preview", data=edit_form(page))
                 pages[f"{link}/preview"] = preview.text
             else:
                 pages[f"{link}/digest"] = client.get(f"{link}/digest?width=375").text
@@ -404,7 +400,8 @@ def test_every_known_payload_at_once(browser: object) -> None:
             for path, html in desk.items():
                 assert_inert_desk(html, f"desk {path}")
             assert "alert(1)" in desk["/queue?status=all"]  # shown as text there too
-            assert any(path.endswith("/preview") for path in desk)
+            previews = [html for path, html in desk.items() if path.endswith("/preview")]
+            assert any("alert(1)" in html for html in previews)  # the quote, as text
             assert any(path.endswith("/digest") for path in desk)
             page = (root / "output" / "issues" / "2026-w46" / "index.html").read_text()
             assert "alert(1)" in page  # the text is there, shown as text
