@@ -8,7 +8,9 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -472,3 +474,188 @@ def test_the_list_page_counts_finds_and_exports(desk: Desk) -> None:
     assert any(line.startswith("'=cmd|calc@example.org") for line in lines)  # not a formula
     with desk.client() as stranger:
         assert stranger.get("/subscribers.csv").status_code == 303
+
+
+# -- what an attacker's review found ----------------------------------------------------------
+
+
+def own_desk(desk: Desk) -> object:
+    """Another desk application on the same newsletter, with limits of its own."""
+    from brief.ground.settings import load_settings
+    from brief.web.app import create_app
+
+    return create_app(load_settings(desk.root / "pelicanconf.py"), TEST_SECRET)
+
+
+def test_sign_ins_sent_all_at_once_are_counted_before_they_are_hashed(desk: Desk) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with serving(own_desk(desk)) as url:
+        # Thirty browsers, each with its own form, all posting at the same moment.
+        clients = [httpx.Client(base_url=url, timeout=30) for _ in range(30)]
+        tokens = [field(c.get("/sign-in").text, "token") for c in clients]
+
+        def attempt(n: int) -> int:
+            form = {"name": "Ana Ruiz", "password": "a-guess-at-once", "token": tokens[n]}
+            return clients[n].post("/sign-in", data=form).status_code
+
+        with ThreadPoolExecutor(30) as pool:
+            codes = list(pool.map(attempt, range(30)))
+        for client in clients:
+            client.close()
+        assert codes.count(401) <= 10 and set(codes) <= {401, 429, 503}, codes
+
+        # The name as verify() reads it: spacing, case and Unicode spaces are one editor.
+        # (Each from its own address, as the proxy says: only the name is counted here.)
+        def from_(address: str) -> httpx.Client:
+            return httpx.Client(base_url=url, timeout=30, headers={"X-Forwarded-For": address})
+
+        for n in range(10):
+            with from_(f"10.0.0.{n}") as guesser:
+                assert sign_in(guesser, "Bo Chen", "a-wrong-guess").status_code == 401
+        for n, variant in enumerate(("Bo  Chen", " Bo Chen", "Bo\u3000Chen", "BO CHEN")):
+            with from_(f"10.0.1.{n}") as other:
+                assert sign_in(other, variant, EDITORS["Bo Chen"]).status_code == 429, variant
+
+
+def test_two_saves_at_the_same_moment_one_is_refused(desk: Desk) -> None:
+    import threading
+
+    path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
+    before = path.read_text(encoding="utf-8")
+    ana, bo = desk.signed_in("Ana Ruiz"), desk.signed_in("Bo Chen")
+    for trial in range(6):
+        forms = []
+        for client, who in ((ana, "Ana"), (bo, "Bo")):
+            form = edit_form(client.get(ARTICLE).text)
+            form["body"] = f"{form['body']}\r\n{who} wrote this in trial {trial}."
+            forms.append((client, form))
+        start = threading.Barrier(2)
+        codes: list[int] = []
+
+        def save(
+            client: httpx.Client,
+            form: dict[str, object],
+            start: threading.Barrier = start,
+            codes: list[int] = codes,
+        ) -> None:
+            start.wait()
+            codes.append(client.post(ARTICLE, data=form).status_code)
+
+        threads = [threading.Thread(target=save, args=pair) for pair in forms]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(codes) == [303, 409], codes
+        text = path.read_text(encoding="utf-8")
+        assert (f"Ana wrote this in trial {trial}" in text) != (
+            f"Bo wrote this in trial {trial}" in text
+        )
+    path.write_text(before, encoding="utf-8")
+
+
+def test_an_issue_form_cannot_change_the_files_shape(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    issue_file = desk.root / "content" / "issues" / "2026-W47.md"
+    before = issue_file.read_text(encoding="utf-8")
+    page = ana.get("/issues/2026-W47").text
+    soup = BeautifulSoup(page, "html.parser")
+    base = {
+        "csrf": field(page, "csrf"), "opened": field(page, "opened"), "title": "T",
+        "preheader": "P", "intro": "Intro.",
+        "story": [i["value"] for i in soup.select("input[name=story]")],
+        "section": [s.select_one("option[selected]").get_text() for s in soup.select("select[name=section]")],
+        "position": [i["value"] for i in soup.select("input[name=position]")],
+    }  # fmt: skip
+    hostile = [
+        {"intro": "Intro\n\n```\nprint(1)\n"},  # an open code block swallows the lists
+        {"intro": "Intro\n\n## Deals\n\n- a-story"},  # a section of its own
+        {"story": ["x\n\n## Who moved this week\n\n- Amazon: 1 1 1 1 1 1 1 1 -> 999"]},
+        {"section": ["News\n<script>alert(1)</script>"] * len(base["section"])},
+        {"add": "no-such-article Deals"},
+    ]
+    for change in hostile:
+        answer = ana.post("/issues/2026-W47", data={**base, **change})
+        assert answer.status_code == 303
+        errors = BeautifulSoup(ana.get("/queue").text, "html.parser").select(".notice-error")
+        assert errors, change
+        assert issue_file.read_text(encoding="utf-8") == before, change
+    # A title with markup is text, whatever it says: the file keeps it escaped.
+    title = "Q&A: what <img src=x onerror=alert(1)> means"
+    assert ana.post("/issues/2026-W47", data={**base, "title": title}).status_code == 303
+    saved = issue_file.read_text(encoding="utf-8")
+    assert "Title: Q&A: what &lt;img src=x onerror=alert(1)&gt; means\n" in saved
+    reread = BeautifulSoup(ana.get("/issues/2026-W47").text, "html.parser")
+    assert reread.select_one("#title")["value"] == title  # shown as the editor typed it
+    issue_file.write_text(before, encoding="utf-8")
+
+
+def test_odd_requests_get_an_answer_with_the_desks_headers(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    page = ana.get("/queue").text
+    story = story_ids(page)[-1]
+    odd = ana.post("/decide", data={"csrf": field(page, "csrf"), "id": story,
+                                    "action": "shortlist", "seen": "0001-01-01T00:00:00+14:00"})  # fmt: skip
+    assert odd.status_code == 400  # what the editor saw is not understood: nothing done
+    assert not stories(desk.root)[story]["shortlisted"]
+    broken = desk.root / "content" / "articles" / "2026" / "bad-bytes.md"
+    broken.write_bytes(b"Title: x\n\n\xff\xfe not text")
+    assert ana.get("/articles/2026/bad-bytes").status_code == 422
+    broken.unlink()
+    for answer in (ana.get("/no-such-page"), ana.get("/health")):
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["x-frame-options"] == "DENY"
+
+
+def test_another_site_cannot_sign_a_browser_in(desk: Desk) -> None:
+    from brief.web.auth import Sessions
+
+    with desk.client() as client:
+        page = client.get("/sign-in")
+        form = {
+            "name": "Ana Ruiz",
+            "password": EDITORS["Ana Ruiz"],
+            "token": field(page.text, "token"),
+        }
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            assert client.post("/sign-in", data=form, headers=headers).status_code == 403
+        assert client.get("/queue").status_code == 303
+    sessions = Sessions(TEST_SECRET)
+    old = sessions.sign_in_token("nonce", made=int(time.time()) - 4000)
+    assert not sessions.sign_in_allowed("nonce", old)
+    assert sessions.sign_in_allowed("nonce", sessions.sign_in_token("nonce"))
+
+
+def test_notices_wait_for_a_page_and_none_is_lost(desk: Desk) -> None:
+    bo = desk.signed_in("Bo Chen")
+    page = bo.get("/queue").text
+    csrf = field(page, "csrf")
+    bo.post("/undo", data={"csrf": csrf, "back": ""})
+    bo.post("/reject-below", data={"csrf": csrf, "below": "nonsense", "back": ""})
+    assert bo.get("/subscribers.csv").status_code == 200  # a download says nothing
+    said = [" ".join(n.get_text().split()) for n in
+            BeautifulSoup(bo.get("/queue").text, "html.parser").select(".notice")]  # fmt: skip
+    assert len(said) == 2 and "give a score between 0 and 1" in said[1]
+
+
+def test_a_preview_that_takes_too_long_is_stopped_and_the_next_one_works(desk: Desk) -> None:
+    from brief.web.previews import Previews, PreviewTooSlow
+
+    path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
+    text = path.read_text(encoding="utf-8")
+    previews = Previews(desk.root / "pelicanconf.py", timeout=3)
+    try:
+        with pytest.raises(PreviewTooSlow):
+            previews.render(text + "\n" + "[" * 30_000 + "\n", path, datetime.now(UTC))
+        site, block = previews.render(text + "\nA sentence after.\n", path, datetime.now(UTC))
+        assert "A sentence after." in site and "A sentence after." in block
+    finally:
+        previews.close()
+    # The form refuses a body longer than an article's before anything renders it.
+    ana = desk.signed_in("Ana Ruiz")
+    form = edit_form(ana.get(ARTICLE).text)
+    form["body"] = "[" * 100_001
+    refused = ana.post(ARTICLE, data=form)
+    assert refused.status_code == 400 and "at most 100,000 characters" in refused.text
+    assert path.read_text(encoding="utf-8") == text

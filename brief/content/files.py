@@ -7,12 +7,14 @@ are never overwritten.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,7 +284,27 @@ class ContentWriter:
         becomes `change(text)`, atomically. EditConflict, with the file as it is now, when
         anyone changed it since; nothing is written then. The change is made to the file
         as it is on disk, never to a copy that went through a browser. The file becomes
-        the editor's (no command replaces it); what a command proposed stays to review."""
+        the editor's (no command replaces it); what a command proposed stays to review.
+        Saves take turns (a lock beside the ledger), so two at once cannot both pass the
+        check and the second silently replace the first."""
+        with self._saving():
+            self._save_now(path, change, opened)
+
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        lock = self.ledger.with_name("saves.lock")
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise ContentError(f"cannot create the save lock: {err.strerror}", lock) from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when closed, however the process ends
+            yield
+        finally:
+            os.close(fd)
+
+    def _save_now(self, path: Path, change: Callable[[str], str], opened: str) -> None:
         try:
             before = path.read_bytes()
             mode = stat.S_IMODE(path.stat().st_mode)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from brief.content.articles import format_figures, read_figures
 from brief.content.document import header_end, parse_document, set_fields, split_list
-from brief.ground.markup import metadata_text
+from brief.ground.markup import html_text, metadata_text
+from scrapers.clean import html_to_text
 from scrapers.figures import UNITS_OTHER, Figure, currency_code
 
 MAX_FIGURES = 12
@@ -43,7 +44,7 @@ def form_of(text: str, path: Path) -> ArticleForm:
     body = "\n".join(lines[end + 1 :] if end < len(lines) else [])
     reviewed = {name.strip().lower() for name in meta.get("reviewed", "").split(",")}
     return ArticleForm(
-        title=meta.get("title", ""),
+        title=html_to_text(meta.get("title", "")),  # HTML in the file, text in the form
         dek=meta.get("dek", ""),
         figures=rows,
         section=meta.get("category", ""),
@@ -55,6 +56,27 @@ def form_of(text: str, path: Path) -> ArticleForm:
 
 def _number(value: float) -> str:
     return str(value)
+
+
+# The most a field holds: a headline, a dek, a figure's label, a body (an article's body is
+# a few kilobytes; Markdown is slow on some long texts, and the site renders every body).
+LIMITS = {"title": 300, "dek": 600, "section": 100, "body": 100_000}
+LABEL_LIMIT = 200
+MAX_COMPANIES = 40
+
+
+def form_problems(form: ArticleForm) -> dict[int | str, str]:
+    """What the form cannot save, by field name (a figure row by its index): saved, it
+    would be cut or misread, so the editor is told instead."""
+    problems: dict[int | str, str] = {}
+    for row, problem in figure_problems(form).items():
+        problems[row] = problem
+    for name, limit in LIMITS.items():
+        if len(getattr(form, name)) > limit:
+            problems[name] = f"at most {limit:,} characters (this has {len(getattr(form, name)):,})"
+    if len(form.companies) > MAX_COMPANIES or any(len(c) > 100 for c in form.companies):
+        problems["companies"] = f"at most {MAX_COMPANIES} companies, of 100 characters each"
+    return problems
 
 
 def figure_problems(form: ArticleForm) -> dict[int, str]:
@@ -74,6 +96,8 @@ def figure_problems(form: ArticleForm) -> dict[int, str]:
             problems[index] = "the unit is a currency code (USD, CNY...), % or count"
         elif not label.strip():
             problems[index] = "say what the number measures, and whose"
+        elif len(label) > LABEL_LIMIT or len(value) > 40:
+            problems[index] = f"a label has at most {LABEL_LIMIT} characters"
     if len([row for row in form.figures if any(part.strip() for part in row)]) > MAX_FIGURES:
         problems[MAX_FIGURES] = f"at most {MAX_FIGURES} figures"
     return problems
@@ -94,7 +118,7 @@ def apply_form(text: str, form: ArticleForm) -> str:
         shown: int | float = int(number) if number.is_integer() and "." not in value else number
         figures.append(Figure(shown, unit.strip(), label, label))
     fields = {
-        "Title": _line(form.title),
+        "Title": html_text(form.title),
         "Dek": _line(form.dek),
         "Category": _line(form.section),
         "Entities": ", ".join(_line(name).replace(",", " ") for name in form.companies),

@@ -9,6 +9,7 @@ log, so the real send still reaches them if they subscribe.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from brief.content.weeks import week_of
 from brief.desk.check import Finding, check_newsletter
 from brief.desk.publishing import articles_not_in_an_issue, new_issue, week_movers
 from brief.ground.errors import ContentError
-from brief.ground.markup import metadata_text
+from brief.ground.markup import html_text, metadata_text
 from brief.ground.settings import Settings
 from brief.mail.digest import DigestRenderer, sample_digest
 from brief.mail.transport import send_message
@@ -83,13 +84,54 @@ def save_issue(
     """Write the issue as the editor arranged it; EditConflict when the file changed since
     they opened it (`opened` is its fingerprint then)."""
     newsletter = load_newsletter(settings)
-    path = newsletter.issue(week).path
-    notes = {slug: slug_note(a) for slug, a in newsletter.articles.items()}
-    fields = {"Title": metadata_text(title), "Preheader": metadata_text(preheader)}
+    issue = newsletter.issue(week)
+    path = issue.path
     intro = intro.replace("\r\n", "\n")
+    _check_arrangement(issue, newsletter, settings, intro, sections)
+    notes = {slug: slug_note(a) for slug, a in newsletter.articles.items()}
+    # The title is HTML in the file (as Pelican reads it): what the editor typed is text.
+    fields = {"Title": html_text(title), "Preheader": metadata_text(preheader)}
     content_writer(settings).save(
         path, lambda text: arrange_issue(text, sections, notes, intro, fields), opened
     )
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^##\s")
+
+
+def _check_arrangement(
+    issue: Issue,
+    newsletter: Newsletter,
+    settings: Settings,
+    intro: str,
+    sections: Sequence[tuple[str, Sequence[str]]],
+) -> None:
+    """ContentError, and nothing written, for what would change the file's shape: an intro
+    that opens a code block or a section of its own (the lists after it would read as
+    intro), a section that is not one, a story that is no article."""
+    fence = False
+    for line in intro.splitlines():
+        if _FENCE.match(line):
+            fence = not fence
+        elif not fence and _HEADING.match(line):
+            raise ContentError(
+                f"the intro may not start a section ({line.strip()!r}): sections are the"
+                " story lists below it", issue.path,
+            )  # fmt: skip
+    if fence:
+        raise ContentError("the intro opens a code block (```) it does not close", issue.path)
+    known = {*settings.sections, *(s.name for s in issue.sections)} - {MOVERS_HEADING}
+    listed = set(issue.slugs)
+    for name, slugs in sections:
+        if name not in known:
+            raise ContentError(f"{name!r} is not a section of this newsletter", issue.path)
+        for slug in slugs:
+            if not _SLUG.fullmatch(slug) or (
+                slug not in newsletter.articles and slug not in listed
+            ):
+                raise ContentError(f"{slug!r} is no article's slug", issue.path)
 
 
 def issue_findings(settings: Settings, week: str) -> list[Finding]:

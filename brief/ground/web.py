@@ -50,12 +50,13 @@ class RateLimit:
                 self._due.popitem(last=False)
             return allowed
 
-    def spent(self, key: str) -> bool:
-        """Whether `key` has used up its burst, without counting this as a request (to
-        count only failures: `spent` first, `allow` after one)."""
+    def refund(self, key: str) -> None:
+        """Take back one request `allow` counted (one that turned out not to count: a
+        sign-in that succeeded)."""
         now = self._clock()
         with self._lock:
-            return max(self._due.get(key, now), now) - now > self.tolerance
+            if key in self._due:
+                self._due[key] = max(self._due[key] - self.interval, now)
 
 
 def client_key(host: str) -> str:
@@ -123,3 +124,27 @@ class BodyLimit:
 async def _refuse(status: int, text: str, scope: Scope, receive: Receive, send: Send) -> None:
     answer = PlainTextResponse(text, status_code=status, headers={"Connection": "close"})
     await answer(scope, receive, send)
+
+
+class DefaultHeaders:
+    """ASGI middleware: `headers` on every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]):
+        self.app = app
+        self.headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, sending)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -44,7 +44,7 @@ from brief.content.articles import article_from
 from brief.content.document import parse_document
 from brief.content.files import EditConflict, content_writer, fingerprint, load_newsletter
 from brief.content.weeks import is_week
-from brief.desk.annotate import ArticleForm, apply_form, figure_problems, form_of
+from brief.desk.annotate import ArticleForm, apply_form, form_of, form_problems
 from brief.desk.assemble import (
     IssueDraft,
     digest_html,
@@ -57,7 +57,7 @@ from brief.desk.assemble import (
 )
 from brief.desk.check import check_article
 from brief.desk.decisions import accept, decide, reject_below, undo_last
-from brief.desk.editors import verify
+from brief.desk.editors import EditorError, editor_name, verify
 from brief.desk.publishing import PublishRefused, articles_not_in_an_issue, publish_issue
 from brief.desk.queue import Queue, QueueFilter, TriageStatus, UnknownEntity, parse_since
 from brief.desk.sending import SendReport, send_issue
@@ -65,11 +65,10 @@ from brief.desk.triage import explain_text
 from brief.ground.errors import BriefError, ConfigError, ContentError
 from brief.ground.paths import display_path, under
 from brief.ground.settings import Settings, load_settings
-from brief.ground.web import BodyLimit, RateLimit, client_key
-from brief.mail.digest import DigestRenderer, article_block
+from brief.ground.web import BodyLimit, DefaultHeaders, RateLimit, client_key
 from brief.site.build import build_site
-from brief.site.single import ArticlePage
 from brief.web.auth import COOKIE, IDLE, SIGN_IN_COOKIE, Sessions, Visit, same_token
+from brief.web.previews import Previews
 from scrapers.clean import html_to_text, web_url
 from scrapers.figures import story_figures
 from scrapers.records import SUBSCRIBER_STATUSES, iso_utc
@@ -129,9 +128,9 @@ class Desk:
             " img-src 'self' data:; font-src 'self'; frame-ancestors 'self'; base-uri 'none'",
             "X-Frame-Options": "SAMEORIGIN",
         }
-        self._preview_lock = threading.Lock()
+        self.previews = Previews(settings.config_file)
+        self._hashing = threading.BoundedSemaphore(HASHING)
         self._site_lock = threading.Lock()
-        self._previewer: tuple[ArticlePage, DigestRenderer] | None = None
 
     def store(self) -> AbstractContextManager[Store]:
         return open_store(self.settings.db)
@@ -161,12 +160,14 @@ class Desk:
 
     # -- who is asking -------------------------------------------------------------------
 
-    def _visit(self, request: Request) -> Visit | None:
+    def _visit(self, request: Request, page: bool) -> Visit | None:
         with self.store() as store:
-            return self.sessions.visit(store, request.cookies.get(COOKIE), self.clock())
+            return self.sessions.visit(store, request.cookies.get(COOKIE), self.clock(), page)
 
-    async def signed_in(self, request: Request) -> Visit | Response:
-        visit = await run_in_threadpool(self._visit, request)
+    async def signed_in(self, request: Request, page: bool = True) -> Visit | Response:
+        """The editor's visit, or the answer that sends them to sign in. `page`: the page
+        shows the notices left for them (not a frame, a file or a form's answer)."""
+        visit = await run_in_threadpool(self._visit, request, page)
         if visit is not None:
             return visit
         if request.method == "POST":
@@ -179,10 +180,10 @@ class Desk:
 
     async def posted(self, request: Request) -> tuple[Visit, FormData] | Response:
         """A signed-in editor's form from the desk's own page, or the answer refusing it."""
-        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        if not _same_origin(request):
             return self.refuse(request, 403, "Refused", "That form came from another site;"
                                " nothing was changed.")  # fmt: skip
-        visit = await self.signed_in(request)
+        visit = await self.signed_in(request, page=False)
         if isinstance(visit, Response):
             return visit
         form = await request.form(max_files=0, max_fields=200, max_part_size=MAX_BODY)
@@ -232,6 +233,8 @@ class Desk:
         return answer
 
     async def sign_in(self, request: Request) -> Response:
+        if not _same_origin(request):  # no other site signs a browser in (login CSRF)
+            return self.refuse(request, 403, "Refused", "That form came from another site.")
         form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
         name, password = _field(form, "name")[:200], _field(form, "password")[:2048]
         if not self.sessions.sign_in_allowed(
@@ -240,18 +243,31 @@ class Desk:
             return self._sign_in_form(
                 request, name, "The sign-in form had expired; please sign in again.", 403
             )
-        # Failed attempts count, per client and per name: a guesser gets 10 quickly, then
-        # one every 90 s; an editor who signs in often is never held up.
+        # Every attempt counts before its password is hashed (attempts sent all at once
+        # count too), per client and per name as verify() reads it; a sign-in that succeeds
+        # is given back, so an editor who signs in often is never held up. A guesser gets 10
+        # quickly, then one every 90 s. At most HASHING hashes at once (64 MiB each).
         client = client_key(request.client.host if request.client else "unknown")
-        if self.per_client.spent(client) or self.per_name.spent(name.casefold()):
+        who = _limit_key(name)
+        if not self.per_client.allow(client):
+            return self._too_many(request, name)
+        if not self.per_name.allow(who):
+            self.per_client.refund(client)
+            return self._too_many(request, name)
+        if not self._hashing.acquire(blocking=False):
+            self.per_client.refund(client)
+            self.per_name.refund(who)
             return self._sign_in_form(
-                request, name, "Too many attempts; wait a few minutes, then try again.", 429
+                request, name, "The desk is busy signing others in; try again in a moment.", 503
             )
-        cookie = await run_in_threadpool(self._sign_in, name, password)
+        try:
+            cookie = await run_in_threadpool(self._sign_in, name, password)
+        finally:
+            self._hashing.release()
         if cookie is None:
-            self.per_client.allow(client)
-            self.per_name.allow(name.casefold())
             return self._sign_in_form(request, name, "That name and password do not match.", 401)
+        self.per_client.refund(client)
+        self.per_name.refund(who)
         answer = self.go(request, _next(request, form))
         answer.set_cookie(
             COOKIE, cookie, max_age=int(IDLE.total_seconds()) * 14, httponly=True,
@@ -259,6 +275,11 @@ class Desk:
         )  # fmt: skip
         answer.delete_cookie(SIGN_IN_COOKIE, path=_cookie_path(request))
         return answer
+
+    def _too_many(self, request: Request, name: str) -> Response:
+        return self._sign_in_form(
+            request, name, "Too many attempts; wait a few minutes, then try again.", 429
+        )
 
     def _sign_in(self, name: str, password: str) -> str | None:
         with self.store() as store:
@@ -336,6 +357,9 @@ class Desk:
             return self.refuse(request, 400, "Not understood", "That decision is not one the"
                                " desk knows; nothing was changed.")  # fmt: skip
         seen = _moment(_field(form, "seen"))
+        if _field(form, "seen") and seen is None:
+            return self.refuse(request, 400, "Not understood", "The page's record of that"
+                               " story is not one the desk made; nothing was changed.")  # fmt: skip
         notice = await run_in_threadpool(self._decide, visit, story_id, action, seen)
         self.tell(visit, notice)
         return self.go(request, f"/queue?{_back(form)}#story-{story_id}")
@@ -405,12 +429,6 @@ class Desk:
 
     # -- drafts: annotate ----------------------------------------------------------------
 
-    def _previewers(self) -> tuple[ArticlePage, DigestRenderer]:
-        with self._preview_lock:
-            if self._previewer is None:
-                self._previewer = (ArticlePage(self.settings), DigestRenderer(self.settings))
-            return self._previewer
-
     async def preview(self, request: Request) -> Response:
         """The article the form would save, as the site shows it and as its block in the
         digest, side by side: a page for the form's preview frame. It changes nothing."""
@@ -422,21 +440,26 @@ class Desk:
         if path is None:
             return self.refuse(request, 404, "No such article", "There is no article there.")
         form = _article_form(data)
-        text = apply_form(path.read_text(encoding="utf-8"), form)
+        if problems := form_problems(form):
+            said = "; ".join(f"{k}: {v}" for k, v in problems.items())
+            html = self.pages.get_template("preview.html").render(
+                site="", digest="", problem=f"Not previewed: {said}", base=""
+            )
+            return HTMLResponse(html, headers=self.preview_headers)
+        try:
+            text = apply_form(path.read_text(encoding="utf-8"), form)
+        except UnicodeDecodeError:
+            return self.refuse(request, 422, "Not a text file", "The file is not UTF-8 text.")
         base = request.scope.get("root_path", "").rstrip("/")
         html = await run_in_threadpool(self._preview, text, path, base)
         return HTMLResponse(html, headers=self.preview_headers)
 
     def _preview(self, text: str, path: Path, base: str = "") -> str:
-        page, digest = self._previewers()
-        with self._preview_lock:
-            try:
-                site = page.render(text, path)
-                article = article_from(parse_document(text, path), self.settings.timezone)
-                block = article_block(digest, article, self.clock())
-                problem = ""
-            except BriefError as err:
-                site, block, problem = "", "", str(err)
+        try:
+            site, block = self.previews.render(text, path, self.clock())
+            problem = ""
+        except BriefError as err:
+            site, block, problem = "", "", str(err)
         return self.pages.get_template("preview.html").render(
             site=site, digest=block, problem=problem, base=base
         )
@@ -479,19 +502,28 @@ class Desk:
         path = self._article_path(request.path_params["year"], request.path_params["slug"])
         if path is None:
             return self.refuse(request, 404, "No such article", "There is no article there.")
-        text = path.read_text(encoding="utf-8")
-        return self._edit_page(request, visit, path, text, form_of(text, path), text)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            said = f"{display_path(path)} is not UTF-8 text (byte {err.start}); fix it first."
+            return self.refuse(request, 422, "Not a text file", said)
+        return self._edit_page(request, visit, path, form_of(text, path), text, fingerprint(text))
 
     def _edit_page(
-        self, request: Request, visit: Visit, path: Path, opened: str, form: ArticleForm,
-        current: str, status: int = 200, conflict: str = "", problems: dict[int, str] | None = None,
+        self, request: Request, visit: Visit, path: Path, form: ArticleForm, opened: str,
+        opened_print: str, status: int = 200, conflict: str = "",
+        problems: Mapping[int | str, str] | None = None,
     ) -> Response:  # fmt: skip
-        """The form, with what `brief check` says of the file beside each field."""
-        findings = self._findings(path, current)
+        """The form (for the file as it was `opened`, its fingerprint then), with what
+        `brief check` says of the file now beside each field."""
+        try:
+            findings = self._findings(path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            findings = {"file": [f"error: cannot read it: {err}"]}
         rows = list(form.figures) + [("", "", "")] * 2
         return self.render(
             request, "article.html", status, visit=visit, form=form, rows=rows,
-            path=display_path(path), opened=opened, fingerprint=fingerprint(opened),
+            path=display_path(path), opened=opened, fingerprint=opened_print,
             findings=findings, conflict=conflict, problems=problems or {},
             sections=self.settings.sections, history=self.history(path),
             companies=self._watchlist_names(), action=request.url.path,
@@ -533,10 +565,10 @@ class Desk:
         # The text the page was made with, for showing a difference only: a browser sends
         # every line break as CRLF, so the save itself starts from the file on disk.
         opened = _field(data, "opened").replace("\r\n", "\n")
-        problems = figure_problems(form)
-        if problems:
-            return self._edit_page(request, visit, path, opened, form, opened, 400,
-                                   problems=problems)  # fmt: skip
+        problems = form_problems(form)
+        if problems:  # the same page again, the editor's words and the file's fingerprint
+            return self._edit_page(request, visit, path, form, opened,
+                                   _field(data, "fingerprint"), 400, problems=problems)  # fmt: skip
         writer = content_writer(self.settings)
         try:
             await run_in_threadpool(
@@ -550,8 +582,10 @@ class Desk:
                     "as you opened it", "as it is now",
                 )
             )  # fmt: skip
-            return self._edit_page(request, visit, path, conflict.current, form,
-                                   conflict.current, 409, conflict=difference)  # fmt: skip
+            now = conflict.current
+            return self._edit_page(
+                request, visit, path, form, now, fingerprint(now), 409, conflict=difference
+            )
         log.info("%s saved %s", visit.editor, display_path(path))
         self.record(visit, "saved", path)
         self.tell(visit, f"done: saved {display_path(path)}")
@@ -670,7 +704,7 @@ class Desk:
 
     async def digest(self, request: Request) -> Response:
         """The week's digest in a frame of the chosen width and colour scheme."""
-        visit = await self.signed_in(request)
+        visit = await self.signed_in(request, page=False)
         if isinstance(visit, Response):
             return visit
         week = self._week(request)
@@ -710,7 +744,7 @@ class Desk:
     async def issue_page(self, request: Request) -> Response:
         """The issue's page as the site will show it: the site is built for the desk, then
         the page is shown from that build."""
-        visit = await self.signed_in(request)
+        visit = await self.signed_in(request, page=False)
         if isinstance(visit, Response):
             return visit
         week = self._week(request)
@@ -728,7 +762,7 @@ class Desk:
     async def site_file(self, request: Request) -> Response:
         """A file of the desk's own build of the site (signed-in editors only: it shows
         drafts)."""
-        visit = await self.signed_in(request)
+        visit = await self.signed_in(request, page=False)
         if isinstance(visit, Response):
             return visit
         folder = (self.settings.db.parent / "desk-site").resolve()
@@ -846,7 +880,7 @@ class Desk:
         )  # fmt: skip
 
     async def export(self, request: Request) -> Response:
-        visit = await self.signed_in(request)
+        visit = await self.signed_in(request, page=False)
         if isinstance(visit, Response):
             return visit
         status = request.query_params.get("status", "")
@@ -904,6 +938,30 @@ def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
 _FILTERS = ("words", "section", "company", "source", "since", "status")
 
 
+HASHING = 4  # argon2id hashes at once, at 64 MiB each
+
+
+def _limit_key(name: str) -> str:
+    """Whom a sign-in counts against: the name as verify() reads it ("Bo  Chen" is Bo
+    Chen), or one key for every name that is no name."""
+    try:
+        return editor_name(name).casefold()
+    except EditorError:
+        return ""
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser says where a form came from (Sec-Fetch-Site, else Origin): this desk, or
+    typed by hand. A client that says neither (a script) is let through to the token check."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -920,7 +978,7 @@ def _whole(value: str | None, default: int, low: int, high: int) -> int:
 def _moment(value: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value).astimezone(UTC) if value else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -976,16 +1034,13 @@ def _row(row: Any, visit: Visit) -> dict[str, Any]:
 def _article_form(data: FormData) -> ArticleForm:
     values, units, labels = (data.getlist(k) for k in ("figure_value", "figure_unit",
                                                         "figure_label"))  # fmt: skip
-    rows = [
-        (str(v)[:40], str(u)[:10], str(lab)[:300])
-        for v, u, lab in zip(values, units, labels, strict=False)
-    ]
+    rows = [(str(v), str(u), str(lab)) for v, u, lab in zip(values, units, labels, strict=False)]
     return ArticleForm(
-        title=_field(data, "title")[:500],
-        dek=_field(data, "dek")[:1000],
+        title=_field(data, "title"),
+        dek=_field(data, "dek"),
         figures=rows,
-        section=_field(data, "section")[:100],
-        companies=[str(c)[:100] for c in data.getlist("companies")][:50],
+        section=_field(data, "section"),
+        companies=[str(c) for c in data.getlist("companies")],
         body=_field(data, "body"),
         reviewed=_field(data, "reviewed") == "yes",
     )
@@ -1029,8 +1084,15 @@ def create_app(
         # The site's style sheets and images, for the previews (as the site links them).
         Mount("/theme", app=StaticFiles(directory=settings.theme / "static"), name="theme"),
     ]
-    app = Starlette(routes=routes)
-    return BodyLimit(app, MAX_BODY, 30.0)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(desk.previews.close)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    # Every answer, Starlette's own 404 and 500 pages too, carries the desk's headers.
+    return DefaultHeaders(BodyLimit(app, MAX_BODY, 30.0), desk.headers)
 
 
 def serve(

@@ -6,8 +6,9 @@ CSRF token. Signing out deletes that row, so the same cookie, replayed, is nobod
 session ends after IDLE without a request, and after LONGEST in any case.
 
 The sign-in form has no session yet: its CSRF token is an HMAC of a random value in a
-short-lived cookie of its own (double submit, signed), so another site cannot sign a
-browser in under the attacker's name.
+short-lived cookie of its own and of the time it was made (double submit, signed, good for
+an hour), and a form another site posts is refused (Sec-Fetch-Site, Origin), so another
+site cannot sign a browser in under the attacker's name.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,7 @@ COOKIE = "brief_desk"
 SIGN_IN_COOKIE = "brief_desk_sign_in"
 IDLE = timedelta(hours=12)
 LONGEST = timedelta(days=7)
+SIGN_IN_FOR = 3600  # seconds a sign-in form stays good
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,12 @@ class Sessions:
             store.editors.start_session(key, editor, secrets.token_urlsafe(32), now)
         return self._signer.sign(key).decode("ascii")
 
-    def visit(self, store: Store, cookie: str | None, now: datetime) -> Visit | None:
+    def visit(
+        self, store: Store, cookie: str | None, now: datetime, page: bool = False
+    ) -> Visit | None:
         """The signed-in visit a cookie stands for, or None (no cookie, a forged or
-        tampered one, a session signed out or expired)."""
+        tampered one, a session signed out or expired). `page`: a page the editor reads,
+        which says (and so uses up) the notices left for them."""
         key = self.key(cookie)
         if key is None:
             return None
@@ -70,7 +76,7 @@ class Sessions:
         with store.transaction():
             if now - session.seen_at > timedelta(minutes=1):  # not a write per request
                 store.editors.touch(key, now)
-            notice = store.editors.take_notice(key) if session.notice else ""
+            notice = store.editors.take_notice(key) if page and session.notice else ""
         return Visit(session.editor, key, session.csrf, session.previous_visit, notice)
 
     def key(self, cookie: str | None) -> str | None:
@@ -91,11 +97,18 @@ class Sessions:
     def sign_in_nonce() -> str:
         return secrets.token_urlsafe(24)
 
-    def sign_in_token(self, nonce: str) -> str:
-        return hmac.new(self._sign_in, nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+    def sign_in_token(self, nonce: str, made: int | None = None) -> str:
+        """The form's token: when it was made, and an HMAC of that and the cookie's nonce."""
+        made = int(time.time()) if made is None else made
+        mac = hmac.new(self._sign_in, f"{made}:{nonce}".encode(), hashlib.sha256).hexdigest()
+        return f"{made}.{mac}"
 
     def sign_in_allowed(self, nonce: str | None, token: str) -> bool:
-        return bool(nonce) and hmac.compare_digest(self.sign_in_token(nonce or ""), token)
+        """The token of this browser's form (its cookie's nonce), made in the last hour."""
+        made, _, _ = token.partition(".")
+        if not nonce or not made.isdigit() or not 0 <= time.time() - int(made) <= SIGN_IN_FOR:
+            return False
+        return hmac.compare_digest(self.sign_in_token(nonce, int(made)), token)
 
 
 def same_token(expected: str, given: str | None) -> bool:

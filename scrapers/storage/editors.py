@@ -48,8 +48,7 @@ class Editors:
         return cursor.rowcount == 1
 
     def set_password(self, name: str, password_hash: str) -> None:
-        """A new hash (a rehash with newer parameters, or a new password): every session
-        of the editor ends with the old password."""
+        """A new hash of the editor's password (a rehash with newer parameters)."""
         self._db.execute("UPDATE editors SET password = ? WHERE name = ?", (password_hash, name))
 
     def get(self, name: str) -> Editor | None:
@@ -104,9 +103,11 @@ class Editors:
         )
 
     def tell(self, key: str, notice: str) -> None:
-        """Say `notice` on the session's next page."""
+        """Say `notice` on the session's next page (after any not said yet)."""
         self._db.execute(
-            "UPDATE desk_sessions SET notice = ? WHERE key = ?", (notice, session_digest(key))
+            "UPDATE desk_sessions SET notice = CASE WHEN notice = '' THEN ?"
+            " ELSE notice || char(10) || ? END WHERE key = ?",
+            (notice, notice, session_digest(key)),
         )
 
     def take_notice(self, key: str) -> str:
