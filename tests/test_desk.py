@@ -644,7 +644,7 @@ def test_a_preview_that_takes_too_long_is_stopped_and_the_next_one_works(desk: D
 
     path = desk.root / "content" / (ARTICLE.removeprefix("/") + ".md")
     text = path.read_text(encoding="utf-8")
-    previews = Previews(desk.root / "pelicanconf.py", timeout=3)
+    previews = Previews(desk.root / "pelicanconf.py", timeout=1)
     try:
         with pytest.raises(PreviewTooSlow):
             previews.render(text + "\n" + "[" * 30_000 + "\n", path, datetime.now(UTC))

@@ -19,6 +19,7 @@ from typing import Any
 from brief.ground.errors import BriefError
 
 TIMEOUT = 10.0  # seconds a preview may take
+STARTUP = 120.0  # seconds the worker may take to start (imports, Pelican's warm-up)
 
 
 class PreviewTooSlow(BriefError):
@@ -64,6 +65,10 @@ class Previews:
             self._process.start()
             theirs.close()
             self._connection = ours
+            # Its imports and its warm-up are not the text's time: wait for it to be ready.
+            if not ours.poll(STARTUP) or ours.recv() != ("ready",):
+                self._stop()
+                raise BriefError("the preview could not start; try again")
         assert self._connection is not None
         return self._connection
 
@@ -90,6 +95,7 @@ def _serve(config_file: Path, connection: Connection) -> None:
 
     settings = load_settings(config_file)
     page, digest = ArticlePage(settings), DigestRenderer(settings)
+    connection.send(("ready",))
     while True:
         try:
             text, where, when = connection.recv()
