@@ -216,9 +216,15 @@ def test_a_week_at_the_desk_with_two_editors(week: tuple[Desk, Recorder], browse
     assert f"published {week_name}" in notice(ana)
     click(ana, "text=Send to subscribers…")
     assert "Send issue" in ana.inner_text("h1") and "2" in ana.inner_text(".counts")
-    click(ana, "text=Yes, send to 2")
-    assert f"sent {week_name} to 2" in notice(ana)
+    click(ana, "text=Yes, send to 2")  # it goes on beside the desk, which says when done
     wait_for_mail(mail, 3)
+    for _ in range(50):
+        ana.reload()
+        if ana.locator(".notice").count():
+            break
+        ana.wait_for_timeout(100)
+    assert f"sent {week_name} to 2" in notice(ana)
+    assert "sent to 2 subscribers" in ana.inner_text(".history")
     assert {str(m["To"]) for m in mail.messages[1:]} == set(READERS)
     for page in (ana, bo):
         page.context.close()

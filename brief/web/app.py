@@ -129,6 +129,8 @@ class Desk:
             "X-Frame-Options": "SAMEORIGIN",
         }
         self.previews = Previews(settings.config_file)
+        self.sending: dict[str, Sending] = {}  # the sends under way, or ended, by week
+        self._sending_lock = threading.Lock()
         self._hashing = threading.BoundedSemaphore(HASHING)
         self._site_lock = threading.Lock()
 
@@ -667,7 +669,7 @@ class Desk:
         return self.render(
             request, "issue.html", status, visit=visit, issue=issue, draft=draft,
             findings=findings, sections=sections, values=values, conflict=conflict,
-            history=self.history(issue.week),
+            history=self.history(issue.week), sending=self.sending.get(issue.week),
             errors=sum(f["level"] == "error" for f in findings),
         )  # fmt: skip
 
@@ -823,13 +825,12 @@ class Desk:
         if isinstance(posted, Response):
             return posted
         visit, data, week = posted
-        confirmed = _field(data, "confirm") == "yes"
-        try:
-            report = await run_in_threadpool(self._send, week, not confirmed)
-        except BriefError as err:
-            self.tell(visit, f"error: {err}")
-            return self.go(request, f"/issues/{week}")
-        if not confirmed:
+        if _field(data, "confirm") != "yes":
+            try:
+                report = await run_in_threadpool(self._send, week, True)  # a dry run
+            except BriefError as err:
+                self.tell(visit, f"error: {err}")
+                return self.go(request, f"/issues/{week}")
             counts = {
                 "to send": report.recipients, "already sent": report.skipped,
                 "not to mail (unsubscribed, bounced)": len(report.suppressed),
@@ -839,7 +840,39 @@ class Desk:
                 question=f"Send issue {week} to {report.recipients} subscribers?",
                 detail="Each gets their own unsubscribe link. Nobody already sent is sent"
                 " again.", button=f"Yes, send to {report.recipients}", counts=counts,
+                recipients=report.recipients,
             )  # fmt: skip
+        recipients = _whole(_field(data, "recipients"), 0, 0, 10**9)
+        with self._sending_lock:
+            running = self.sending.get(week)
+            if running is not None and not running.done:
+                self.tell(visit, f"error: {week} is already being sent by {running.editor}")
+                return self.go(request, f"/issues/{week}")
+            progress = self.sending[week] = Sending(visit.editor, recipients)
+        # The send goes on beside the desk (a list can take minutes): the issue's page shows
+        # how far it is, and the editor is told when it ends.
+        threading.Thread(
+            target=self._send_all, args=(visit, week, progress), daemon=True,
+            name=f"send-{week}",
+        ).start()  # fmt: skip
+        return self.go(request, f"/issues/{week}")
+
+    def _send_all(self, visit: Visit, week: str, progress: Sending) -> None:
+        settings = self.production
+        try:
+            report = send_issue(
+                settings, load_newsletter(settings), week, None, settings.smtp,
+                on_progress=progress.step,
+            )  # fmt: skip
+        except BriefError as err:
+            progress.finish(f"error: the send of {week} stopped: {err}")
+            self.tell(visit, progress.said)
+            return
+        except Exception as err:  # a bug of ours: said, and in the log with its traceback
+            log.exception("send of %s", week)
+            progress.finish(f"error: the send of {week} failed: {type(err).__name__}: {err}")
+            self.tell(visit, progress.said)
+            return
         said = f"done: sent {week} to {report.sent}"
         if report.failed or report.uncertain or report.stopped:
             said = (
@@ -847,10 +880,10 @@ class Desk:
                 f" uncertain {len(report.uncertain)}"
                 + (f"; stopped: {report.stopped}" if report.stopped else "")
             )
+        progress.finish(said)
         self.tell(visit, said)
         self.record(visit, f"sent to {report.sent} subscribers", week)
         log.info("%s sent %s to %d", visit.editor, week, report.sent)
-        return self.go(request, f"/issues/{week}")
 
     def _send(self, week: str, dry_run: bool) -> SendReport:
         settings = self.production
@@ -936,6 +969,22 @@ def _arranged(data: FormData) -> list[tuple[str, list[str]]]:
 
 
 _FILTERS = ("words", "section", "company", "source", "since", "status")
+
+
+class Sending:
+    """A send under way from the desk: who started it, how far it is, how it ended."""
+
+    def __init__(self, editor: str, recipients: int):
+        self.editor, self.recipients = editor, recipients
+        self.served = 0
+        self.said = ""
+        self.done = False
+
+    def step(self, address: str, outcome: str) -> None:
+        self.served += 1
+
+    def finish(self, said: str) -> None:
+        self.said, self.done = said, True
 
 
 HASHING = 4  # argon2id hashes at once, at 64 MiB each
