@@ -39,14 +39,16 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 	touch $@
 
 ## test: the whole suite, browser tests included (installs chromium, Java, npm if missing),
-## two workers per core (pytest-xdist); BRIEF_SCREENSHOTS=1 also writes screenshots to look at
+## two workers per core (pytest-xdist), an idle one taking tests queued for a busy one
+## (--dist worksteal: the long tests do not wait at the end); BRIEF_SCREENSHOTS=1 also
+## writes screenshots to look at
 test: $(DEV_STAMP) $(AXE)
 	@sh .ci/install-debian
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
 ## test-fast: everything but the slow browser tests
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -m "not slow"
 
 ## bench: benchmarks, figures as ratios against baselines run side by side
 bench: $(DEV_STAMP) $(AXE)
