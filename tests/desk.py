@@ -3,10 +3,8 @@ process of its own on 127.0.0.1, answered over HTTP with httpx."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +15,7 @@ import httpx
 from bs4 import BeautifulSoup
 
 from tests.conftest import brief
-from tests.service import free_port, stop
+from tests.service import free_port, start_server, stop
 
 EDITORS = {"Ana Ruiz": "ana-password-1", "Bo Chen": "bo-password-22"}
 
@@ -88,26 +86,9 @@ def add_editors(root: Path) -> None:
 def start_desk(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     """`brief desk serve` in a process of its own; waits for /health."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "brief", "desk", "serve", "--port", str(port), *args],
-        cwd=root,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "desk.log").open("wb"),
+    return start_server(
+        root, ["desk", "serve", "--port", str(port), *args], port, "/health", "desk"
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log = (root / "desk.log").read_text()
-            raise AssertionError(f"the desk exited {process.returncode}:\n{log}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the desk did not answer /health within 30 s")
 
 
 @contextmanager

@@ -86,26 +86,34 @@ def start_service(root: Path, *args: str, port: int = 0, site: bool = False) -> 
     """`brief [args] subscriptions serve` in a process of its own; waits for /health."""
     port = port or free_port()
     serve = ["subscriptions", "serve", "--port", str(port), *(["--site", "output"] if site else [])]
+    return start_server(root, [*args, *serve], port, "/subscriptions/health", "service")
+
+
+def start_server(
+    root: Path, arguments: list[str], port: int, health: str, name: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`brief ARGUMENTS` (a server on `port`) in a process of its own, its errors in
+    NAME.log; waits for its `health` path to answer."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "brief", *args, *serve],
+        [sys.executable, "-m", "brief", *arguments],
         cwd=root,
         env=dict(os.environ),
         stdout=subprocess.DEVNULL,
-        stderr=(root / "service.log").open("wb"),
+        stderr=(root / f"{name}.log").open("wb"),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log = (root / "service.log").read_text()
-            raise AssertionError(f"the service exited {process.returncode}:\n{log}")
+            log = (root / f"{name}.log").read_text()
+            raise AssertionError(f"the {name} exited {process.returncode}:\n{log}")
         try:
-            if httpx.get(f"{base}/subscriptions/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{health}", timeout=1).status_code == 200:
                 return process, base
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    raise AssertionError("the service did not answer /health within 30 s")
+    raise AssertionError(f"the {name} did not answer {health} within 30 s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -434,13 +434,10 @@ class Desk:
     async def preview(self, request: Request) -> Response:
         """The article the form would save, as the site shows it and as its block in the
         digest, side by side: a page for the form's preview frame. It changes nothing."""
-        posted = await self.posted(request)
+        posted = await self.article_posted(request)
         if isinstance(posted, Response):
             return posted
-        _, data = posted
-        path = self._article_path(request.path_params["year"], request.path_params["slug"])
-        if path is None:
-            return self.refuse(request, 404, "No such article", "There is no article there.")
+        _, data, path = posted
         form = _article_form(data)
         if problems := form_problems(form):
             said = "; ".join(f"{k}: {v}" for k, v in problems.items())
@@ -490,6 +487,16 @@ class Desk:
                 "link": _edit_link(under(path, self.settings.root)), "error": "",
             })  # fmt: skip
         return self.render(request, "drafts.html", visit=visit, articles=found)
+
+    async def article_posted(self, request: Request) -> tuple[Visit, FormData, Path] | Response:
+        """`posted`, for a route under /articles/{year}/{slug}: and an article it is."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        path = self._article_path(request.path_params["year"], request.path_params["slug"])
+        if path is None:
+            return self.refuse(request, 404, "No such article", "There is no article there.")
+        return (*posted, path)
 
     def _article_path(self, year: str, slug: str) -> Path | None:
         if not (year.isdigit() and len(year) == 4) or not slug or "/" in slug or ".." in slug:
@@ -556,13 +563,10 @@ class Desk:
         return found
 
     async def save(self, request: Request) -> Response:
-        posted = await self.posted(request)
+        posted = await self.article_posted(request)
         if isinstance(posted, Response):
             return posted
-        visit, data = posted
-        path = self._article_path(request.path_params["year"], request.path_params["slug"])
-        if path is None:
-            return self.refuse(request, 404, "No such article", "There is no article there.")
+        visit, data, path = posted
         form = _article_form(data)
         # The text the page was made with, for showing a difference only: a browser sends
         # every line break as CRLF, so the save itself starts from the file on disk.
