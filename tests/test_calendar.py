@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
@@ -86,11 +87,10 @@ def test_the_calendar_page_lists_the_months(built_sample: Path) -> None:
 def test_coming_up_in_the_issue_and_both_digest_parts(built_sample: Path) -> None:
     output = built_sample / "output"
     page = BeautifulSoup((output / "issues/2026-w47/index.html").read_text(), "html.parser")
-    lines = [li.get_text(" ", strip=True) for li in page.select("section.coming-up li")]
-    assert [line.split(" US")[0] for line in lines] == [
-        "27 November Black Friday",
-        "30 November Cyber Monday",
+    lines = [
+        f"{li.time.get_text()} {li.strong.get_text()}" for li in page.select("section.coming-up li")
     ]
+    assert lines == ["27 November Black Friday", "30 November Cyber Monday"]
     html = BeautifulSoup((output / "digest/2026-W47.html").read_text(), "html.parser")
     assert [p.get_text(" ", strip=True) for p in html.select(".coming-item")] == [
         "27 November · Black Friday (US)",
@@ -141,3 +141,59 @@ def test_a_bad_calendar_is_reported_by_line_and_stays_inert(sample: Path) -> Non
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     (name,) = {e[0] for e in _events(sample / "output" / "calendar.ics")}
     assert name == "<script>alert(1)</script> Day"  # text in a text format, never markup
+
+
+def test_what_has_passed_when_the_site_is_built_is_marked_past(built_sample: Path) -> None:
+    """Marked by the build (the script marks what passes later): struck through and said."""
+    today = date.today().isoformat()
+    output = built_sample / "output"
+    for page, selector in (
+        ("calendar/index.html", ".calendar-item"),
+        ("index.html", "section.coming-up li"),
+    ):
+        soup = BeautifulSoup((output / page).read_text(), "html.parser")
+        items = soup.select(selector)
+        assert items, page
+        for item in items:
+            gone = item["data-end"] < today
+            assert ("past" in item.get("class", [])) == gone, (page, item["data-end"])
+            assert (item.select_one(".past-label") is not None) == gone
+
+
+@pytest.mark.slow
+def test_the_calendar_page_opens_at_today_and_marks_what_passed_since(
+    sample_site: str, browser: object
+) -> None:
+    """Read six weeks after the build: what passed meanwhile is marked, and the page opens
+    at the month of the next date; without the script, the build's marks stand."""
+    later = datetime.now() + timedelta(weeks=6)
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.clock.set_fixed_time(later)
+    page.goto(sample_site + "/calendar/", wait_until="networkidle")
+    cutoff = later.date().isoformat()
+    ends = page.eval_on_selector_all(
+        ".calendar-item",
+        "items => items.map(i => [i.dataset.end, i.classList.contains('past'),"
+        " !!i.querySelector('.past-label')])",
+    )
+    assert ends and all(past == label == (end < cutoff) for end, past, label in ends), ends
+    first = page.eval_on_selector(
+        ".calendar-item:not(.past)", "i => i.closest('.calendar-month').getBoundingClientRect().top"
+    )
+    assert page.evaluate("window.scrollY") > 0 and abs(first) < 5
+    page.goto(sample_site + "/", wait_until="networkidle")
+    assert (
+        page.locator("section.coming-up li.past").count()
+        == page.locator("section.coming-up li").count()
+    )
+    context.close()
+    plain = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = plain.new_page()
+    page.goto(sample_site + "/calendar/")
+    today = date.today().isoformat()
+    marks = page.eval_on_selector_all(
+        ".calendar-item", "items => items.map(i => [i.dataset.end, i.classList.contains('past')])"
+    )
+    assert all(past == (end < today) for end, past in marks)
+    plain.close()

@@ -32,7 +32,7 @@ from tests.conftest import REPO, RULES_FILE, WATCHLIST, run_brief
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_SCHEME = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcset"}
-THEME_SCRIPTS = ("/theme/js/search.js", "/theme/js/subscribe.js")
+THEME_SCRIPTS = ("/theme/js/search.js", "/theme/js/subscribe.js", "/theme/js/calendar.js")
 DATA_SCRIPTS = {"issue-titles", "entity-names"}  # JSON the search page reads, never run
 FORBIDDEN = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "applet"}
 

@@ -56,6 +56,9 @@ class SiteGenerator(Generator):  # type: ignore[misc]
         settings = pelican_settings(self.settings)
         # Canonical and sharing URLs must be absolute, even in a local preview build.
         self.context["CANONICAL_BASE"] = settings.public_url
+        # The day of the build, in the newsletter's time zone: what is past when it is built
+        # (theme/js/calendar.js marks what has passed since, in the reader's browser).
+        self.context["brief_today"] = datetime.now(settings.timezone).date()
         issues, unreadable = load_issues(settings)
         for error in unreadable:
             log.error("%s", error)
