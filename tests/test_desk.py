@@ -99,6 +99,10 @@ def test_editors_are_added_listed_and_removed_with_hashed_passwords(tmp_path: Pa
     assert short.code == 1 and "at least 10 characters" in short.stderr
     odd = run_brief(root, "editors", "add", "<b>Eve</b>", "--password", "a-long-password")
     assert odd.code == 1 and "letters, digits, spaces" in odd.stderr
+    for email in ("not-an-address", "eve@example.com\nBcc: all@example.com"):
+        bad = run_brief(root, "editors", "add", "Eve", "--password", "a-long-password",
+                        "--email", email)  # fmt: skip
+        assert bad.code == 1 and "not an email address" in bad.stderr, email
     listed = json.loads(brief(root, "editors", "list", "--json").stdout)
     assert [e["name"] for e in listed] == ["Dana Lee"] and listed[0]["last_sign_in"] is None
     store = root / "data" / "brief.sqlite"
@@ -126,20 +130,75 @@ def test_the_desk_refuses_to_start_without_a_secret_or_an_editor(
 # -- who may change what ----------------------------------------------------------------------
 
 
+# Every route that changes something, with a form that would change it.
+CHANGES = {
+    "/decide": {"id": "1", "action": "reject"},
+    "/undo": {},
+    "/reject-below": {"below": "1"},
+    "/sign-out": {},
+    "/articles/2026/amazon-live-puts-influencers-next-to-the-buy-button": {
+        "title": "Changed", "body": "Gone", "fingerprint": "x"},
+    "/articles/2026/amazon-live-puts-influencers-next-to-the-buy-button/preview": {},
+    "/issues/start": {},
+    "/issues/2026-W47": {"title": "Changed", "story": "x", "section": "Deals"},
+    "/issues/2026-W47/test": {},
+    "/issues/2026-W47/publish": {"confirm": "yes"},
+    "/issues/2026-W47/send": {"confirm": "yes", "recipients": "1"},
+}  # fmt: skip
+PAGES = ["/queue", "/queue?status=all", "/drafts", "/articles/2026/anything", "/issues",
+         "/issues/2026-W47", "/issues/2026-W47/digest", "/issues/2026-W47/page",
+         "/site/index.html", "/subscribers", "/subscribers.csv"]  # fmt: skip
+
+
+def state(desk: Desk) -> tuple[object, ...]:
+    """What a request could change: the stories, every content file, the store's log."""
+    files = {p: p.read_bytes() for p in sorted((desk.root / "content").rglob("*.md"))}
+    log = (
+        sqlite3.connect(desk.root / "data" / "brief.sqlite")
+        .execute("SELECT COUNT(*) FROM desk_log")
+        .fetchone()
+    )
+    return stories(desk.root), files, log
+
+
 def test_every_page_but_sign_in_and_health_needs_a_session(desk: Desk) -> None:
     with desk.client() as client:
         assert client.get("/health").status_code == 200
         assert client.get("/sign-in").status_code == 200
-        for page in ("/queue", "/drafts", "/articles/2026/anything", "/queue?status=all"):
+        for page in PAGES:
             answer = client.get(page)
             assert answer.status_code == 303, page
             assert answer.headers["location"].startswith("/sign-in")
-    before = stories(desk.root)
+    before = state(desk)
     with desk.client() as client:
-        for path in ("/decide", "/undo", "/reject-below", "/sign-out"):
-            answer = client.post(path, data={"id": "1", "action": "reject", "below": "1"})
-            assert answer.status_code == 401, path
-    assert stories(desk.root) == before
+        for path, form in CHANGES.items():
+            assert client.post(path, data=form).status_code == 401, path
+    assert state(desk) == before
+
+
+def test_every_change_needs_the_sessions_csrf_token_and_a_small_body(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    csrf = field(ana.get("/queue").text, "csrf")
+    before = state(desk)
+    for path, form in CHANGES.items():
+        assert ana.post(path, data=form).status_code == 403, path
+        assert ana.post(path, data={**form, "csrf": csrf + "x"}).status_code == 403, path
+        huge = ana.post(path, data={**form, "csrf": csrf, "body": "x" * 2_100_000})
+        assert huge.status_code == 413, path
+    assert state(desk) == before
+    assert ana.get("/queue").status_code == 200  # still signed in: nothing was ended
+
+
+def test_filters_an_editor_mistypes_are_said_beside_them(desk: Desk) -> None:
+    ana = desk.signed_in("Ana Ruiz")
+    odd = {"since": "last tuesday", "company": "Nosuchco", "status": "<b>", "section": "x\n",
+           "limit": "-5", "words": '"unbalanced AND ('}  # fmt: skip
+    page = BeautifulSoup(ana.get("/queue", params=odd).text, "html.parser")
+    assert "give a date" in page.select_one("#since-error").get_text()
+    assert "no company or platform" in page.select_one("#company-error").get_text()
+    assert page.select_one("#status option[selected]").get_text() == "new"
+    words = ana.get("/queue", params={"words": '"unbalanced AND (', "limit": "99999999"})
+    assert words.status_code == 200
 
 
 def test_a_wrong_password_an_unknown_name_and_a_forged_sign_in_form_sign_nobody_in(

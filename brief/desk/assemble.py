@@ -25,7 +25,7 @@ from brief.desk.publishing import articles_not_in_an_issue, new_issue, week_move
 from brief.ground.errors import ContentError
 from brief.ground.markup import html_text, metadata_text
 from brief.ground.settings import Settings
-from brief.mail.digest import DigestRenderer, sample_digest
+from brief.mail.digest import DigestRenderer, digest_probe, sample_digest
 from brief.mail.transport import send_message
 
 
@@ -44,6 +44,7 @@ class IssueDraft:
     text: str  # the file as read
     placed: tuple[Placed, ...]  # in the issue's order
     available: tuple[Article, ...]  # accepted articles no issue lists yet
+    newsletter: Newsletter  # as read for this draft
 
     @property
     def opened(self) -> str:
@@ -64,7 +65,7 @@ def issue_draft(settings: Settings, week: str) -> IssueDraft:
         if section.name.casefold() != MOVERS_HEADING.casefold()
         for entry in section.entries
     )
-    return IssueDraft(issue, text, placed, tuple(articles_not_in_an_issue(newsletter)))
+    return IssueDraft(issue, text, placed, tuple(articles_not_in_an_issue(newsletter)), newsletter)
 
 
 def start_issue(settings: Settings, week: str) -> tuple[Path, int]:
@@ -134,14 +135,15 @@ def _check_arrangement(
                 raise ContentError(f"{slug!r} is no article's slug", issue.path)
 
 
-def issue_findings(settings: Settings, week: str) -> list[Finding]:
-    """`brief check WEEK` as publishing runs it (its digest measured)."""
-    newsletter = load_newsletter(settings)
-    renderer = DigestRenderer(settings)
+def issue_findings(
+    settings: Settings, week: str, newsletter: Newsletter | None = None
+) -> list[Finding]:
+    """`brief check WEEK` as publishing runs it (its digest measured), on the newsletter as
+    read already when given."""
+    newsletter = newsletter or load_newsletter(settings)
     return check_newsletter(
-        newsletter, settings, week, publishing=True,
-        digest=lambda issue, news: sample_digest(renderer, issue, news),
-    )  # fmt: skip
+        newsletter, settings, week, publishing=True, digest=digest_probe(settings)
+    )
 
 
 def digest_html(settings: Settings, week: str, newsletter: Newsletter | None = None) -> str:

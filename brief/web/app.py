@@ -344,7 +344,7 @@ class Desk:
         return self.render(
             request, "queue.html", visit=visit, rows=[_row(r, visit) for r in rows],
             explained=explained, chosen=chosen, errors=errors, more=more, limit=limit,
-            back=back, sections=self.settings.sections, statuses=STATUSES,
+            back=back, sections=self.settings.sections, statuses=STATUSES, current=status,
             companies=[e.name for e in queue.entities], notice=queue.notice,
         )  # fmt: skip
 
@@ -661,7 +661,7 @@ class Desk:
     ) -> Response:  # fmt: skip
         findings = [
             {"level": f.level, "where": f"{display_path(f.path)}:{f.line}", "message": f.message}
-            for f in issue_findings(self.production, draft.issue.week)
+            for f in issue_findings(self.production, draft.issue.week, draft.newsletter)
         ]
         issue = draft.issue
         sections = list(dict.fromkeys([p.section for p in draft.placed] + list(
@@ -831,7 +831,7 @@ class Desk:
         visit, data, week = posted
         if _field(data, "confirm") != "yes":
             try:
-                report = await run_in_threadpool(self._send, week, True)  # a dry run
+                report = await run_in_threadpool(self._dry_run, week)
             except BriefError as err:
                 self.tell(visit, f"error: {err}")
                 return self.go(request, f"/issues/{week}")
@@ -889,10 +889,11 @@ class Desk:
         self.record(visit, f"sent to {report.sent} subscribers", week)
         log.info("%s sent %s to %d", visit.editor, week, report.sent)
 
-    def _send(self, week: str, dry_run: bool) -> SendReport:
+    def _dry_run(self, week: str) -> SendReport:
+        """`brief send --dry-run`: who would be sent to, nothing sent."""
         settings = self.production
         return send_issue(
-            settings, load_newsletter(settings), week, None, settings.smtp, dry_run=dry_run
+            settings, load_newsletter(settings), week, None, settings.smtp, dry_run=True
         )
 
     # -- the list --------------------------------------------------------------------------
