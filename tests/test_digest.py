@@ -34,7 +34,7 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def message(root: Path, week: str) -> EmailMessage:
-    raw = (root / "output" / "digest" / f"{week}.eml").read_bytes()
+    raw = (root / "public" / "digest" / f"{week}.eml").read_bytes()
     parsed = email.message_from_bytes(raw, policy=default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -42,7 +42,7 @@ def message(root: Path, week: str) -> EmailMessage:
 
 @pytest.mark.parametrize("week", ["2026-W45", "2026-W46", "2026-W47"])
 def test_eml_structure(digests: Path, week: str) -> None:
-    raw = (digests / "output" / "digest" / f"{week}.eml").read_bytes()
+    raw = (digests / "public" / "digest" / f"{week}.eml").read_bytes()
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     msg = message(digests, week)
     assert msg.get_content_type() == "multipart/alternative"
@@ -87,7 +87,7 @@ def test_message_ids_are_unique(digests: Path) -> None:
 
 
 def test_html_is_inlined_table_layout(digests: Path) -> None:
-    html = (digests / "output" / "digest" / "2026-W47.html").read_text()
+    html = (digests / "public" / "digest" / "2026-W47.html").read_text()
     page = BeautifulSoup(html, "html.parser")
     assert page.find("table", attrs={"role": "presentation"})
     assert "<!--[if mso]>" in html
@@ -120,7 +120,7 @@ def test_digest_renders_without_overflow(
     digests: Path, browser: object, width: int, scheme: str
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)  # type: ignore[attr-defined]
-    page.goto((digests / "output" / "digest" / "2026-W46.html").as_uri())
+    page.goto((digests / "public" / "digest" / "2026-W46.html").as_uri())
     scroll = page.evaluate("document.documentElement.scrollWidth")
     container = page.evaluate(
         "document.querySelector('table.container').getBoundingClientRect().width"
@@ -157,7 +157,7 @@ def test_utm_parameters_when_configured(sample: Path) -> None:
 
 
 def test_no_utm_by_default(digests: Path) -> None:
-    assert "utm_" not in (digests / "output" / "digest" / "2026-W46.eml").read_text()
+    assert "utm_" not in (digests / "public" / "digest" / "2026-W46.eml").read_text()
 
 
 def test_check_fails_an_issue_over_the_size_budget(sample: Path) -> None:

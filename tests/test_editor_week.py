@@ -184,7 +184,7 @@ def test_the_whole_week(scraped: Path, feed_server: Server) -> None:
     assert WHY in whatnot.read_text()  # the editor's words are untouched
     assert "Status: published" in issue.read_text()
 
-    output = scraped / "output"
+    output = scraped / "public"  # the public build: brief issue publish
     page = BeautifulSoup((output / "issues/2026-w46/index.html").read_text(), "html.parser")
     assert WHY in page.get_text()
     assert page.find("h1").get_text() == "Stores learn to sell live"

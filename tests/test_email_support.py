@@ -140,7 +140,7 @@ def test_a_thirty_article_issue_stays_under_the_size_budget(sample: Path) -> Non
         f"A long week.\n\n## Platforms\n\n{body}\n"
     )
     brief(sample, "digest", "2026-W48")
-    size = len((sample / "output" / "digest" / "2026-W48.html").read_bytes())
+    size = len((sample / "public" / "digest" / "2026-W48.html").read_bytes())
     assert size <= 100_000, size
     result = brief(sample, "check", "--issue", "2026-W48")
     assert "over the" not in result.stdout

@@ -139,7 +139,7 @@ def test_percent_encoded_merge_tags_are_inert_in_exports(sample: Path) -> None:
     for service in ("mailchimp", "listmonk", "buttondown"):
         brief(sample, "digest", "2026-W47", "--for", service)
         for suffix in ("html", "txt"):
-            out = (sample / f"output/digest/2026-W47.{service}.{suffix}").read_text()
+            out = (sample / f"public/digest/2026-W47.{service}.{suffix}").read_text()
             assert "retaildive.com/x?u=" in out  # the link is still there...
             assert not re.search(r"(?:\*|%2A)(?:\||%7C)EMAIL", out, re.I), (service, suffix)
             assert not re.search(r"(?:\{|%7B)(?:\{|%7B)\.Subscriber", out, re.I)

@@ -89,7 +89,7 @@ def test_by_the_numbers_shows_the_stories_figures(built_sample: Path) -> None:
 
 def test_issue_dates_and_pager_read_as_readers_say_them(built_sample: Path) -> None:
     soup = _page(built_sample / "output" / "issues" / "2026-w46" / "index.html")
-    assert soup.select_one(".kicker").get_text(" ", strip=True) == "13 November 2026 · Issue 46"
+    assert soup.select_one(".kicker").get_text(" ", strip=True) == "13 November 2026 · Issue 2"
     pager = soup.select_one("nav.pager")
     assert (
         pager.select_one('a[rel="prev"]')
@@ -118,7 +118,7 @@ def test_digest_leads_with_the_news_in_both_parts(built_sample: Path) -> None:
     assert figures == ["$10.8B", "$13.3B"]
 
     text = (digest / "2026-W47.txt").read_text(encoding="utf-8")
-    assert "20 November 2026 · Issue 47" in text
+    assert "20 November 2026 · Issue 3" in text
     rundown_at = text.index("IN THIS ISSUE")
     for number, title in enumerate(titles, 1):
         assert f"{number}. {title}" in text[rundown_at:].replace("\n   ", " ")
@@ -188,7 +188,7 @@ def test_check_warns_on_a_missing_intro_and_a_missing_dek(sample: Path) -> None:
     lines = [line for line in article.read_text().splitlines() if not line.startswith("Dek:")]
     article.write_text("\n".join(lines) + "\n")
     result = brief(sample, "check", check=False)
-    assert "content/issues/2026-W47.md:6: warning: the issue has no intro" in result.stdout
+    assert "content/issues/2026-W47.md:7: warning: the issue has no intro" in result.stdout
     assert "tv-shopping-was-live-commerce-first.md:1: warning: no 'Dek:'" in result.stdout
 
 

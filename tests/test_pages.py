@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
@@ -25,9 +26,10 @@ def page(output: Path, path: str) -> BeautifulSoup:
 def test_entity_page_lists_articles_by_month_with_a_chart(output: Path) -> None:
     html = page(output, "entities/whatnot/index.html")
     assert html.find("h1").get_text() == "Whatnot"
-    titles = [a.get_text() for a in html.select(".article-list a")]
+    titles = [a.get_text() for a in html.select(".story-list a")]
     assert titles[0] == "Whatnot built live shopping around collectors"
-    assert [h.get_text() for h in html.select("main h3")] == ["November 2026"]
+    # Its few articles are all under "Latest stories": no second list repeats them.
+    assert html.select(".article-list") == [] and "Earlier articles" not in html.get_text()
     assert html.select_one(".entity-description").get_text().startswith("US live marketplace")
     latest = html.select(".story-list li")
     assert latest[0].select_one(".dek").get_text().startswith("Whatnot raised $265 million")
@@ -35,11 +37,51 @@ def test_entity_page_lists_articles_by_month_with_a_chart(output: Path) -> None:
     assert figures == ["$265M", "$3.7B"]
     chart = html.find("svg", class_="chart")
     assert chart["role"] == "img" and "Whatnot" in chart.find("title").get_text()
-    # A company new to the newsletter: its months so far (at least three), no empty year.
-    assert len(chart.find_all("rect")) == 3
+    # A company new to the newsletter: its months so far (at least three), no empty year;
+    # its one month with articles is its one bar.
+    assert len(chart.find_all("rect")) == 1 and "September 2026 to November 2026" in str(chart)
     assert (output / "feeds/entities/whatnot.atom.xml").is_file()
     index = page(output, "entities/index.html")
     assert "Whatnot" in [a.get_text() for a in index.select(".term-list a")]
+
+
+def test_an_entity_page_lists_each_article_once(output: Path, sample: Path) -> None:
+    """The latest five with their deks, then the older ones by month; never both."""
+    for path in (output / "entities").glob("*/index.html"):
+        html = page(output, str(path.relative_to(output)))
+        links = [a["href"] for a in html.select(".story-list li > a, .article-list a")]
+        assert len(links) == len(set(links)), path
+        caption = html.select_one(".chart-figure figcaption").get_text()
+        assert caption.startswith(f"{len(links)} article"), (path, caption)
+    # Seven articles naming Whatnot, five in November and two in October.
+    original = (
+        sample
+        / "content"
+        / "articles"
+        / "2026"
+        / "whatnot-built-live-shopping-around-collectors.md"
+    )
+    for number, day in enumerate(
+        ["2026-10-05", "2026-10-20", "2026-11-02", "2026-11-03", "2026-11-04"]
+    ):
+        text = original.read_text(encoding="utf-8")
+        text = text.replace(
+            "Slug: whatnot-built-live-shopping-around-collectors", f"Slug: whatnot-{number}"
+        )
+        text = re.sub(r"^Date: .*$", f"Date: {day} 09:00", text, count=1, flags=re.M)
+        text = re.sub(r"^Title: .*$", f"Title: Whatnot story {number}", text, count=1, flags=re.M)
+        text = re.sub(
+            r"^Link: .*$", f"Link: https://example.com/whatnot/{number}", text, count=1, flags=re.M
+        )
+        (original.parent / f"whatnot-{number}.md").write_text(text, encoding="utf-8")
+    brief(sample, "build")
+    html = page(sample / "output", "entities/whatnot/index.html")
+    latest = [a.get_text() for a in html.select(".story-list li > a")]
+    earlier = [a.get_text() for a in html.select(".article-list a")]
+    assert len(latest) == 5 and earlier == ["Whatnot story 1", "Whatnot story 0"]
+    assert not set(latest) & set(earlier)
+    assert [h.get_text() for h in html.select("main h3")] == ["October 2026"]
+    assert html.find("h2", string="Earlier articles") is not None
 
 
 def test_article_links_to_its_entities_and_source_pages_exist(output: Path) -> None:
@@ -101,9 +143,19 @@ def test_every_internal_link_resolves(output: Path) -> None:
 
 def test_chart_spans_the_months_since_the_first_article() -> None:
     svg = mention_chart([date(2026, 11, 2), date(2026, 11, 9), date(2026, 3, 1)], "Whatnot")
-    assert svg.count("<rect") == 9  # March to November
+    # March to November: nine months, two with articles; an empty month draws no bar.
+    chart = BeautifulSoup(svg, "html.parser")
+    assert [r.title.get_text() for r in chart.select("rect")] == [
+        "March 2026: 1",
+        "November 2026: 2",
+    ]
     assert "Nov 2026" in svg and "March 2026 to November 2026" in svg and "Whatnot" in svg
-    assert mention_chart([date(2026, 11, 2)], "New").count("<rect") == 3
+    # Bars end above the month labels even at a phone's biggest label size (26 units).
+    labels = [float(t["y"]) for t in chart.select("text") if "2026" in t.get_text()]
+    assert labels and all(
+        float(r["y"]) + float(r["height"]) <= min(labels) - 26 * 0.75 for r in chart.select("rect")
+    )
+    assert mention_chart([date(2026, 11, 2)], "New").count("<rect") == 1
     assert mention_chart([], "Nobody") == ""
 
 

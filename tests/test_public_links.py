@@ -36,8 +36,8 @@ def hrefs(html: str) -> list[str]:
 def test_a_published_digest_links_only_to_the_public_site(sample: Path) -> None:
     unpublish(sample)
     result = brief(sample, "issue", "publish", WEEK)
-    assert "digests in " in result.stdout and "output/digest" in result.stdout
-    folder = sample / "output" / "digest"
+    assert "digests in " in result.stdout and "public/digest" in result.stdout
+    folder = sample / "public" / "digest"
     html = (folder / f"{WEEK}.html").read_text()
     text = (folder / f"{WEEK}.txt").read_text()
     eml = (folder / f"{WEEK}.eml").read_bytes()
@@ -95,7 +95,7 @@ def test_publish_refuses_a_digest_that_points_home_wrongly(
     assert expected in result.output
     assert "publishconf.py sets SITEURL and BRIEF_SUBSCRIPTIONS" in result.output
     assert (sample / "content" / "issues" / f"{WEEK}.md").read_text() == before  # not published
-    assert not (sample / "output" / "digest" / f"{WEEK}.html").exists()
+    assert not (sample / "public" / "digest" / f"{WEEK}.html").exists()
 
 
 def test_check_refuses_private_links_anywhere_but_lets_sources_use_http(sample: Path) -> None:
@@ -156,10 +156,10 @@ SERVICES = {
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_a_digest_for_an_email_service_carries_its_merge_tags(sample: Path, service: str) -> None:
     result = brief(sample, "digest", WEEK, "--for", service)
-    folder = sample / "output" / "digest"
+    folder = sample / "public" / "digest"
     html = (folder / f"{WEEK}.{service}.html").read_text()
     text = (folder / f"{WEEK}.{service}.txt").read_text()
-    assert f"output/digest/{WEEK}.{service}.html" in result.stdout
+    assert f"public/digest/{WEEK}.{service}.html" in result.stdout
     unsubscribe, name = SERVICES[service]
     assert unsubscribe in hrefs(html)  # the visible link is the service's own
     assert f"Unsubscribe: {unsubscribe}" in text
@@ -174,7 +174,7 @@ def test_a_digest_for_an_email_service_carries_its_merge_tags(sample: Path, serv
 
 def test_a_generic_digest_has_no_personal_link(sample: Path) -> None:
     brief(sample, "digest", WEEK, "--for", "generic")
-    folder = sample / "output" / "digest"
+    folder = sample / "public" / "digest"
     html = (folder / f"{WEEK}.html").read_text()
     text = (folder / f"{WEEK}.txt").read_text()
     assert not [h for h in hrefs(html) if "unsubscribe" in h.lower()]
@@ -233,7 +233,7 @@ def test_the_form_posts_to_the_service_on_the_sites_own_host(sample: Path) -> No
     brief(sample, "--settings", "publishconf.py", "build")
     article = "articles/2026/whatnot-built-live-shopping-around-collectors/index.html"
     for page in ("index.html", "subscribe/index.html", "issues/2026-w47/index.html", article):
-        soup = BeautifulSoup((sample / "output" / page).read_text(), "html.parser")
+        soup = BeautifulSoup((sample / "public" / page).read_text(), "html.parser")
         forms = soup.select("form[data-subscribe]")
         assert forms and {f["action"] for f in forms} == {"/subscriptions/subscribe"}, page
         for form in forms:
@@ -261,7 +261,7 @@ def test_text_never_becomes_a_services_template_code(sample: Path) -> None:
         brief(sample, "digest", WEEK, "--for", service)
         stem = WEEK if service == "generic" else f"{WEEK}.{service}"
         for suffix in ("html", "txt"):
-            built = (sample / "output" / "digest" / f"{stem}.{suffix}").read_text()
+            built = (sample / "public" / "digest" / f"{stem}.{suffix}").read_text()
             ours = {unsubscribe, name} - {"", None}
             found = set(tags.findall(built))
             assert all(any(tag in mine for mine in ours | set(_greetings())) for tag in found), (

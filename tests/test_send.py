@@ -88,7 +88,7 @@ def test_dry_run_writes_messages_and_sends_nothing(newsletter_to_send: Path) -> 
     with SmtpServer(recorder) as server:
         result = send(newsletter_to_send, csv, server, "--dry-run")
     assert "wrote 3 messages" in result.stdout
-    written = sorted((newsletter_to_send / "output" / "send" / WEEK).glob("*.eml"))
+    written = sorted((newsletter_to_send / "data" / "send" / WEEK).glob("*.eml"))
     assert len(written) == 3 and "reader2@example.org" in written[2].read_text()
     assert recorder.messages == []
     # The store is unchanged: a new address's preview says its link is made when sent.
@@ -97,7 +97,7 @@ def test_dry_run_writes_messages_and_sends_nothing(newsletter_to_send: Path) -> 
     assert json.loads(listed) == []
     brief(newsletter_to_send, "subscribers", "add", "reader1@example.org", "--confirmed")
     send(newsletter_to_send, csv, server, "--dry-run")
-    known = (newsletter_to_send / "output" / "send" / WEEK / written[1].name).read_text()
+    known = (newsletter_to_send / "data" / "send" / WEEK / written[1].name).read_text()
     assert "made-when-sent" not in known and "unsubscribe?token=" in known  # their own link
 
 

@@ -165,7 +165,7 @@ def test_a_dry_run_starts_from_an_empty_folder(root: Path) -> None:
         send(root, csv_file(root, [f"R{n},r{n}@example.org" for n in range(5)]), server.address,
              "--dry-run")  # fmt: skip
         send(root, csv_file(root, ["Only,only@example.org"]), server.address, "--dry-run")
-    written = sorted((root / "output" / "send" / WEEK).iterdir())
+    written = sorted((root / "data" / "send" / WEEK).iterdir())
     assert [p.name for p in written] == ["00001.eml"]
     assert "only@example.org" in written[0].read_text()
     assert recorder.messages == []

@@ -158,6 +158,46 @@ def serve(ctx: click.Context, port: int, bind: str) -> None:
         server.close()
 
 
+@click.command()
+@click.argument("week", metavar="YYYY-Www")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="The port `brief serve` (make serve) listens on.",
+)
+@click.pass_context
+def preview(ctx: click.Context, week: str, port: int) -> None:
+    """Print where the local preview shows issue WEEK and its digest, draft or published.
+
+    The preview is `make serve` (brief serve): it builds output/ with pelicanconf.py and
+    rebuilds it as you edit; `brief issue publish` builds the public site into its own
+    folder and never touches it.
+    """
+    import socket
+
+    from brief.content.files import load_newsletter
+    from brief.content.weeks import parse_week
+
+    parse_week(week)
+    settings = settings_of(ctx, False)
+    issue = load_newsletter(settings).issue(week)
+    base = f"http://127.0.0.1:{port}/"
+    draft = issue.status == "draft"
+    page = settings.urls.issue_url(issue.slug, draft)
+    echo(f"{issue.label} ({week}, {issue.status}): {base}{page}")
+    echo(f"Its digest: {base}digest/{week}.html (and .txt, .eml)")
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        echo(
+            f"Nothing answers on {base} yet: start the preview with make serve (or brief"
+            " serve), which builds the site and rebuilds it as you edit, then open these.",
+            err=True,
+        )
+
+
 SERVICE_CHOICES = ["listmonk", "buttondown", "mailchimp", "generic"]
 
 

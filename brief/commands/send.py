@@ -24,7 +24,10 @@ from brief.ground.terminal import echo
     " Default: every confirmed subscriber in the store.",
 )
 @click.option(
-    "--dry-run", is_flag=True, help="Write each message as .eml under output/send/; send nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Write each message as .eml under data/send/WEEK/ (private: never the site); send"
+    " nothing.",
 )
 @click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second.")
 @click.option(
@@ -84,7 +87,9 @@ def send(
             err=True,
         )
     if dry_run:
-        folder = report.written[0].parent if report.written else settings.output / "send" / week
+        from brief.desk.sending import dry_run_folder
+
+        folder = report.written[0].parent if report.written else dry_run_folder(settings, week)
         echo(f"dry run: wrote {len(report.written)} messages to {folder}; sent nothing")
         return
     for email, reason in report.failed:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from brief.content.articles import Article, article_from
 from brief.content.document import parse_document, read_document
-from brief.content.issues import Issue, issue_from
+from brief.content.issues import Issue, issue_from, number_issues
 from brief.ground.errors import ContentError
 from brief.ground.paths import under
 from brief.ground.settings import Settings
@@ -76,7 +76,8 @@ def load_issues(settings: Settings) -> tuple[dict[str, Issue], list[ContentError
             unreadable.append(err)
             continue
         issues[issue.week or path.stem] = issue
-    return issues, unreadable
+    numbered = {issue.path: issue for issue in number_issues(issues.values())}
+    return {key: numbered[issue.path] for key, issue in issues.items()}, unreadable
 
 
 def write_new_file(path: Path, text: str) -> None:

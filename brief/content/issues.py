@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -66,6 +66,9 @@ class Issue:
     problems: tuple[Problem, ...]  # lines in the article lists that are not `- slug`
     movers: tuple[Mover, ...] = ()  # the `## Who moved this week` snapshot
     document: Document | None = field(default=None, repr=False, compare=False)
+    # Readers' count: 1, 2, 3... in publication order. `Number:` in the file (written by
+    # `brief issue publish`), else given by `number_issues`: a draft's is the next one.
+    number: int | None = None
 
     @property
     def slug(self) -> str:
@@ -73,8 +76,10 @@ class Issue:
 
     @property
     def label(self) -> str:
-        """What readers call it: "Issue 47" (the ISO week's number)."""
-        return f"Issue {int(self.week[-2:])}" if self.week else ""
+        """What readers call it: "Issue 3", the third published."""
+        if self.number:
+            return f"Issue {self.number}"
+        return f"Week {self.week}" if self.week else ""
 
     @property
     def slugs(self) -> list[str]:
@@ -89,6 +94,19 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
     for section in [s for s in sections if s.name.casefold() == MOVERS_HEADING.casefold()]:
         sections.remove(section)
         movers += section.movers
+    number = None
+    if "number" in meta:
+        text = meta["number"].strip()
+        if text.isascii() and text.isdigit() and 0 < int(text) < 100_000:
+            number = int(text)
+        else:
+            problems.insert(
+                0,
+                Problem(
+                    document.line_of("number"),
+                    f"Number must be the issue's count, a whole number from 1 (not {text!r})",
+                ),
+            )
     return Issue(
         path=document.path,
         document=document,
@@ -101,7 +119,31 @@ def issue_from(document: Document, timezone: ZoneInfo) -> Issue:
         sections=tuple(sections),
         problems=tuple(problems),
         movers=tuple(movers),
+        number=number,
     )
+
+
+def number_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Every issue with its number. Published issues keep a `Number:` of their own; one
+    without (published before numbers were written) counts on from the one before it, in
+    publication order. A draft is numbered after the last published, in week order: its
+    number is fixed when it is published."""
+    numbered: list[Issue] = []
+    count = 0
+    published = sorted(
+        (issue for issue in issues if issue.status == "published"),
+        key=lambda issue: (issue.date is None, issue.date or datetime.min, issue.week),
+    )
+    for issue in published:
+        count = issue.number or count + 1
+        numbered.append(replace(issue, number=count))
+    last = max((issue.number or 0 for issue in numbered), default=0)
+    for issue in sorted(
+        (issue for issue in issues if issue.status != "published"), key=lambda i: i.week
+    ):
+        last = issue.number or last + 1
+        numbered.append(replace(issue, number=last))
+    return numbered
 
 
 def parse_issue_body(body: str, first_line: int) -> tuple[str, list[Section], list[Problem]]:

@@ -62,10 +62,9 @@ def check_newsletter(
     """All findings, or only those about one issue and its articles.
 
     `publishing`: the check `brief issue publish` runs, where draft articles are expected
-    (publishing flips them) but every one of them needs its annotation. `digest_size`
-        checks that done
-    measures each issue's digest (its size, its links, its Message-ID); without it (say, for
-    accept) no digest is made.
+    (publishing flips them) but every one of them needs its annotation. `digest` measures
+    each issue's digest (its size, its links, its Message-ID); without it (say, for accept)
+    no digest is made.
     """
     findings = [
         Finding(err.path or settings.content, err.line or 1, "error", str(err.args[0]))
@@ -253,6 +252,13 @@ def check_article(
     return found
 
 
+def _numbered_for_good(issue: Issue) -> bool:
+    """Published, or given a `Number:` by hand: a draft's own number is only the next one."""
+    return issue.status == "published" or (
+        issue.document is not None and "number" in issue.document.meta
+    )
+
+
 def _check_issue(
     issue: Issue, newsletter: Newsletter, settings: Settings, publishing: bool
 ) -> list[Finding]:
@@ -276,6 +282,14 @@ def _check_issue(
         add(problem.line, problem.message)
     if not issue.slugs:
         add(document.body_line, "the issue lists no articles (- article-slug under ## Section)")
+    if issue.number and _numbered_for_good(issue):
+        for twin in newsletter.issues.values():
+            if twin.path != issue.path and twin.number == issue.number and _numbered_for_good(twin):
+                add(
+                    document.line_of("number"),
+                    f"{issue.label} is also the number of {display_path(twin.path)}:"
+                    " readers would see two issues with one number",
+                )
     seen: dict[str, int] = {}
     stories: dict[str, tuple[str, int]] = {}  # every link of every article -> (slug, line)
     for section in issue.sections:

@@ -108,11 +108,12 @@ def publish_issue(settings: Settings, week: str, now: datetime) -> Publication:
     # issue listing draft articles, which `brief check` reports and which running publish
     # again completes, keeping the issue's date.
     if issue.status != "published":
+        fields = {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}
+        published = [i.number or 0 for i in newsletter.issues.values() if i.status == "published"]
+        fields["Number"] = str(max(published, default=0) + 1)  # kept if the file has one
         writer.update(
             issue.path,
-            lambda text: set_fields(
-                text, {"Status": "published", "Date": f"{today:%Y-%m-%d %H:%M}"}
-            ),
+            lambda text: set_fields(text, fields, only_if_missing=("Number",)),
         )
     changed = []
     for slug in dict.fromkeys(issue.slugs):

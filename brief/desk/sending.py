@@ -85,6 +85,12 @@ class _LeftTheList(DeliveryError):
         super().__init__(f"{status} during this send")
 
 
+def dry_run_folder(settings: Settings, week: str) -> Path:
+    """Where `brief send --dry-run` writes its messages: beside the store, never in the
+    site's output (each message holds a reader's address and their own unsubscribe link)."""
+    return settings.db.parent / "send" / week
+
+
 def send_issue(
     settings: Settings,
     newsletter: Newsletter,
@@ -134,7 +140,7 @@ def send_issue(
         recipients = _recipients(store, subscribers, service, tokens, report, dry_run)
         report.recipients = len(recipients)
         if dry_run:
-            folder = settings.output / "send" / week
+            folder = dry_run_folder(settings, week)
             report.written = _write_dry_run(folder, renderer, issue, digest, recipients)
             return report
         mailer = Mailer(smtp)

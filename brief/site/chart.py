@@ -25,7 +25,11 @@ def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int
     top = max(counts.values())
     slot = (width - 40) / len(months)  # the bars spread over the whole width
     bar_width = max(3, min(48, round(slot * 0.7)))
-    plot_height = height - 30
+    # The labels' band holds them at the biggest size a phone gives them (26 units, see
+    # brief.css): bars end above it, and a month without an article draws no bar at all,
+    # only the baseline.
+    plot_height = height - 44
+    baseline = plot_height + 4
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
@@ -34,19 +38,23 @@ def mention_chart(days: Sequence[date], name: str, width: int = 640, height: int
     ]
     for index, month in enumerate(months):
         count = counts.get(month, 0)
-        bar_height = round(plot_height * count / top) if count else 0
+        bar_height = max(1, round(plot_height * count / top))
         x = round(30 + index * slot + (slot - bar_width) / 2, 1)
-        y = plot_height - bar_height + 4
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{bar_width}" height="{max(bar_height, 1)}" '
-            f'class="bar"><title>{month:%B %Y}: {count}</title></rect>'
-        )
+        if count:
+            parts.append(
+                f'<rect x="{x}" y="{baseline - bar_height}" width="{bar_width}" '
+                f'height="{bar_height}" class="bar"><title>{month:%B %Y}: {count}</title></rect>'
+            )
         if (len(months) - 1 - index) % max(1, -(-len(months) // 4)) == 0:  # the last always
             parts.append(
-                f'<text x="{x + bar_width / 2}" y="{height - 8}" text-anchor="middle" '
+                f'<text x="{x + bar_width / 2}" y="{height - 4}" text-anchor="middle" '
                 f'class="label">{month:%b %Y}</text>'
             )
-    parts.append(f'<text x="0" y="14" class="label">{top}</text>')
+    parts.append(
+        f'<line x1="30" y1="{baseline + 0.5}" x2="{width - 10}" y2="{baseline + 0.5}" '
+        'class="axis"/>'
+    )
+    parts.append(f'<text x="0" y="18" class="label">{top}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

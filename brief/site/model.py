@@ -216,15 +216,18 @@ class Listing:
         region = self.entity.region if self.entity else ""
         return REGION_NAMES.get(region, region)
 
+    LATEST = 5
+
     @property
     def latest(self) -> list[ArticleView]:
-        return self.articles[:5]
+        return self.articles[: self.LATEST]
 
     @property
     def months(self) -> list[tuple[str, list[ArticleView]]]:
-        """Articles grouped by month, newest month first."""
+        """The articles older than the latest, grouped by month, newest month first: no
+        article is listed twice on the page."""
         groups: dict[str, list[ArticleView]] = {}
-        for article in self.articles:
+        for article in self.articles[self.LATEST :]:
             groups.setdefault(article.date.strftime("%B %Y"), []).append(article)
         return list(groups.items())
 
@@ -312,6 +315,10 @@ class SubscribeForm:
 
     action: str | None
     mailto: str
+    # The service runs on this machine (a local preview's settings): the form says that
+    # signing up needs it running, and how to start it; `health` is where the page asks.
+    local: bool = False
+    health: str = ""
 
     @classmethod
     def of(cls, settings: Settings) -> SubscribeForm:
@@ -320,9 +327,10 @@ class SubscribeForm:
             return cls(None, settings.digest.sender_address)
         action = f"{service.url}subscribe"
         site, there = urlsplit(settings.siteurl), urlsplit(action)
+        local = (there.hostname or "") in ("127.0.0.1", "localhost", "::1")
         if settings.siteurl and (site.scheme, site.netloc) == (there.scheme, there.netloc):
             action = there.path  # the service shares the site's host: a same-origin post
-        return cls(action, settings.digest.sender_address)
+        return cls(action, settings.digest.sender_address, local, f"{service.url}health")
 
 
 @dataclass
