@@ -45,6 +45,11 @@ class Server:
     requests: list[str]
 
 
+# The local preview's subscribe form asks whether the service it posts to runs (pelicanconf.py's
+# BRIEF_SUBSCRIPTIONS, on this machine): the one request a preview page makes elsewhere.
+LOCAL_SERVICE_HEALTH = "http://127.0.0.1:8080/subscriptions/health"
+
+
 def serve(root: Path, delay: float = 0.0) -> Iterator[Server]:
     """A real HTTP server on 127.0.0.1 (Last-Modified and 304s come from http.server)."""
     requests: list[str] = []

@@ -106,7 +106,7 @@ def test_a_company_search_finds_exactly_its_articles(
     wrong = []
     for name, href in companies:  # typed into the box, one after the other, as a reader does
         entity = BeautifulSoup((output / href.strip("/") / "index.html").read_text(), "html.parser")
-        want = {a["href"] for a in entity.select(".article-list a")}
+        want = {a["href"] for a in entity.select(".story-list li > a, .article-list a")}
         page.fill("#q", name)
         page.press("#q", "Enter")
         page.wait_for_function(
