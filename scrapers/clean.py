@@ -109,8 +109,12 @@ def html_to_text(fragment: str, blocks: bool = False) -> str:
     if "<" not in fragment:  # no markup: only character references to read (a title)
         return _collapse(inert_text(html.unescape(fragment)) if "&" in fragment else fragment)
     soup = BeautifulSoup(fragment, "html.parser")
+    # Blocks are apart; inline elements are not ("<em>one</em>, two" reads "one, two").
+    for tag in soup.find_all(_BLOCKS):
+        tag.insert_before(" ")
+        tag.insert_after(" ")
     if not blocks:
-        return _collapse(inert_text(soup.get_text(" ")))
+        return _collapse(inert_text(soup.get_text()))
     for link in soup.find_all("a"):
         href, text = link.get("href"), link.get_text()
         if href and href != text:
@@ -118,11 +122,19 @@ def html_to_text(fragment: str, blocks: bool = False) -> str:
     parts: list[str] = []
     for node in soup.children:
         if isinstance(node, Tag) and node.name in ("ul", "ol"):
-            items = [_collapse(li.get_text(" ")) for li in node.find_all("li")]
+            items = [_collapse(li.get_text()) for li in node.find_all("li")]
             parts.append("\n".join(f"- {item}" for item in items))
         else:
-            parts.append(_collapse(node.get_text(" ") if isinstance(node, Tag) else str(node)))
+            parts.append(_collapse(node.get_text() if isinstance(node, Tag) else str(node)))
     return inert_text("\n\n".join(part for part in parts if part))
+
+
+# Elements that stand apart from the text around them (their text never runs into it).
+_BLOCKS = [
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li",
+    "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+]  # fmt: skip
 
 
 def clean_title(raw: str) -> str:

@@ -129,9 +129,19 @@ def test_digest_renders_without_overflow(
         "(() => { const s = getComputedStyle(document.querySelector('table.container'));"
         " return [s.backgroundColor, getComputedStyle(document.querySelector('h1')).color]; })()"
     )
+    # What readers read runs from the left; the first link is "View in your browser", at
+    # the top, to the issue's page (the same link the foot has).
+    aligned = page.evaluate(
+        "[...document.querySelectorAll('.intro, .article, .masthead, .footer')]"
+        ".map(e => getComputedStyle(e).textAlign)"
+    )
+    first = page.evaluate("[...document.querySelectorAll('a')].map(a => [a.textContent, a.href])")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"digest-{width}-{scheme}.png"), full_page=True)
     page.close()
+    assert set(aligned) <= {"left", "start"}, aligned
+    assert first[0] == ["View in your browser", "https://brief.example.com/issues/2026-w46/"]
+    assert first.count(["View this issue in your browser", first[0][1]]) == 1
     assert scroll <= width
     assert container == min(width, 600)
     if scheme == "dark":

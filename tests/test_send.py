@@ -151,3 +151,25 @@ def test_killed_half_way_then_resumed_never_sends_twice(newsletter_to_send: Path
     assert int(uncertain) <= 1  # at most the one in flight when the process died
     assert len(recorder.recipients) + int(uncertain) >= 120 - 1
     assert len(recorder.recipients) >= 119
+
+
+def test_a_local_mail_sink_takes_plain_smtp_by_an_option(sample: Path) -> None:
+    """The sample's settings ask for STARTTLS, which a local sink does not speak; one
+    documented option sends there in plain SMTP, and only there."""
+    csv = subscribers(sample, 2)
+    recorder = Recorder()
+    with SmtpServer(recorder) as server:
+        refused = brief(sample, "send", WEEK, "--to", str(csv), "--smtp", server.address,
+                        check=False)  # fmt: skip
+        assert refused.returncode != 0 and recorder.messages == []
+        sent = brief(
+            sample, "send", WEEK, "--to", str(csv), "--smtp", server.address,
+            "--smtp-security", "none",
+        )  # fmt: skip
+    assert "sent 2, skipped 0 already sent, failed 0" in sent.stdout
+    assert sorted(recorder.recipients) == ["reader0@example.org", "reader1@example.org"]
+    for host in ("mail.example.com:25", "10.0.0.5:1025", "[2001:db8::1]:25"):
+        far = brief(sample, "send", WEEK, "--to", str(csv), "--smtp", host,
+                    "--smtp-security", "none", check=False)  # fmt: skip
+        assert far.returncode == 2, far.stderr
+        assert "--smtp-security" in far.stderr and "only to a server on this machine" in far.stderr

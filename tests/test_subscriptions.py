@@ -41,7 +41,7 @@ def test_sign_up_confirm_send_and_one_click_unsubscribe(service: Service) -> Non
     service.wait_for_mail(1)
     assert service.statuses() == {"bo@example.org": "confirmed", "ana@example.org": "pending"}
 
-    (asked,) = service.mail.messages
+    asked = service.mail.messages[0]
     assert asked["To"] == "Ana Lima <ana@example.org>"
     assert asked["Subject"] == "Confirm your subscription to Live Commerce Brief"
     confirm, _ = links(asked)
@@ -61,11 +61,13 @@ def test_sign_up_confirm_send_and_one_click_unsubscribe(service: Service) -> Non
     assert page.find("link", rel="stylesheet")["href"].startswith("https://brief.example.com/")
     assert "default-src 'none'" in confirmed.headers["content-security-policy"]
     assert service.statuses()["ana@example.org"] == "confirmed"
+    service.wait_for_mail(3)  # and the welcome email (tests/test_welcome.py)
 
     again = service.send("2026-W46")
     assert "sent 1, skipped 1 already sent" in again.stdout
-    confirmation, digest = service.mailed("ana@example.org")
+    confirmation, welcome, digest = service.mailed("ana@example.org")
     assert confirmation is asked and digest["List-Unsubscribe"]
+    assert welcome["Subject"] == "Welcome to Live Commerce Brief"
     link = unsubscribe_link(digest)
     assert link.startswith(f"{PUBLIC}unsubscribe?token=")
     assert "ana" not in link and "@" not in link and "%40" not in link
@@ -86,6 +88,7 @@ def test_sign_up_confirm_send_and_one_click_unsubscribe(service: Service) -> Non
         ("pending", "subscribe form"),
         ("confirmation sent", "subscribe form"),
         ("confirmed", "confirmation link"),
+        ("welcome sent", "welcome email"),
         ("unsubscribed", "one-click unsubscribe (RFC 8058)"),
     ]
     assert all(e["at"].endswith("Z") for e in history)
@@ -352,7 +355,12 @@ def test_the_sites_form_in_chromium_with_and_without_javascript(
             assert confirm.startswith(f"{base}/subscriptions/confirm?token=")
             page.goto(confirm)
             assert page.locator("h1").inner_text() == "You are subscribed"
+            # The next step: the latest issue, one click away; and a welcome email.
+            latest = page.get_by_role("link", name="Read the latest issue")
+            assert latest.get_attribute("href") == f"{base}/issues/2026-w47/"
             page.screenshot(path=str(shots / "service-confirmed.png"))
+            wait_for_mail(recorder, 2)
+            assert recorder.messages[1]["Subject"] == "Welcome to Live Commerce Brief"
             assert foreign == []
             with_js.close()
 
@@ -370,10 +378,11 @@ def test_the_sites_form_in_chromium_with_and_without_javascript(
             assert page.evaluate("document.styleSheets.length") >= 1
             page.screenshot(path=str(shots / "service-answer.png"))
             without_js.close()
-            wait_for_mail(recorder, 2)
+            wait_for_mail(recorder, 3)
         finally:
             stop(process)
         assert sorted(str(m["To"]) for m in recorder.messages) == [
+            "Rita Reader <reader@example.org>",  # the confirmation, then the welcome
             "Rita Reader <reader@example.org>",
             "plain@example.org",
         ]

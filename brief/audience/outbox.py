@@ -1,5 +1,6 @@
-"""The confirmation queue: each sign-up the service answered, until the mail server has
-taken its confirmation email.
+"""The service's mail queues: each sign-up the service answered, until the mail server has
+taken its confirmation email; and each reader who confirmed, until it has taken their
+welcome email.
 
 The service only queues a sign-up (one committed INSERT, the same work for every address)
 and answers; a worker thread handles the queue. So a crash after the answer loses no
@@ -25,6 +26,7 @@ from brief.mail.confirmation import confirmation_message
 from scrapers.records import Signup
 from scrapers.storage import Store, open_store
 from scrapers.storage.subscribers import mailbox_key
+from scrapers.storage.welcomes import Welcome
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,57 @@ class Outbox:
                     self._handle(store, signup, now)
                 except BriefError as err:
                     log.error("sign-up %d: %s", signup.id, err)
-            return store.signups.next_due()
+            welcomes = store.welcomes.due(None if everything else now)
+            if welcomes:
+                self._welcome(store, welcomes, now)
+            due = [d for d in (store.signups.next_due(), store.welcomes.next_due()) if d]
+            return min(due, default=None)
+
+    def _welcome(self, store: Store, welcomes: list[Welcome], now: datetime) -> None:
+        """Send each reader who confirmed their welcome: the latest issue, how to leave."""
+        from brief.content.files import load_newsletter
+        from brief.mail.digest import DigestRenderer
+        from brief.mail.welcome import welcome_message
+
+        try:
+            renderer = DigestRenderer(self.settings)
+            newsletter = load_newsletter(self.settings)
+        except BriefError as err:  # the theme or content is broken: retry once it is mended
+            log.error("welcome emails: %s", err)
+            for welcome in welcomes:
+                self._retry(store, welcome, now, str(err))
+            return
+        for welcome in welcomes:
+            known = store.subscribers.by_id(welcome.subscriber_id)
+            if known is None or known.status != "confirmed":  # left, bounced: no welcome
+                with store.transaction():
+                    store.welcomes.done(welcome.subscriber_id)
+                continue
+            token = self.tokens.make(known.id, "unsubscribe")
+            unsubscribe = f"{self.service.url}unsubscribe?token={token}"
+            try:
+                message = welcome_message(
+                    self.settings, renderer, newsletter, known.email, known.name, unsubscribe
+                )
+                self.send(message)
+            except BriefError as err:
+                self._retry(store, welcome, now, str(err))
+                continue
+            with store.transaction():
+                store.subscribers.welcome_sent(known.id)
+                store.welcomes.done(known.id)
+
+    def _retry(self, store: Store, welcome: Welcome, now: datetime, error: str) -> None:
+        with store.transaction():
+            if now - welcome.queued_at >= GIVE_UP_AFTER:
+                store.welcomes.done(welcome.subscriber_id)
+                log.error("welcome to subscriber %d: given up after %d attempts: %s",
+                          welcome.subscriber_id, welcome.attempts + 1, error)  # fmt: skip
+                return
+            wait = timedelta(seconds=self.service.retry * 2**welcome.attempts)
+            store.welcomes.later(welcome.subscriber_id, now + min(wait, LONGEST_WAIT), error)
+        log.warning("welcome to subscriber %d not sent, will retry: %s",
+                    welcome.subscriber_id, error)  # fmt: skip
 
     def _handle(self, store: Store, signup: Signup, now: datetime) -> None:
         person = subscriber(signup.email, signup.name)

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,15 +54,18 @@ def add_subscribers(
 def confirm_subscriber(store: Store, subscriber_id: int, issued: datetime) -> Subscription | None:
     """Follow a confirmation link made at `issued`: a pending subscriber is confirmed, and
     so is one who left before the link was made (they asked again, then confirmed). A link
-    replayed after an unsubscribe, a bounce or a complaint changes nothing. The subscriber
-    as they now are, or None if they are no longer in the list."""
+    replayed after an unsubscribe, a bounce or a complaint changes nothing. A reader this
+    confirms gets a welcome email, queued in the same transaction. The subscriber as they
+    now are, or None if they are no longer in the list."""
     with store.transaction():
         known = store.subscribers.by_id(subscriber_id)
         if known is None or known.status == "confirmed":
             return known
         asked_again = known.status == "unsubscribed" and issued > known.changed_at
-        if known.status == "pending" or asked_again:
-            store.subscribers.confirm(known, "confirmation link")
+        if (known.status == "pending" or asked_again) and store.subscribers.confirm(
+            known, "confirmation link"
+        ):
+            store.welcomes.add(known.id, datetime.now(UTC))  # sent by the service's worker
         return store.subscribers.by_id(subscriber_id)
 
 

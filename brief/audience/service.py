@@ -45,10 +45,11 @@ from brief.audience.outbox import ConfirmationWorker, Outbox
 from brief.audience.roster import confirm_subscriber
 from brief.audience.subscribers import subscriber
 from brief.audience.tokens import TokenError, Tokens, read_secret
-from brief.ground.errors import ConfigError
+from brief.ground.errors import BriefError, ConfigError
 from brief.ground.settings import Settings, SubscriptionSettings
 from brief.ground.web import BodyLimit, RateLimit, client_key
 from brief.mail.transport import send_message
+from scrapers.clean import html_to_text
 from scrapers.errors import StoreError
 from scrapers.storage import open_store
 
@@ -132,14 +133,17 @@ class _Handlers:
     # -- pages -------------------------------------------------------------------------
 
     def page(self, request: Request, title: str, message: str, status: int = 200,
-             form: dict[str, str] | None = None) -> Response:  # fmt: skip
-        """The answer as JSON for the site's script, or as a page in the site's style."""
+             form: dict[str, str] | None = None,
+             links: list[tuple[str, str]] | None = None) -> Response:  # fmt: skip
+        """The answer as JSON for the site's script, or as a page in the site's style;
+        `links` (words, URL) are where the reader may go next."""
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"message": message}, status_code=status, headers=self.headers)
         html = self.pages.get_template("page.html").render(
             title=title,
             message=message,
             form=form,
+            links=links or [],
             sitename=self.settings.sitename,
             siteurl=self.settings.public_url,
         )
@@ -196,6 +200,7 @@ class _Handlers:
             return self.page(request, "Confirm", "Open this link to confirm.")
         with open_store(self.settings.db) as store:
             known = confirm_subscriber(store, subscriber_id, issued)
+        self.worker.wake()  # the welcome it may have queued
         if known is None:
             return self.page(
                 request, "This link does not work", "This subscription no longer exists.", 404
@@ -203,13 +208,33 @@ class _Handlers:
         if known.status != "confirmed":
             return self.page(
                 request, "This link no longer works",
-                "Nothing was changed: this link was made before this address left the list."
-                " To subscribe again, use the form on the site.", 410,
+                "Nothing was changed: this link was made before this address left the list.",
+                410, links=[self.subscribe_again],
             )  # fmt: skip
         return self.page(
             request, "You are subscribed",
-            f"Thank you: {self.settings.sitename} will reach {known.email} every week.",
+            f"Thank you: {self.settings.sitename} will reach {known.email} every week. A welcome"
+            " email is on its way.", links=self._latest(),
         )  # fmt: skip
+
+    @property
+    def subscribe_again(self) -> tuple[str, str]:
+        return ("Subscribe again", f"{self.settings.public_url}/subscribe/")
+
+    def _latest(self) -> list[tuple[str, str]]:
+        """A link to the latest published issue, to start reading at once."""
+        from brief.content.files import load_newsletter
+        from brief.mail.welcome import latest_issue
+
+        try:
+            issue = latest_issue(load_newsletter(self.settings))
+        except BriefError as err:  # the page still confirms; the link is a courtesy
+            log.error("confirm page: %s", err)
+            return []
+        if issue is None:
+            return []
+        url = f"{self.settings.public_url}/{self.settings.urls.issue_url(issue.slug)}"
+        return [(f"Read the latest issue: {html_to_text(issue.title)}", url)]
 
     async def unsubscribe(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
@@ -229,8 +254,8 @@ class _Handlers:
         await run_in_threadpool(self._unsubscribe, subscriber_id, _how(request))
         return self.page(
             request, "You are unsubscribed",
-            f"You will not receive {self.settings.sitename} any more. Changed your mind?"
-            " Subscribe again on the site.",
+            f"You will not receive {self.settings.sitename} any more. Changed your mind?",
+            links=[self.subscribe_again],
         )  # fmt: skip
 
     def _unsubscribe(self, subscriber_id: int, how: str) -> None:

@@ -34,6 +34,12 @@ from brief.ground.terminal import echo
     "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
 )
 @click.option(
+    "--smtp-security",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    help="How to talk to the SMTP server (default: BRIEF_SMTP's, starttls). 'none' is plain"
+    " SMTP, for a server on this machine only (a local mail sink: see the README).",
+)
+@click.option(
     "--retry-uncertain",
     is_flag=True,
     help="Also send to recipients an interrupted run left uncertain (they may get two copies).",
@@ -46,6 +52,7 @@ def send(
     dry_run: bool,
     rate: float | None,
     smtp_override: str | None,
+    smtp_security: str | None,
     retry_uncertain: bool,
 ) -> None:
     """Email the issue's digest to every confirmed subscriber, once each.
@@ -63,7 +70,7 @@ def send(
 
     parse_week(week)
     settings = settings_of(ctx, production=True)
-    smtp = _smtp_override(settings, smtp_override)
+    smtp = _smtp_override(settings, smtp_override, smtp_security)
     newsletter = load_newsletter(settings)
     newsletter.issue(week)  # a missing issue is said before the CSV is read
     subscribers, bad = read_subscribers(csv_path) if csv_path else (None, [])
@@ -117,12 +124,25 @@ def send(
         sys.exit(1)
 
 
-def _smtp_override(settings: Settings, override: str | None) -> SmtpSettings:
-    """BRIEF_SMTP, with --smtp HOST:PORT instead of its host and port."""
-    if not override:
-        return settings.smtp
-    host, _, port = override.rpartition(":")
-    host = host.strip("[]")
-    if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{override!r}: write HOST:PORT", param_hint="--smtp")
-    return replace(settings.smtp, host=host, port=int(port))
+def _smtp_override(
+    settings: Settings, override: str | None, security: str | None = None
+) -> SmtpSettings:
+    """BRIEF_SMTP, with --smtp HOST:PORT instead of its host and port and --smtp-security
+    instead of its security (plain SMTP only to this machine: nothing crosses a network in
+    clear, not a password, not a reader's address)."""
+    smtp = settings.smtp
+    if override:
+        host, _, port = override.rpartition(":")
+        host = host.strip("[]")
+        if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"{override!r}: write HOST:PORT", param_hint="--smtp")
+        smtp = replace(smtp, host=host, port=int(port))
+    if security == "none" and smtp.host.lower() not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter(
+            f"plain SMTP goes only to a server on this machine (127.0.0.1, localhost, ::1),"
+            f" not {smtp.host!r}: use starttls or ssl there",
+            param_hint="--smtp-security",
+        )
+    if security is not None:
+        smtp = replace(smtp, security=security)  # type: ignore[arg-type]
+    return smtp

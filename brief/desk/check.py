@@ -16,7 +16,7 @@ from brief.content.calendar import load_calendar
 from brief.content.document import Document, read_document
 from brief.content.files import Newsletter, content_writer
 from brief.content.issues import Issue, placeholder_title
-from brief.ground.errors import ConfigError
+from brief.ground.errors import ConfigError, ContentError
 from brief.ground.paths import display_path
 from brief.ground.settings import Settings
 from brief.ground.terminal import plural
@@ -81,6 +81,7 @@ def check_newsletter(
             )
         )
     findings += _check_calendar(settings)
+    findings += _check_welcome(settings)
     for first, second in newsletter.duplicates:
         for this, other in ((first, second), (second, first)):
             line = this.document.line_of("slug") if this.document else 1
@@ -250,6 +251,19 @@ def check_article(
         elif not article.has_annotation:
             add(None, "published article has an empty annotation", line=article.annotation_line)
     return found
+
+
+def _check_welcome(settings: Settings) -> list[Finding]:
+    """content/mail/welcome.md, the welcome email's words, if the editors wrote them."""
+    from brief.mail.welcome import read_welcome, welcome_path
+
+    try:
+        read_welcome(settings)
+    except ContentError as err:
+        return [
+            Finding(err.path or welcome_path(settings), err.line or 1, "error", str(err.args[0]))
+        ]
+    return []
 
 
 def _numbered_for_good(issue: Issue) -> bool:

@@ -257,27 +257,63 @@ class DigestRenderer:
     ) -> EmailMessage:
         """A complete message: its own Message-ID and, for a personal send, the recipient's
         one-click unsubscribe link (RFC 8058) in the headers."""
-        digest = self.settings.digest
-        message = EmailMessage(policy=MAIL_POLICY)
-        message["Subject"] = subject
-        message["From"] = digest.sender
-        message["To"] = mailbox(name, recipient)
-        if digest.reply_to:
-            message["Reply-To"] = digest.reply_to
         sent = issue.date or now or datetime.now(UTC)
-        message["Date"] = format_datetime(sent)
-        domain = urlsplit(self.settings.public_url).hostname or "localhost"
-        message["Message-ID"] = make_msgid(idstring=issue.week.lower(), domain=domain)
-        targets = [f"<{unsubscribe}>"] if unsubscribe else []
-        if digest.unsubscribe_mailto:
-            targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
-        if targets:
-            message["List-Unsubscribe"] = ", ".join(targets)
-        if unsubscribe:
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(text, charset="utf-8")
-        message.add_alternative(html, subtype="html", charset="utf-8")
-        return message
+        return compose(
+            self.settings, subject, html, text, recipient, name, unsubscribe, sent,
+            idstring=issue.week.lower(),
+        )  # fmt: skip
+
+    def frame(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
+        """Another email in the digest's frame and style: `template`.html, inlined, and
+        `template`.txt, with what every email of the newsletter shows."""
+        full = {
+            "sitename": self.settings.sitename,
+            "siteurl": self.settings.public_url,
+            "subscribe_url": self.settings.public_url + "/subscribe/",
+            "postal_address": self.settings.digest.postal_address,
+            "css": Verbatim(self._css),
+            **context,
+        }
+        html = self._inliner.inline(self._env.get_template(f"{template}.html").render(full))
+        return html, self._env.get_template(f"{template}.txt").render(full).strip() + "\n"
+
+    def markdown(self, text: str) -> str:
+        return self._markdown.render(text)
+
+
+def compose(
+    settings: Settings,
+    subject: str,
+    html: str,
+    text: str,
+    recipient: str,
+    name: str | None,
+    unsubscribe: str | None,
+    sent: datetime,
+    idstring: str,
+) -> EmailMessage:
+    """A complete message from the newsletter: From, Reply-To, its own Message-ID and, for a
+    reader's own message, their one-click unsubscribe link (RFC 8058) in the headers."""
+    digest = settings.digest
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = subject
+    message["From"] = digest.sender
+    message["To"] = mailbox(name, recipient)
+    if digest.reply_to:
+        message["Reply-To"] = digest.reply_to
+    message["Date"] = format_datetime(sent)
+    domain = urlsplit(settings.public_url).hostname or "localhost"
+    message["Message-ID"] = make_msgid(idstring=idstring, domain=domain)
+    targets = [f"<{unsubscribe}>"] if unsubscribe else []
+    if digest.unsubscribe_mailto:
+        targets.append(f"<mailto:{digest.unsubscribe_mailto}?subject=unsubscribe>")
+    if targets:
+        message["List-Unsubscribe"] = ", ".join(targets)
+    if unsubscribe:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
 
 
 def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:

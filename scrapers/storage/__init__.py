@@ -3,8 +3,9 @@
 One facade over storage split by domain, as lemon24/reader splits its storage: `sources`
 (fetch state), `stories` (candidates, clusters, triage queries), `decisions` (the editor's
 log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
-confirmation queue), `editors` (the web desk's editors and their sessions). Every table is
-made by the migrations in `schema.py`. Each source's items and its new fetch state commit
+confirmation queue), `welcomes` (welcome emails waiting for the mail server), `editors`
+(the web desk's editors and their sessions). Every table is made by the migrations in
+`schema.py`. Each source's items and its new fetch state commit
 in one transaction, so a scrape killed at any moment (even kill -9) leaves the store as it
 was before that source.
 """
@@ -29,6 +30,7 @@ from scrapers.storage.signups import Signups
 from scrapers.storage.sources import Sources
 from scrapers.storage.stories import Stories, StoryQuery
 from scrapers.storage.subscribers import Subscribers
+from scrapers.storage.welcomes import Welcomes
 
 __all__ = ["Store", "StoryQuery", "open_store", "store_error"]
 
@@ -46,6 +48,7 @@ class Store:
         self.subscribers = Subscribers(connection)
         self.signups = Signups(connection)
         self.editors = Editors(connection)
+        self.welcomes = Welcomes(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

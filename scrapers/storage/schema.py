@@ -300,8 +300,26 @@ def _v11(db: sqlite3.Connection) -> None:
     )
 
 
+def _v12(db: sqlite3.Connection) -> None:
+    """The welcome email: queued when a reader confirms, in the same transaction, and kept
+    until the mail server has taken it (retried like a confirmation)."""
+    _script(
+        db,
+        """
+        CREATE TABLE welcomes (
+            subscriber_id INTEGER PRIMARY KEY,  -- one welcome waiting per reader at most
+            queued_at TEXT NOT NULL,
+            next_attempt TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX welcomes_due ON welcomes (next_attempt);
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,6 +17,7 @@ from scrapers.records import SubscriberStatus, Subscription
 from scrapers.storage.rows import date
 
 CONFIRMATION_SENT = "confirmation sent"  # an event that is not a status
+WELCOME_SENT = "welcome sent"  # nor is this
 # Mail providers that ignore dots in the local part (and their other domain name).
 _DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
@@ -152,10 +153,14 @@ class Subscribers:
     def remove(self, subscriber_id: int) -> None:
         """Forget a subscriber entirely, their history with them."""
         self._db.execute("DELETE FROM subscriber_events WHERE subscriber_id = ?", (subscriber_id,))
+        self._db.execute("DELETE FROM welcomes WHERE subscriber_id = ?", (subscriber_id,))
         self._db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
 
     def confirmation_sent(self, subscriber_id: int, how: str, when: datetime | None = None) -> None:
         self._event(subscriber_id, CONFIRMATION_SENT, how, when or datetime.now(UTC))
+
+    def welcome_sent(self, subscriber_id: int, when: datetime | None = None) -> None:
+        self._event(subscriber_id, WELCOME_SENT, "welcome email", when or datetime.now(UTC))
 
     def confirmations_since(self, subscriber_id: int, since: timedelta) -> int:
         """How many confirmation emails reached this subscriber's mailbox in the last
