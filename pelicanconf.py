@@ -109,6 +109,9 @@ BRIEF_DIGEST = {
     # CAN-SPAM wants a postal address in commercial email; `brief send` refuses without one.
     "postal_address": "Live Commerce Brief, 1 Example Street, Springfield 00000 (a sample address)",
     "utm": {},  # e.g. {"source": "newsletter", "medium": "email"}; off by default
+    # Count clicks per issue and per story (never per reader) through the subscription
+    # service: "all", "html" (the plain-text part keeps direct links) or "off".
+    "clicks": "all",
 }
 
 # The subscription service (`brief subscriptions serve`): sign-up with double opt-in,

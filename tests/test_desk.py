@@ -718,3 +718,28 @@ def test_a_preview_that_takes_too_long_is_stopped_and_the_next_one_works(desk: D
     refused = ana.post(ARTICLE, data=form)
     assert refused.status_code == 400 and "at most 100,000 characters" in refused.text
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_an_issue_page_says_how_it_did_with_brief_stats_numbers(desk: Desk) -> None:
+    from scrapers.storage import open_store
+
+    story = "whatnot-built-live-shopping-around-collectors"
+    with open_store(desk.root / "data" / "brief.sqlite") as store:
+        for who in ("one", "two", "three"):
+            store.deliveries.mark("2026-W46", f"{who}@example.net", "sent")
+        for _ in range(4):
+            store.clicks.add("2026-W46", story, "https://brief.example.com/articles/x/")
+        store.clicks.add("2026-W46", "", "https://brief.example.com/issues/2026-w46/")
+    page = BeautifulSoup(desk.signed_in("Ana Ruiz").get("/issues/2026-W46").text, "html.parser")
+    shown = page.select_one("section.stats")
+    counts = dict(zip([dt.get_text() for dt in shown.select("dt")],
+                      [dd.get_text() for dd in shown.select("dd")], strict=True))  # fmt: skip
+    cli = json.loads(brief(desk.root, "stats", "2026-W46", "--json").stdout)
+    assert counts["Sent"] == str(cli["sent"]) == "3"
+    assert counts["Clicks"] == str(cli["clicks"]) == "5"
+    rows = [[td.get_text() for td in tr.select("td")] for tr in shown.select("tbody tr")]
+    assert rows == [["Whatnot built live shopping around collectors", "4"],
+                    ["The issue's other links", "1"]]  # fmt: skip
+    # An issue nobody was sent shows no numbers at all.
+    other = desk.signed_in("Ana Ruiz").get("/issues/2026-W45").text
+    assert "How it did" not in other

@@ -16,6 +16,8 @@ path through to it beside the static site; with `site`, it also serves the built
 - `POST unsubscribe?token=T`: unsubscribes at once and answers 200 (RFC 8058 one-click:
   mailbox providers POST `List-Unsubscribe=One-Click`).
 - `GET health`: 200.
+- `GET r/WEEK/STORY?to=URL&sig=S`: a digest's link, counted per issue and story (never per
+  reader), then a redirect to URL; only a URL signed for that issue and story goes anywhere.
 A bad or tampered token changes nothing and gets a 400 page that says so; HEAD never
 changes anything. Every request body is capped in size and in time (`BodyLimit`).
 """
@@ -34,9 +36,16 @@ from urllib.parse import urlsplit
 import jinja2
 import uvicorn
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -49,7 +58,7 @@ from brief.ground.errors import BriefError, ConfigError
 from brief.ground.settings import Settings, SubscriptionSettings
 from brief.ground.web import BodyLimit, RateLimit, client_key
 from brief.mail.transport import send_message
-from scrapers.clean import html_to_text
+from scrapers.clean import html_to_text, web_url
 from scrapers.errors import StoreError
 from scrapers.storage import open_store
 
@@ -61,6 +70,7 @@ NEUTRAL = (
     " follow the link inside to confirm."
 )
 MAX_FIELD = 320  # characters of an address or a name in the form
+MAX_LINK = 4096  # characters of a counted link's target
 
 
 def create_app(
@@ -88,6 +98,7 @@ def create_app(
         Route(f"{prefix}/confirm", handler.confirm, methods=["GET"]),
         Route(f"{prefix}/unsubscribe", handler.unsubscribe, methods=["GET", "POST"]),
         Route(f"{prefix}/health", handler.health, methods=["GET"]),
+        Route(f"{prefix}/r/{{week}}/{{story}}", handler.redirect, methods=["GET"]),
     ]
     if site is not None:
         routes.append(Mount("/", app=StaticFiles(directory=site, html=True), name="site"))
@@ -115,6 +126,10 @@ class _Handlers:
         self.tokens = tokens
         self.worker = worker
         self.per_client = RateLimit(service.per_client, 3600)
+        self.links = tokens.links
+        # A click counts at most 3 times an hour per client and link (a reader coming back
+        # counts; a script hammering one link does not); beyond, it still redirects.
+        self.clicks = RateLimit(3, 3600)
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(settings.theme / "templates" / "service"),
             autoescape=True,
@@ -257,6 +272,35 @@ class _Handlers:
             f"You will not receive {self.settings.sitename} any more. Changed your mind?",
             links=[self.subscribe_again],
         )  # fmt: skip
+
+    def redirect(self, request: Request) -> Response:
+        """A link of the digest: counted (per issue, story and link; never who), then the
+        reader is sent on at once. Only a link our digest named, signed, goes anywhere."""
+        week, story = request.path_params["week"], request.path_params["story"]
+        story = "" if story == "-" else story
+        to = request.query_params.get("to", "")
+        signature = request.query_params.get("sig", "")
+        if (
+            len(to) > MAX_LINK
+            or web_url(to) != to
+            or not self.links.valid(week, story, to, signature)
+        ):
+            return self.page(
+                request, "This link does not work",
+                "This link is not valid (mistyped, cut short or changed).", 400,
+            )  # fmt: skip
+        client = client_key(request.client.host if request.client else "unknown")
+        count = request.method == "GET" and self.clicks.allow(f"{client} {week} {story} {to}")
+        task = BackgroundTask(self._count, week.upper(), story, to) if count else None
+        headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+        return RedirectResponse(to, status_code=302, headers=headers, background=task)
+
+    def _count(self, week: str, story: str, url: str) -> None:
+        try:
+            with open_store(self.settings.db) as store:
+                store.clicks.add(week, story, url)
+        except StoreError as err:  # the reader has gone on already; the count is lost
+            log.error("click on %s: %s", url, err)
 
     def _unsubscribe(self, subscriber_id: int, how: str) -> None:
         with open_store(self.settings.db) as store:

@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from typing import Literal
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
 from brief.ground.errors import ConfigError
 
@@ -42,6 +42,11 @@ def read_secret(variable: str = "BRIEF_SECRET") -> str:
 class Tokens:
     def __init__(self, secret: str):
         self._secret = secret
+
+    @property
+    def links(self) -> LinkSigner:
+        """The signer of the digest's counted links, with the same secret."""
+        return LinkSigner(self._secret)
 
     def _serializer(self, action: Action) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self._secret, salt=f"brief-subscriber-{action}")
@@ -76,6 +81,30 @@ class Tokens:
         if not _whole(value) or value < 1:
             raise TokenError("this link is not valid")
         return value, issued.astimezone(UTC)
+
+
+class LinkSigner:
+    """Signatures for the digest's counted links (`r/WEEK/STORY?to=URL&sig=S`): the service
+    redirects only to a URL our own digest named, for that issue and that story; so it is
+    no open redirect, and nobody can count clicks on a story that was not in the issue."""
+
+    def __init__(self, secret: str):
+        self._signer = Signer(secret, salt="brief-click")
+
+    def sign(self, week: str, story: str, url: str) -> str:
+        return self._signer.get_signature(_link_value(week, story, url)).decode("ascii")
+
+    def valid(self, week: str, story: str, url: str, signature: str) -> bool:
+        try:
+            return self._signer.verify_signature(
+                _link_value(week, story, url), signature.encode("ascii")
+            )
+        except (UnicodeEncodeError, BadSignature):
+            return False
+
+
+def _link_value(week: str, story: str, url: str) -> bytes:
+    return "\n".join((week, story, url)).encode("utf-8")
 
 
 def _whole(value: object) -> bool:

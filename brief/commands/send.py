@@ -146,3 +146,64 @@ def _smtp_override(
     if security is not None:
         smtp = replace(smtp, security=security)  # type: ignore[arg-type]
     return smtp
+
+
+@click.command()
+@click.argument("week", metavar="[YYYY-Www]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=12,
+    show_default=True,
+    help="Weeks of list growth to show.",
+)
+@click.pass_context
+def stats(ctx: click.Context, week: str | None, as_json: bool, weeks: int) -> None:
+    """How issues did: sent, bounced, complained and unsubscribed after each, clicks per
+    story (counted through the subscription service, never per reader), and the list's
+    growth per week. WEEK: that issue in detail; without it, every issue sent."""
+    import json
+
+    from brief.audience.stats import every_issue, growth, issue_stats
+    from brief.commands.options import now
+    from brief.content.files import load_newsletter
+    from brief.content.weeks import parse_week
+    from scrapers.storage import open_store
+
+    if week is not None:
+        parse_week(week)
+    settings = settings_of(ctx, production=True)
+    newsletter = load_newsletter(settings)
+    with open_store(settings.db) as store:
+        issues = [issue_stats(store, newsletter, week)] if week else every_issue(store, newsletter)
+        weekly = growth(store, settings, now(), weeks)
+    if as_json:
+        shown = {
+            "issues": [issue.as_json() for issue in issues],
+            "growth": [
+                {"week": w.week, "joined": w.joined, "left": w.left, "net": w.net} for w in weekly
+            ],
+        }
+        if week:
+            shown = {**issues[0].as_json(), "growth": shown["growth"]}
+        echo(json.dumps(shown, ensure_ascii=False, indent=2))
+        return
+    for issue in issues:
+        label = f"Issue {issue.number}" if issue.number else "(no issue file)"
+        echo(f"{issue.week} · {label} · {issue.title}")
+        echo(
+            f"  sent {issue.sent} (failed {issue.failed}, uncertain {issue.uncertain});"
+            f" after it: unsubscribed {issue.unsubscribed}, bounced {issue.bounced},"
+            f" complained {issue.complained}; clicks {issue.clicks}"
+        )
+        if week:
+            for story in issue.stories:
+                echo(f"  {story.clicks:>6}  {story.title}")
+            if issue.other_links:
+                echo(f"  {sum(issue.other_links.values()):>6}  (the issue's other links)")
+    if not issues:
+        echo("no issue has been sent yet (brief send)", err=True)
+    echo("List growth (joined, left, per week):")
+    for w in weekly:
+        echo(f"  {w.week}  +{w.joined}  -{w.left}")

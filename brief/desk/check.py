@@ -123,6 +123,9 @@ def _check_digest(issue: Issue, digest: Digest, settings: Settings) -> list[Find
     if settings.subscriptions:
         own_hosts.add(urlsplit(settings.subscriptions.url).hostname)
     links = [*digest_links(digest.html), *re.findall(r"https?://[^\s<>()]+", digest.text)]
+    from brief.mail.digest import counted_target
+
+    links += [target for link in links if (target := counted_target(link))]  # where they go
     bad: dict[str, list[str]] = {}  # one finding per problem, however many links share it
     for href in dict.fromkeys(links):
         if problem := link_problem(href, own_hosts):

@@ -128,7 +128,7 @@ def send_issue(
             findings,
         )
     personal = Audience("personal", unsubscribe=PLACEHOLDER_UNSUBSCRIBE)
-    digest = renderer.render(issue, newsletter, audience=personal)
+    digest = renderer.render(issue, newsletter, audience=personal, counted=tokens.links.sign)
     sender = settings.digest.sender_address
     report = SendReport(week, findings=findings)
     if smtp.user and os.environ.get(smtp.password_env) is None and not dry_run:

@@ -38,6 +38,10 @@ class DigestSettings:
     unsubscribe_mailto: str | None = None
     postal_address: str | None = None  # required by CAN-SPAM in commercial email
     utm: dict[str, str] = field(default_factory=dict)
+    # Clicks counted through the subscription service (`/r/...`, per issue and per story,
+    # never per reader): "all" (the HTML and the text part), "html" (the text part keeps
+    # direct links) or "off".
+    clicks: Literal["all", "html", "off"] = "all"
 
     @property
     def sender_address(self) -> str:
@@ -451,7 +455,10 @@ class _Checker:
         ):
             raise self.fail(key, 'must be a dict of words to text, like {"source": "newsletter"}',
                             "utm")  # fmt: skip
-        return DigestSettings(sender, reply_to, mailto, postal, dict(utm))
+        clicks = value.get("clicks", defaults.clicks)
+        if clicks not in ("all", "html", "off"):
+            raise self.fail(key, f"must be 'all', 'html' or 'off', not {clicks!r}", "clicks")
+        return DigestSettings(sender, reply_to, mailto, postal, dict(utm), clicks)
 
     def subscriptions(self) -> SubscriptionSettings | None:
         key = "BRIEF_SUBSCRIPTIONS"

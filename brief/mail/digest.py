@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import css_inline
 import jinja2
@@ -36,6 +37,7 @@ from brief.mail.headers import MAIL_POLICY, mailbox
 from scrapers.clean import html_to_text, web_url
 
 PLACEHOLDER_RECIPIENT = "reader@example.com"  # the To of a digest no one is sent
+Sign = Callable[[str, str, str], str]  # (week, story, URL) -> the counted link's signature
 
 
 @dataclass(frozen=True)
@@ -166,8 +168,12 @@ class DigestRenderer:
         now: datetime | None = None,
         recipient: str = PLACEHOLDER_RECIPIENT,
         audience: Audience = GENERIC,
+        counted: Sign | None = None,
     ) -> Digest:
-        """The digest of an issue for `audience`, addressed to `recipient`."""
+        """The digest of an issue for `audience`, addressed to `recipient`. With `counted`
+        (a signer of week, story and URL, and BRIEF_DIGEST["clicks"] not "off"), its links
+        go through the subscription service, which counts each click per issue and story,
+        then redirects."""
         settings = self.settings
         base = settings.public_url + "/"
         utm = dict(settings.digest.utm)
@@ -234,6 +240,16 @@ class DigestRenderer:
         }
         html = self._inliner.inline(self._env.get_template("digest.html").render(context))
         text = self._env.get_template("digest.txt").render(context).strip() + "\n"
+        if counted is not None and settings.subscriptions and settings.digest.clicks != "off":
+            stories = {a.url: a.slug for section in sections for a in section.articles}
+            stories.update({a.link: a.slug for s in sections for a in s.articles if a.link})
+            counter = ClickCounter(
+                settings.subscriptions.url, issue.week, counted, stories, audience.unsubscribe
+            )
+            urls = {unescape(url) for url in _HREF.findall(html)}
+            html = counter.html(html)
+            if settings.digest.clicks == "all":
+                text = counter.text(text, urls)
         personal = audience.unsubscribe if audience.name == "personal" else None
         message = self.message(issue, subject, html, text, recipient, now, unsubscribe=personal)
         return Digest(issue.week, subject, preheader, html, text, message)
@@ -316,6 +332,58 @@ def compose(
     return message
 
 
+_HREF = re.compile(r'(?<=\shref=")(https?://[^"]+)(?=")')
+
+
+@dataclass(frozen=True)
+class ClickCounter:
+    """The digest's links rewritten to go through the subscription service's counter:
+    `{service}r/{week}/{story}?to={url}&sig={signature}`. The service's own links (the
+    unsubscribe link, the preferences) stay as they are."""
+
+    service: str  # the service's public URL, ending with /
+    week: str
+    sign: Sign
+    stories: dict[str, str]  # a story's links (our page, the source) -> its slug
+    keep: str | None = None  # a link never counted (the unsubscribe placeholder)
+
+    def counted(self, url: str) -> str:
+        if url.startswith(self.service) or url == self.keep:
+            return url
+        story = self.stories.get(url, "")
+        week = self.week.lower()
+        signature = self.sign(week, story, url)
+        return f"{self.service}r/{week}/{story or '-'}?to={quote(url, safe='')}&sig={signature}"
+
+    def html(self, html: str) -> str:
+        return _HREF.sub(lambda m: escape(self.counted(unescape(m.group(1)))), html)
+
+    def text(self, text: str, urls: set[str]) -> str:
+        """The plain text's links: the URLs the HTML links to (`urls`), wherever one stands
+        as a whole (a closing bracket or a full stop after it is not part of it)."""
+
+        def swap(match: re.Match[str]) -> str:
+            token = match.group(0)
+            for end in range(len(token), max(len(token) - 3, 0), -1):
+                if token[:end] in urls:
+                    return self.counted(token[:end]) + token[end:]
+            return token
+
+        return _TEXT_URL.sub(swap, text)
+
+
+_TEXT_URL = re.compile(r"https?://[^\s<>]+")
+
+
+def counted_target(link: str) -> str | None:
+    """Where a counted link (`.../r/WEEK/STORY?to=URL&sig=S`) sends its reader, or None."""
+    parts = urlsplit(unescape(link))
+    if re.search(r"/r/[^/]+/[^/]+$", parts.path) is None:
+        return None
+    targets = parse_qs(parts.query).get("to")
+    return targets[0] if targets else None
+
+
 def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:
     """An issue's digest as `brief check` examines it (see `sample_digest`)."""
     renderer = DigestRenderer(settings)
@@ -323,9 +391,15 @@ def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:
 
 
 def sample_digest(renderer: DigestRenderer, issue: Issue, newsletter: Newsletter) -> Digest:
-    """A personal digest with a sample unsubscribe link: its heaviest form, every link in."""
+    """A personal digest with a sample unsubscribe link and counted links: its heaviest
+    form, every link in."""
     sample = Audience("personal", unsubscribe=renderer.sample_unsubscribe_url())
-    return renderer.render(issue, newsletter, audience=sample)
+    return renderer.render(issue, newsletter, audience=sample, counted=_sample_signature)
+
+
+def _sample_signature(week: str, story: str, url: str) -> str:
+    """As long as a real signature (the counted links weigh what they will weigh)."""
+    return "x" * 27
 
 
 def build_digests(

@@ -40,6 +40,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from brief.audience.roster import export_csv, list_overview
+from brief.audience.stats import issue_stats
 from brief.content.articles import article_from
 from brief.content.document import parse_document
 from brief.content.files import EditConflict, content_writer, fingerprint, load_newsletter
@@ -670,11 +671,13 @@ class Desk:
             "title": html_to_text(issue.title), "preheader": issue.preheader,
             "intro": issue.intro_md,
         }  # fmt: skip
+        with self.store() as store:
+            stats = issue_stats(store, draft.newsletter, issue.week)
         return self.render(
             request, "issue.html", status, visit=visit, issue=issue, draft=draft,
             findings=findings, sections=sections, values=values, conflict=conflict,
             history=self.history(issue.week), sending=self.sending.get(issue.week),
-            errors=sum(f["level"] == "error" for f in findings),
+            errors=sum(f["level"] == "error" for f in findings), stats=stats,
         )  # fmt: skip
 
     async def arrange(self, request: Request) -> Response:

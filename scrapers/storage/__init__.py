@@ -3,7 +3,8 @@
 One facade over storage split by domain, as lemon24/reader splits its storage: `sources`
 (fetch state), `stories` (candidates, clusters, triage queries), `decisions` (the editor's
 log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
-confirmation queue), `welcomes` (welcome emails waiting for the mail server), `editors`
+confirmation queue), `welcomes` (welcome emails waiting for the mail server), `clicks`
+(the digest's links clicked, per issue and story), `editors`
 (the web desk's editors and their sessions). Every table is made by the migrations in
 `schema.py`. Each source's items and its new fetch state commit
 in one transaction, so a scrape killed at any moment (even kill -9) leaves the store as it
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapers.errors import StoreError
+from scrapers.storage.clicks import Clicks
 from scrapers.storage.decisions import Decisions
 from scrapers.storage.deliveries import Deliveries
 from scrapers.storage.editors import Editors
@@ -49,6 +51,7 @@ class Store:
         self.signups = Signups(connection)
         self.editors = Editors(connection)
         self.welcomes = Welcomes(connection)
+        self.clicks = Clicks(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -67,3 +67,24 @@ class Deliveries:
             "SELECT COUNT(*) FROM deliveries WHERE week = ? AND state = ?", (week, state)
         ).fetchone()
         return int(row[0])
+
+    def weeks(self) -> list[str]:
+        """Every issue sent to anyone, oldest first."""
+        rows = self._db.execute("SELECT DISTINCT week FROM deliveries ORDER BY week")
+        return [week for (week,) in rows]
+
+    def left_after(self, week: str) -> dict[str, int]:
+        """Recipients of `week` who unsubscribed, bounced or complained after it reached
+        them and before the next issue did: how many, by what they became."""
+        rows = self._db.execute(
+            "SELECT e.status, COUNT(DISTINCT s.id) FROM deliveries AS d"
+            " JOIN subscribers AS s ON s.key = d.email"
+            " JOIN subscriber_events AS e ON e.subscriber_id = s.id"
+            " WHERE d.week = ? AND d.state = 'sent'"
+            " AND e.status IN ('unsubscribed', 'bounced', 'complained') AND e.at >= d.at"
+            " AND e.at < COALESCE((SELECT MIN(n.at) FROM deliveries AS n WHERE n.email = d.email"
+            " AND n.state = 'sent' AND n.at > d.at), '9999')"
+            " GROUP BY e.status",
+            (week,),
+        )
+        return {status: int(count) for status, count in rows}

@@ -318,8 +318,27 @@ def _v12(db: sqlite3.Connection) -> None:
     )
 
 
+def _v13(db: sqlite3.Connection) -> None:
+    """Clicks on the digest's links, counted by the subscription service per issue, story
+    and link: how many, and when the first and the last came; never who clicked."""
+    _script(
+        db,
+        """
+        CREATE TABLE clicks (
+            week TEXT NOT NULL,
+            story TEXT NOT NULL,  -- the article's slug, or '' for the issue's other links
+            url TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (week, story, url)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
