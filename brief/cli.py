@@ -80,12 +80,12 @@ from brief.commands.desk import (  # noqa: E402
     undo,
 )
 from brief.commands.issues import build, check, digest, issue, preview, serve  # noqa: E402
-from brief.commands.send import send, stats  # noqa: E402
+from brief.commands.send import due, send, stats  # noqa: E402
 from brief.commands.subscribers import subscribers, subscriptions  # noqa: E402
 from brief.commands.web import desk, editors  # noqa: E402
 
 for _command in (scrape, sources, triage, accept, reject, shortlist, unaccept, undo, relevance,
-                 issue, build, serve, preview, digest, check, send, stats, subscribers,
+                 issue, build, serve, preview, digest, check, send, due, stats, subscribers,
                  subscriptions, editors, desk):  # fmt: skip
     cli.add_command(_command)
 

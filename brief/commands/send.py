@@ -15,7 +15,19 @@ from brief.ground.terminal import echo
 
 
 @click.command()
-@click.argument("week", metavar="YYYY-Www")
+@click.argument("week", metavar="YYYY-Www", required=False)
+@click.option(
+    "--at",
+    "at_text",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="Schedule the send for then, in the newsletter's time zone (TIMEZONE), instead of"
+    " sending now; `brief due` (cron, a systemd timer) sends it.",
+)
+@click.option(
+    "--list", "list_", is_flag=True, help="List the scheduled sends and what became of each."
+)
+@click.option("--cancel", is_flag=True, help="Cancel the scheduled send of WEEK.")
+@click.option("--json", "as_json", is_flag=True, help="With --list: print JSON for scripts.")
 @click.option(
     "--to",
     "csv_path",
@@ -47,7 +59,11 @@ from brief.ground.terminal import echo
 @click.pass_context
 def send(
     ctx: click.Context,
-    week: str,
+    week: str | None,
+    at_text: str | None,
+    list_: bool,
+    cancel: bool,
+    as_json: bool,
     csv_path: Path | None,
     dry_run: bool,
     rate: float | None,
@@ -62,14 +78,29 @@ def send(
     is never mailed, even from --to. Uses the production settings (publishconf.py). The SMTP
     password comes only from the environment variable named in BRIEF_SMTP (default
     BRIEF_SMTP_PASSWORD).
+
+    --at schedules the send instead, --list shows what is scheduled, --cancel takes a
+    scheduled send back.
     """
     from brief.audience.subscribers import read_subscribers
     from brief.content.files import load_newsletter
     from brief.content.weeks import parse_week
     from brief.desk.sending import SendRefused, send_issue
 
-    parse_week(week)
     settings = settings_of(ctx, production=True)
+    if list_:
+        _list_schedules(settings, as_json)
+        return
+    if week is None:
+        raise click.UsageError("name the issue: brief send YYYY-Www (or brief send --list)")
+    parse_week(week)
+    if cancel or at_text is not None:
+        if csv_path or dry_run:
+            raise click.UsageError(
+                "--at and --cancel send to the store's subscribers: no --to or --dry-run"
+            )
+        _schedule(settings, week, at_text, cancel)
+        return
     smtp = _smtp_override(settings, smtp_override, smtp_security)
     newsletter = load_newsletter(settings)
     newsletter.issue(week)  # a missing issue is said before the CSV is read
@@ -110,17 +141,101 @@ def send(
     for email, why in report.uncertain:
         echo(f"uncertain: {email}: {why}; not sent again (--retry-uncertain sends anyway)",
              err=True)  # fmt: skip
-    echo(
-        f"{week}: sent {report.sent}, skipped {report.skipped} already sent,"
-        f" failed {len(report.failed)}, uncertain {len(report.uncertain)},"
-        f" bad rows {len(bad)}, not to be mailed {report.not_to_mail}"
-    )
+    echo(f"{week}: {report.summary(len(bad))}")
     if report.stopped:
         raise DeliveryError(
             f"{report.stopped}. Stopped after {report.sent} sent; the other {report.untried}"
             f" were not tried: run `brief send {week}` again to send them (never twice)"
         )
     if report.failed or report.unsent:
+        sys.exit(1)
+
+
+def _list_schedules(settings: Settings, as_json: bool) -> None:
+    import json
+
+    from brief.desk.schedule import schedules
+
+    found = schedules(settings)
+    if as_json:
+        echo(json.dumps([s.as_json() for s in found], ensure_ascii=False, indent=2))
+        return
+    for item in found:
+        local = item.at.astimezone(settings.timezone)
+        echo(f"{item.week}\t{local:%Y-%m-%d %H:%M}\t{item.state}\t{item.made_by}\t{item.outcome}")
+    if not found:
+        echo('no send is scheduled (brief send WEEK --at "YYYY-MM-DD HH:MM")', err=True)
+
+
+def _schedule(settings: Settings, week: str, at_text: str | None, cancel: bool) -> None:
+    import getpass
+
+    from brief.commands.options import now
+    from brief.desk.schedule import cancel_send, parse_at, schedule_send
+    from brief.desk.sending import SendRefused
+
+    if cancel:
+        cancel_send(settings, week)
+        echo(f"cancelled the scheduled send of {week}")
+        return
+    assert at_text is not None
+    at = parse_at(at_text, settings.timezone)
+    try:
+        schedule_send(settings, week, at, now(), f"{getpass.getuser()} (brief send --at)")
+    except SendRefused as refused:
+        for finding in refused.findings:
+            echo(finding.format(), err=True)
+        raise
+    echo(
+        f"{week} will be sent at {at:%A %-d %B %Y, %H:%M} ({settings.timezone.key}) by brief"
+        " due: run it every minute (cron or a systemd timer, see the README)"
+    )
+
+
+@click.command()
+@click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second.")
+@click.option(
+    "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
+)
+@click.option(
+    "--smtp-security",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    help="As for brief send.",
+)
+@click.pass_context
+def due(
+    ctx: click.Context, rate: float | None, smtp_override: str | None, smtp_security: str | None
+) -> None:
+    """Send every scheduled issue that is due (brief send WEEK --at), exactly once.
+
+    Safe to run every minute: a second run while one is sending leaves at once, and a run
+    that died half way is resumed by the next, which skips every reader already served.
+    Says nothing when nothing is due (cron mails what a job prints).
+    """
+    from brief.commands.options import now
+    from brief.desk.schedule import AnotherRun, send_due
+
+    settings = settings_of(ctx, production=True)
+    smtp = _smtp_override(settings, smtp_override, smtp_security)
+    try:
+        results = send_due(settings, smtp, now(), rate)
+    except AnotherRun as running:
+        echo(f"nothing done: {running}", err=True)
+        return
+    failed = False
+    for result in results:
+        if result.report is None:
+            echo(
+                f"{result.week}: not sent yet: {result.error}; tried again at the next run",
+                err=True,
+            )
+            failed = True
+        elif result.done:
+            echo(f"{result.week}: {result.report.summary()}")
+        else:
+            echo(f"{result.week}: {result.report.summary()}; the rest at the next run", err=True)
+            failed = True
+    if failed:
         sys.exit(1)
 
 

@@ -62,6 +62,13 @@ class SendReport:
         """Recipients the list said not to mail: before this run, or since it started."""
         return len(self.suppressed) + len(self.left)
 
+    def summary(self, bad_rows: int = 0) -> str:
+        return (
+            f"sent {self.sent}, skipped {self.skipped} already sent, failed {len(self.failed)},"
+            f" uncertain {len(self.uncertain)}, bad rows {bad_rows},"
+            f" not to be mailed {self.not_to_mail}"
+        )
+
     @property
     def untried(self) -> int:
         """Recipients of this run that it never got to (it stopped early)."""
@@ -114,7 +121,7 @@ def send_issue(
     dry run, when it is not published; nor (ConfigError) without the subscription service,
     its secret and a postal address.
     """
-    service, tokens = _requirements(settings)
+    service, tokens = requirements(settings)
     issue = newsletter.issue(week)
     renderer = DigestRenderer(settings)
     findings = check_newsletter(
@@ -166,7 +173,7 @@ def send_issue(
 PLACEHOLDER_UNSUBSCRIBE = "https://unsubscribe.invalid/link"  # replaced per recipient
 
 
-def _requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:
+def requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:
     """What a real send needs besides the issue: a working unsubscribe, and a postal address."""
     service = settings.subscriptions
     if service is None:

@@ -4,7 +4,8 @@ One facade over storage split by domain, as lemon24/reader splits its storage: `
 (fetch state), `stories` (candidates, clusters, triage queries), `decisions` (the editor's
 log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
 confirmation queue), `welcomes` (welcome emails waiting for the mail server), `clicks`
-(the digest's links clicked, per issue and story), `editors`
+(the digest's links clicked, per issue and story), `schedules` (sends to make later),
+`editors`
 (the web desk's editors and their sessions). Every table is made by the migrations in
 `schema.py`. Each source's items and its new fetch state commit
 in one transaction, so a scrape killed at any moment (even kill -9) leaves the store as it
@@ -27,6 +28,7 @@ from scrapers.storage.clicks import Clicks
 from scrapers.storage.decisions import Decisions
 from scrapers.storage.deliveries import Deliveries
 from scrapers.storage.editors import Editors
+from scrapers.storage.schedules import Schedules
 from scrapers.storage.schema import migrate
 from scrapers.storage.signups import Signups
 from scrapers.storage.sources import Sources
@@ -52,6 +54,7 @@ class Store:
         self.editors = Editors(connection)
         self.welcomes = Welcomes(connection)
         self.clicks = Clicks(connection)
+        self.schedules = Schedules(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

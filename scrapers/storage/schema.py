@@ -337,8 +337,29 @@ def _v13(db: sqlite3.Connection) -> None:
     )
 
 
+def _v14(db: sqlite3.Connection) -> None:
+    """Scheduled sends (`brief send WEEK --at`, sent by `brief due`): one per issue, with
+    who asked, when it is due, and what became of it."""
+    _script(
+        db,
+        """
+        CREATE TABLE schedules (
+            week TEXT PRIMARY KEY,
+            at TEXT NOT NULL,  -- when it is due, UTC
+            state TEXT NOT NULL
+                CHECK (state IN ('scheduled', 'sending', 'sent', 'cancelled')),
+            made_at TEXT NOT NULL,
+            made_by TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            outcome TEXT NOT NULL DEFAULT ''  -- the send's summary, or why it waits
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
