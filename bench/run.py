@@ -287,6 +287,53 @@ def bench_digest(work: Path, recipients: int) -> None:
     )
 
 
+def bench_follows(work: Path, recipients: int) -> None:
+    """Personal digests: the same send (a 30-article issue, `recipients` readers, a local
+    SMTP server) with nobody following anything (the baseline: one rendering for all) and
+    with every reader following three companies of the watchlist; side by side."""
+    import random
+
+    from brief.content.files import load_newsletter
+    from brief.desk.sending import send_issue
+    from brief.ground.settings import SmtpSettings, load_settings
+    from scrapers.entities import load_entities
+    from scrapers.storage import open_store
+    from tests.smtp_server import Recorder, SmtpServer
+
+    os.environ.setdefault("BRIEF_SECRET", "a-benchmark-secret-nobody-uses")
+    rates = {}
+    for following in (False, True):
+        root = write_newsletter(work / f"follows-{following}", 30, per_issue=30)
+        here = Path.cwd()
+        os.chdir(root)
+        try:
+            settings = load_settings(root / "publishconf.py")
+        finally:
+            os.chdir(here)
+        newsletter = load_newsletter(settings)
+        week = sorted(newsletter.issues)[0]
+        names = [entity.name for entity in load_entities(settings.entities)]
+        rng = random.Random(3)
+        with open_store(settings.db) as store, store.transaction():
+            for n in range(recipients):
+                person = store.subscribers.add(f"reader{n}@example.org", None, "confirmed", "bench")
+                if following:
+                    store.follows.set(person.id, rng.sample(names, 3), [])
+        with SmtpServer(Recorder()) as server:
+            smtp = SmtpSettings(host="127.0.0.1", port=server.port, security="none")
+            started = time.perf_counter()
+            report = send_issue(settings, newsletter, week, None, smtp)
+            elapsed = time.perf_counter() - started
+        rates[following] = report.sent / elapsed
+    print(f"follows  {recipients} readers, a 30-article issue, local SMTP")
+    print(f"  nobody follows (baseline)      {rates[False]:7.0f} messages/s")
+    print(f"  each follows 3 companies       {rates[True]:7.0f} messages/s"
+          f"   ({rates[True] / rates[False]:.2f}x the baseline)")  # fmt: skip
+    print(
+        f"  budget: a provider's 14 messages/s (SES's default) is {rates[True] / 14:.0f}x below it"
+    )
+
+
 def bench_service(work: Path, requests: int) -> None:
     """The subscription service under uvicorn: sign-ups a second (each a confirmation email
     to a local SMTP server), against GET health on the same server as the baseline."""
@@ -658,6 +705,7 @@ def main() -> None:
             "scrape",
             "build",
             "digest",
+            "follows",
             "service",
             "desk",
         ],
@@ -682,6 +730,8 @@ def main() -> None:
             bench_build(work, args.articles, args.issues)
         if args.only in (None, "digest"):
             bench_digest(work, args.recipients)
+        if args.only in (None, "follows"):
+            bench_follows(work, args.recipients)
         if args.only in (None, "service"):
             bench_service(work, args.signups)
         if args.only in (None, "desk"):

@@ -89,9 +89,11 @@ class Outbox:
             token = self.tokens.make(known.id, "unsubscribe")
             unsubscribe = f"{self.service.url}unsubscribe?token={token}"
             try:
+                choose = self.tokens.make(known.id, "preferences")
                 message = welcome_message(
-                    self.settings, renderer, newsletter, known.email, known.name, unsubscribe
-                )
+                    self.settings, renderer, newsletter, known.email, known.name, unsubscribe,
+                    preferences=f"{self.service.url}preferences?token={choose}",
+                )  # fmt: skip
                 self.send(message)
             except BriefError as err:
                 self._retry(store, welcome, now, str(err))

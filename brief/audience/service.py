@@ -16,6 +16,8 @@ path through to it beside the static site; with `site`, it also serves the built
 - `POST unsubscribe?token=T`: unsubscribes at once and answers 200 (RFC 8058 one-click:
   mailbox providers POST `List-Unsubscribe=One-Click`).
 - `GET health`: 200.
+- `GET|POST preferences?token=T`: the companies and sections a reader follows (POST from
+  its own page only).
 - `GET r/WEEK/STORY?to=URL&sig=S`: a digest's link, counted per issue and story (never per
   reader), then a redirect to URL; only a URL signed for that issue and story goes anywhere.
 A bad or tampered token changes nothing and gets a 400 page that says so; HEAD never
@@ -59,6 +61,7 @@ from brief.ground.settings import Settings, SubscriptionSettings
 from brief.ground.web import BodyLimit, RateLimit, client_key
 from brief.mail.transport import send_message
 from scrapers.clean import html_to_text, web_url
+from scrapers.entities import Entity, load_entities
 from scrapers.errors import StoreError
 from scrapers.storage import open_store
 
@@ -99,6 +102,7 @@ def create_app(
         Route(f"{prefix}/unsubscribe", handler.unsubscribe, methods=["GET", "POST"]),
         Route(f"{prefix}/health", handler.health, methods=["GET"]),
         Route(f"{prefix}/r/{{week}}/{{story}}", handler.redirect, methods=["GET"]),
+        Route(f"{prefix}/preferences", handler.preferences, methods=["GET", "POST"]),
     ]
     if site is not None:
         routes.append(Mount("/", app=StaticFiles(directory=site, html=True), name="site"))
@@ -226,10 +230,12 @@ class _Handlers:
                 "Nothing was changed: this link was made before this address left the list.",
                 410, links=[self.subscribe_again],
             )  # fmt: skip
+        choose = ("Choose the companies you follow: their stories will come first",
+                  self.preferences_link(known.id))  # fmt: skip
         return self.page(
             request, "You are subscribed",
             f"Thank you: {self.settings.sitename} will reach {known.email} every week. A welcome"
-            " email is on its way.", links=self._latest(),
+            " email is on its way.", links=[*self._latest(), choose],
         )  # fmt: skip
 
     @property
@@ -295,6 +301,82 @@ class _Handlers:
         headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
         return RedirectResponse(to, status_code=302, headers=headers, background=task)
 
+    async def preferences(self, request: Request) -> Response:
+        """The reader's page of what they follow (their signed link, in every digest and
+        on the confirm page): GET shows it, POST (from this page only) saves it."""
+        try:
+            subscriber_id = self.tokens.read(request.query_params.get("token", ""), "preferences")
+        except TokenError as err:
+            return self.page(request, "This link does not work", f"{str(err).capitalize()}.", 400)
+        saved = ""
+        if request.method == "POST":
+            parts = urlsplit(self.service.url)
+            if not _same_site(request, f"{parts.scheme}://{parts.netloc}"):
+                return self.page(
+                    request, "Not saved", "Preferences are saved from their own page only.", 403
+                )
+            async with request.form(max_files=0, max_fields=500, max_part_size=512) as form:
+                companies = [str(v) for v in form.getlist("company")]
+                sections = [str(v) for v in form.getlist("section")]
+            chosen = await run_in_threadpool(self._follow, subscriber_id, companies, sections)
+            if chosen is None:
+                return self.page(
+                    request, "This link does not work", "This subscription no longer exists.", 404
+                )
+            saved = f"Saved: you follow {chosen}." if chosen else "Saved: you follow nothing."
+        return await run_in_threadpool(self._preferences_page, request, subscriber_id, saved)
+
+    def _choices(self) -> tuple[list[str], list[tuple[str, list[Entity]]]]:
+        """The sections, and the watchlist's companies by kind (platforms first)."""
+        entities = load_entities(self.settings.entities)
+        kinds = {"platform": "Platforms", "company": "Companies", "retailer": "Retailers",
+                 "vendor": "Software vendors"}  # fmt: skip
+        groups: dict[str, list[Entity]] = {}
+        for entity in sorted(entities, key=lambda e: e.name.casefold()):
+            groups.setdefault(entity.kind, []).append(entity)
+        order = [*[k for k in kinds if k in groups], *sorted(set(groups) - set(kinds))]
+        named = [(kinds.get(kind, kind.capitalize()), groups[kind]) for kind in order]
+        return list(self.settings.sections), named
+
+    def _follow(self, subscriber_id: int, companies: list[str], sections: list[str]) -> str | None:
+        """Save what the reader chose, keeping only names of the watchlist and the
+        sections (anything else a form sends is dropped); what they now follow, said."""
+        known_sections, groups = self._choices()
+        known = {entity.name for _, entities in groups for entity in entities}
+        companies = sorted(set(companies) & known)
+        sections = [name for name in known_sections if name in set(sections)]
+        with open_store(self.settings.db) as store:
+            person = store.subscribers.by_id(subscriber_id)
+            if person is None:
+                return None
+            with store.transaction():
+                store.follows.set(subscriber_id, companies, sections)
+        return ", ".join([*companies, *sections])
+
+    def _preferences_page(self, request: Request, subscriber_id: int, saved: str) -> Response:
+        sections, groups = self._choices()
+        with open_store(self.settings.db) as store:
+            if store.subscribers.by_id(subscriber_id) is None:
+                return self.page(
+                    request, "This link does not work", "This subscription no longer exists.", 404
+                )
+            companies, chosen_sections = store.follows.of(subscriber_id)
+        html = self.pages.get_template("preferences.html").render(
+            sitename=self.settings.sitename,
+            siteurl=self.settings.public_url,
+            action=f"{request.url.path}?{request.url.query}",
+            sections=sections,
+            groups=groups,
+            chosen_companies=companies,
+            chosen_sections=chosen_sections,
+            saved=saved,
+        )
+        return HTMLResponse(html, headers=self.headers)
+
+    def preferences_link(self, subscriber_id: int) -> str:
+        token = self.tokens.make(subscriber_id, "preferences")
+        return f"{self.service.url}preferences?token={token}"
+
     def _count(self, week: str, story: str, url: str) -> None:
         try:
             with open_store(self.settings.db) as store:
@@ -308,6 +390,17 @@ class _Handlers:
             if known is not None and known.status in ("pending", "confirmed"):
                 with store.transaction():
                     store.subscribers.set_status(known.id, "unsubscribed", how)
+
+
+def _same_site(request: Request, public: str) -> bool:
+    """A form posted by our own page (or typed by hand), never by another site's: the
+    browser says so (Sec-Fetch-Site), or, in an older one, its Origin is ours."""
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None:
+        return fetched in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    ours = {f"{request.url.scheme}://{request.url.netloc}", public}
+    return origin is None or origin in ours
 
 
 def _how(request: Request) -> str:

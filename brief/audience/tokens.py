@@ -1,10 +1,11 @@
-"""Signed links for subscribers: confirm and unsubscribe, one subscriber, one action each.
+"""Signed links for subscribers: confirm, unsubscribe and preferences, one subscriber, one
+action each.
 
 A token is the subscriber's id and the action, signed with the newsletter's secret
 (`BRIEF_SECRET`) by itsdangerous, the Pallets project's signing library (HMAC-SHA1 over a
 key derived per action, URL-safe). It holds no email address; changing the id or the action
-breaks the signature; a confirmation token expires after a week, an unsubscribe token never
-does (a List-Unsubscribe link in an old email must keep working).
+breaks the signature; a confirmation token expires after a week, an unsubscribe or a
+preferences token never does (a link in an old email must keep working).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSer
 
 from brief.ground.errors import ConfigError
 
-Action = Literal["confirm", "unsubscribe"]
+Action = Literal["confirm", "unsubscribe", "preferences"]
 CONFIRM_FOR = 7 * 24 * 3600  # seconds a confirmation link stays valid
 MIN_SECRET = 16
 

@@ -33,7 +33,15 @@ from brief.content.issues import Issue
 from brief.desk.check import Finding, check_newsletter, has_errors
 from brief.ground.errors import ConfigError, DeliveryError
 from brief.ground.settings import Settings, SmtpSettings, SubscriptionSettings
-from brief.mail.digest import Audience, Digest, DigestRenderer, sample_digest
+from brief.mail.digest import (
+    NOBODY,
+    Audience,
+    Digest,
+    DigestRenderer,
+    Follows,
+    Sign,
+    sample_digest,
+)
 from brief.mail.headers import MAIL_POLICY
 from brief.mail.transport import Ambiguous, Mailer, NotStarted, Refused
 from scrapers.records import NOT_TO_MAIL, SubscriberStatus
@@ -134,8 +142,8 @@ def send_issue(
             f"issue {week} is a {issue.status}: publish it first (brief issue publish {week})",
             findings,
         )
-    personal = Audience("personal", unsubscribe=PLACEHOLDER_UNSUBSCRIBE)
-    digest = renderer.render(issue, newsletter, audience=personal, counted=tokens.links.sign)
+    digests = Digests(renderer, issue, newsletter, tokens.links.sign)
+    digests.of(NOBODY)  # the issue as edited, rendered before anyone is sent anything
     sender = settings.digest.sender_address
     report = SendReport(week, findings=findings)
     if smtp.user and os.environ.get(smtp.password_env) is None and not dry_run:
@@ -148,17 +156,18 @@ def send_issue(
         report.recipients = len(recipients)
         if dry_run:
             folder = dry_run_folder(settings, week)
-            report.written = _write_dry_run(folder, renderer, issue, digest, recipients)
+            report.written = _write_dry_run(folder, digests, recipients)
             return report
         mailer = Mailer(smtp)
         interval = 1.0 / rate if rate else 0.0
         try:
-            for person, unsubscribe in recipients:
+            for recipient in recipients:
                 started = time.monotonic()
                 outcome = _serve(
-                    store.deliveries, mailer, renderer, issue, digest, person, unsubscribe,
-                    sender, smtp, sleep, report, retry_uncertain,
+                    store.deliveries, mailer, digests, recipient, sender, smtp, sleep, report,
+                    retry_uncertain,
                 )  # fmt: skip
+                person = recipient.person
                 if report.stopped:
                     break
                 if on_progress is not None and outcome:
@@ -171,6 +180,59 @@ def send_issue(
 
 
 PLACEHOLDER_UNSUBSCRIBE = "https://unsubscribe.invalid/link"  # replaced per recipient
+PLACEHOLDER_PREFERENCES = "https://preferences.invalid/link"  # likewise
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person: Subscriber
+    unsubscribe: str  # their own one-click link
+    preferences: str  # their own preferences page
+    follows: Follows = NOBODY
+
+
+class Digests:
+    """The issue's digest as each reader gets it: rendered once per set of what they follow
+    that this issue is about (most readers follow nothing here, or the same few companies),
+    then made a reader's own by their two links."""
+
+    def __init__(
+        self, renderer: DigestRenderer, issue: Issue, newsletter: Newsletter, sign: Sign | None
+    ):
+        self.renderer, self.issue, self.newsletter, self.sign = renderer, issue, newsletter, sign
+        self._rendered: dict[Follows, Digest] = {}
+        self._here = renderer.followable(issue, newsletter)
+        self.audience = Audience(
+            "personal", unsubscribe=PLACEHOLDER_UNSUBSCRIBE, preferences=PLACEHOLDER_PREFERENCES
+        )
+
+    def of(self, follows: Follows) -> Digest:
+        here = self._here
+        follows = Follows(follows.companies & here.companies, follows.sections & here.sections)
+        found = self._rendered.get(follows)
+        if found is None:
+            found = self.renderer.render(
+                self.issue, self.newsletter, audience=self.audience, counted=self.sign,
+                follows=follows,
+            )  # fmt: skip
+            self._rendered[follows] = found
+        return found
+
+    def message(self, recipient: Recipient) -> EmailMessage:
+        """The digest made this reader's: their stories first, their links, their address."""
+        digest = self.of(recipient.follows)
+        html, text = digest.html, digest.text
+        for placeholder, link in (
+            (PLACEHOLDER_UNSUBSCRIBE, recipient.unsubscribe),
+            (PLACEHOLDER_PREFERENCES, recipient.preferences),
+        ):
+            html = html.replace(placeholder, html_escape(link))
+            text = text.replace(placeholder, link)
+        person = recipient.person
+        return self.renderer.message(
+            self.issue, digest.subject, html, text, person.address, name=person.name,
+            unsubscribe=recipient.unsubscribe,
+        )  # fmt: skip
 
 
 def requirements(settings: Settings) -> tuple[SubscriptionSettings, Tokens]:
@@ -198,15 +260,27 @@ def _recipients(
     tokens: Tokens,
     report: SendReport,
     dry_run: bool,
-) -> list[tuple[Subscriber, str]]:
-    """Each recipient with their unsubscribe link; a CSV's new addresses join the store."""
+) -> list[Recipient]:
+    """Each recipient with their own links and what they follow; a CSV's new addresses
+    join the store."""
 
-    def link(subscriber_id: int) -> str:
-        return f"{service.url}unsubscribe?token={tokens.make(subscriber_id, 'unsubscribe')}"
+    def recipient(person: Subscriber, subscriber_id: int | None) -> Recipient:
+        if subscriber_id is None:  # a dry run adds no one: their links are made when sent
+            made = "made-when-sent"
+            return Recipient(person, f"{service.url}unsubscribe?token={made}",
+                             f"{service.url}preferences?token={made}")  # fmt: skip
+        companies, sections = followed.get(subscriber_id, (frozenset(), frozenset()))
+        return Recipient(
+            person,
+            f"{service.url}unsubscribe?token={tokens.make(subscriber_id, 'unsubscribe')}",
+            f"{service.url}preferences?token={tokens.make(subscriber_id, 'preferences')}",
+            Follows(companies, sections),
+        )
 
+    followed = store.follows.every()
     if subscribers is None:
         return [
-            (Subscriber(s.email, s.name, 0, envelope_of(s.email)), link(s.id))
+            recipient(Subscriber(s.email, s.name, 0, envelope_of(s.email)), s.id)
             for s in store.subscribers.all("confirmed")
         ]
     found = []
@@ -220,20 +294,15 @@ def _recipients(
                 known = store.subscribers.add(
                     person.email, person.name, "confirmed", how="listed in the CSV of brief send"
                 )
-        # A dry run adds no one: a new address's preview says its link is made when sent.
-        preview = f"{service.url}unsubscribe?token=made-when-sent"
-        found.append((person, link(known.id) if known else preview))
+        found.append(recipient(person, known.id if known else None))
     return found
 
 
 def _serve(
     deliveries: Deliveries,
     mailer: Mailer,
-    renderer: DigestRenderer,
-    issue: Issue,
-    digest: Digest,
-    person: Subscriber,
-    unsubscribe: str,
+    digests: Digests,
+    recipient: Recipient,
     sender: str,
     smtp: SmtpSettings,
     sleep: Callable[[float], None],
@@ -242,6 +311,7 @@ def _serve(
 ) -> str:
     """Deliver to one subscriber (or say why not); records the outcome in `report`."""
     week = report.week
+    person = recipient.person
     state = deliveries.state(week, person.email)
     if state == "sent":
         report.skipped += 1
@@ -262,7 +332,7 @@ def _serve(
     except DeliveryError as err:
         report.stopped = str(err)
         return ""
-    message = _personal(renderer, issue, digest, person, unsubscribe)
+    message = digests.message(recipient)
     data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
     message_id = str(message["Message-ID"])
     delay = smtp.backoff
@@ -309,20 +379,14 @@ def _serve(
     return ""
 
 
-def _write_dry_run(
-    folder: Path,
-    renderer: DigestRenderer,
-    issue: Issue,
-    digest: Digest,
-    recipients: Sequence[tuple[Subscriber, str]],
-) -> list[Path]:
+def _write_dry_run(folder: Path, digests: Digests, recipients: Sequence[Recipient]) -> list[Path]:
     """Every message as .eml in `folder`, which holds exactly these and nothing older."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
-        for number, (person, unsubscribe) in enumerate(recipients, 1):
-            message = _personal(renderer, issue, digest, person, unsubscribe)
-            data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=person.needs_smtputf8))
+        for number, recipient in enumerate(recipients, 1):
+            message = digests.message(recipient)
+            data = message.as_bytes(policy=MAIL_POLICY.clone(utf8=recipient.person.needs_smtputf8))
             (temp / f"{number:05d}.eml").write_bytes(data)
         if folder.exists():
             shutil.rmtree(folder)
@@ -331,15 +395,3 @@ def _write_dry_run(
         shutil.rmtree(temp, ignore_errors=True)
         raise DeliveryError(f"cannot write the dry run to {folder}: {err.strerror}") from err
     return sorted(folder.glob("*.eml"))
-
-
-def _personal(
-    renderer: DigestRenderer, issue: Issue, digest: Digest, person: Subscriber, unsubscribe: str
-) -> EmailMessage:
-    """The digest made this subscriber's: their unsubscribe link, their address."""
-    html = digest.html.replace(PLACEHOLDER_UNSUBSCRIBE, html_escape(unsubscribe))
-    text = digest.text.replace(PLACEHOLDER_UNSUBSCRIBE, unsubscribe)
-    return renderer.message(
-        issue, digest.subject, html, text, person.address, name=person.name,
-        unsubscribe=unsubscribe,
-    )  # fmt: skip

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -29,12 +29,13 @@ from brief.content.files import Newsletter
 from brief.content.issues import Issue
 from brief.content.movers import ranked
 from brief.content.numbers import by_the_numbers
-from brief.ground.errors import ConfigError, DeliveryError
+from brief.ground.errors import BriefError, ConfigError, DeliveryError
 from brief.ground.links import add_utm
 from brief.ground.markup import MarkdownRenderer, wrap
 from brief.ground.settings import Settings
 from brief.mail.headers import MAIL_POLICY, mailbox
 from scrapers.clean import html_to_text, web_url
+from scrapers.entities import Watchlist, load_entities
 
 PLACEHOLDER_RECIPIENT = "reader@example.com"  # the To of a digest no one is sent
 Sign = Callable[[str, str, str], str]  # (week, story, URL) -> the counted link's signature
@@ -52,6 +53,23 @@ class Audience:
     name: str
     unsubscribe: str | None = None
     greeting: str | None = None
+    preferences: str | None = None  # the reader's own preferences page (a personal send)
+
+
+@dataclass(frozen=True)
+class Follows:
+    """What a reader follows: watchlist companies (their names) and sections. Their
+    digest puts those stories first, marked, and names the companies in its preheader."""
+
+    companies: frozenset[str] = frozenset()
+    sections: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.companies or self.sections)
+
+
+NOBODY = Follows()
+FOLLOWED = "You follow"  # the first section of a follower's digest
 
 
 class Verbatim(Markup):
@@ -106,6 +124,7 @@ class DigestArticle:
     annotation_html: str
     annotation_text: str
     dek: str = ""
+    followed: str = ""  # "You follow TikTok Shop": why it comes first for this reader
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,7 @@ class DigestRenderer:
         except ConfigError:
             self.calendar = CommerceCalendar()  # `brief check` reports it, and publish stops
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+        self._entities: Watchlist | None = None
 
     def render(
         self,
@@ -169,11 +189,14 @@ class DigestRenderer:
         recipient: str = PLACEHOLDER_RECIPIENT,
         audience: Audience = GENERIC,
         counted: Sign | None = None,
+        follows: Follows = NOBODY,
     ) -> Digest:
         """The digest of an issue for `audience`, addressed to `recipient`. With `counted`
         (a signer of week, story and URL, and BRIEF_DIGEST["clicks"] not "off"), its links
         go through the subscription service, which counts each click per issue and story,
-        then redirects."""
+        then redirects. With `follows`, the stories about what the reader follows come
+        first, marked, and the preheader names their companies; the rest of the issue
+        follows as edited."""
         settings = self.settings
         base = settings.public_url + "/"
         utm = dict(settings.digest.utm)
@@ -216,7 +239,12 @@ class DigestRenderer:
         intro_html = self._markdown.render(issue.intro_md)
         intro_text = html_to_text(intro_html, blocks=True)
         subject = html_to_text(issue.title) or f"{settings.sitename}, {issue.week}"
-        preheader = _preheader(issue.preheader or intro_text, subject)
+        lead = issue.preheader or intro_text
+        if follows:
+            sections, named = self._followed_first(sections, shown, follows)
+            if named:
+                lead = f"For you: {_listed(named)}. {lead}"
+        preheader = _preheader(lead, subject)
         context = {
             "sitename": settings.sitename,
             "siteurl": settings.public_url,
@@ -233,6 +261,7 @@ class DigestRenderer:
             "preheader": preheader,
             "view_url": add_utm(base + settings.urls.issue_url(issue.slug), utm),
             "unsubscribe_url": _verbatim(audience.unsubscribe),
+            "preferences_url": _verbatim(audience.preferences),
             "greeting": _verbatim(audience.greeting),
             "subscribe_url": base + "subscribe/",
             "postal_address": settings.digest.postal_address,
@@ -243,9 +272,8 @@ class DigestRenderer:
         if counted is not None and settings.subscriptions and settings.digest.clicks != "off":
             stories = {a.url: a.slug for section in sections for a in section.articles}
             stories.update({a.link: a.slug for s in sections for a in s.articles if a.link})
-            counter = ClickCounter(
-                settings.subscriptions.url, issue.week, counted, stories, audience.unsubscribe
-            )
+            keep = frozenset(u for u in (audience.unsubscribe, audience.preferences) if u)
+            counter = ClickCounter(settings.subscriptions.url, issue.week, counted, stories, keep)
             urls = {unescape(url) for url in _HREF.findall(html)}
             html = counter.html(html)
             if settings.digest.clicks == "all":
@@ -253,6 +281,70 @@ class DigestRenderer:
         personal = audience.unsubscribe if audience.name == "personal" else None
         message = self.message(issue, subject, html, text, recipient, now, unsubscribe=personal)
         return Digest(issue.week, subject, preheader, html, text, message)
+
+    def _followed_first(
+        self, sections: list[DigestSection], shown: list[Article], follows: Follows
+    ) -> tuple[list[DigestSection], list[str]]:
+        """The sections with the reader's stories taken out to a first one, each marked
+        with what the reader follows in it; and the companies they follow in this issue
+        (else the sections), to name in the preheader."""
+        watchlist = self._watchlist()
+        reasons: dict[str, list[str]] = {}
+        companies: list[str] = []
+        for article in shown:
+            found: list[str] = []
+            for name in article.entities:
+                entity = watchlist.resolve(name)
+                if entity is None:
+                    continue
+                for candidate in (entity.name, entity.parent):
+                    if candidate in follows.companies and candidate not in found:
+                        found.append(candidate)
+            companies += [name for name in found if name not in companies]
+            if article.section in follows.sections:
+                found.append(article.section)
+            if found:
+                reasons[article.slug] = found
+        if not reasons:
+            return sections, []
+        first = [
+            replace(a, followed=f"{FOLLOWED} {_listed(reasons[a.slug])}")
+            for section in sections
+            for a in section.articles
+            if a.slug in reasons
+        ]
+        rest = [
+            DigestSection(s.name, tuple(a for a in s.articles if a.slug not in reasons))
+            for s in sections
+        ]
+        named = companies or sorted({r for found in reasons.values() for r in found})
+        return [DigestSection(FOLLOWED, tuple(first)), *[s for s in rest if s.articles]], named
+
+    def followable(self, issue: Issue, newsletter: Newsletter) -> Follows:
+        """Every company (or its owner) and section a story of this issue is about: what
+        a reader's follows are narrowed to, so that readers whose digests come out the same
+        share one rendering."""
+        watchlist = self._watchlist()
+        companies: set[str] = set()
+        sections: set[str] = set()
+        for slug in issue.slugs:
+            article = newsletter.articles.get(slug)
+            if article is None:
+                continue
+            sections.add(article.section)
+            for name in article.entities:
+                entity = watchlist.resolve(name)
+                if entity is not None:
+                    companies |= {entity.name, entity.parent} - {""}
+        return Follows(frozenset(companies), frozenset(sections))
+
+    def _watchlist(self) -> Watchlist:
+        if self._entities is None:
+            try:
+                self._entities = Watchlist(load_entities(self.settings.entities))
+            except BriefError:  # `brief check` reports it; no company matches meanwhile
+                self._entities = Watchlist([])
+        return self._entities
 
     def sample_unsubscribe_url(self) -> str:
         """An unsubscribe link as long as a real one, to measure a digest against its budget."""
@@ -288,6 +380,7 @@ class DigestRenderer:
             "subscribe_url": self.settings.public_url + "/subscribe/",
             "postal_address": self.settings.digest.postal_address,
             "css": Verbatim(self._css),
+            "preferences_url": None,
             **context,
         }
         html = self._inliner.inline(self._env.get_template(f"{template}.html").render(full))
@@ -345,10 +438,10 @@ class ClickCounter:
     week: str
     sign: Sign
     stories: dict[str, str]  # a story's links (our page, the source) -> its slug
-    keep: str | None = None  # a link never counted (the unsubscribe placeholder)
+    keep: frozenset[str] = frozenset()  # links never counted (the reader's own)
 
     def counted(self, url: str) -> str:
-        if url.startswith(self.service) or url == self.keep:
+        if url.startswith(self.service) or url in self.keep:
             return url
         story = self.stories.get(url, "")
         week = self.week.lower()
@@ -393,7 +486,10 @@ def digest_probe(settings: Settings) -> Callable[[Issue, Newsletter], Digest]:
 def sample_digest(renderer: DigestRenderer, issue: Issue, newsletter: Newsletter) -> Digest:
     """A personal digest with a sample unsubscribe link and counted links: its heaviest
     form, every link in."""
-    sample = Audience("personal", unsubscribe=renderer.sample_unsubscribe_url())
+    link = renderer.sample_unsubscribe_url()
+    sample = Audience(
+        "personal", unsubscribe=link, preferences=link.replace("unsubscribe?", "preferences?")
+    )
     return renderer.render(issue, newsletter, audience=sample, counted=_sample_signature)
 
 
@@ -484,6 +580,11 @@ def _preheader(text: str, subject: str) -> str:
         return text
     cut = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+def _listed(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _verbatim(value: str | None) -> Verbatim | None:

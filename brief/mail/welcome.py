@@ -75,8 +75,9 @@ def welcome_message(
     name: str | None,
     unsubscribe: str,
     now: datetime | None = None,
+    preferences: str | None = None,
 ) -> EmailMessage:
-    """The welcome for one reader, with their own unsubscribe link."""
+    """The welcome for one reader, with their own unsubscribe and preferences links."""
     words = read_welcome(settings)
     issue = latest_issue(newsletter)
     base = settings.public_url + "/"
@@ -100,6 +101,7 @@ def welcome_message(
         "stories": stories,
         "archive_url": base + "issues/",
         "unsubscribe_url": unsubscribe,
+        "preferences_url": preferences,
     }
     html, text = renderer.frame("welcome", context)
     return compose(

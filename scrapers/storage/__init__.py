@@ -5,6 +5,7 @@ One facade over storage split by domain, as lemon24/reader splits its storage: `
 log), `deliveries` (who received which issue), `subscribers` and `signups` (the service's
 confirmation queue), `welcomes` (welcome emails waiting for the mail server), `clicks`
 (the digest's links clicked, per issue and story), `schedules` (sends to make later),
+`follows` (the companies and sections each reader follows),
 `editors`
 (the web desk's editors and their sessions). Every table is made by the migrations in
 `schema.py`. Each source's items and its new fetch state commit
@@ -28,6 +29,7 @@ from scrapers.storage.clicks import Clicks
 from scrapers.storage.decisions import Decisions
 from scrapers.storage.deliveries import Deliveries
 from scrapers.storage.editors import Editors
+from scrapers.storage.follows import Follows
 from scrapers.storage.schedules import Schedules
 from scrapers.storage.schema import migrate
 from scrapers.storage.signups import Signups
@@ -55,6 +57,7 @@ class Store:
         self.welcomes = Welcomes(connection)
         self.clicks = Clicks(connection)
         self.schedules = Schedules(connection)
+        self.follows = Follows(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -358,8 +358,24 @@ def _v14(db: sqlite3.Connection) -> None:
     )
 
 
+def _v15(db: sqlite3.Connection) -> None:
+    """What each reader follows (companies of the watchlist, sections), chosen on their
+    preferences page: their digest puts those stories first."""
+    _script(
+        db,
+        """
+        CREATE TABLE follows (
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('entity', 'section')),
+            name TEXT NOT NULL,  -- the company's name in the watchlist, or the section's
+            PRIMARY KEY (subscriber_id, kind, name)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -154,6 +154,7 @@ class Subscribers:
         """Forget a subscriber entirely, their history with them."""
         self._db.execute("DELETE FROM subscriber_events WHERE subscriber_id = ?", (subscriber_id,))
         self._db.execute("DELETE FROM welcomes WHERE subscriber_id = ?", (subscriber_id,))
+        self._db.execute("DELETE FROM follows WHERE subscriber_id = ?", (subscriber_id,))
         self._db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
 
     def confirmation_sent(self, subscriber_id: int, how: str, when: datetime | None = None) -> None:
