@@ -52,10 +52,11 @@ def test_clicks_are_counted_per_story_and_read_back_by_stats(service: Service) -
     text = ana.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     hrefs = _hrefs(html)
     counted = [h for h in hrefs if h.startswith(f"{PUBLIC}r/")]
-    # Every link of the digest is counted but the reader's own unsubscribe link, which
-    # holds no address, and the same links are in both readers' copies (nothing personal).
+    # Every link of the digest is counted but the reader's own links (unsubscribe, their
+    # preferences), and the counted links are the same in both copies (nothing personal).
     unsubscribe = unsubscribe_link(ana)
-    assert set(hrefs) - set(counted) == {unsubscribe}
+    (preferences,) = [h for h in hrefs if h.startswith(f"{PUBLIC}preferences?token=")]
+    assert set(hrefs) - set(counted) == {unsubscribe, preferences}
     assert set(counted) == {h for h in _hrefs(bo.get_body(("html",)).get_content())  # type: ignore[union-attr]
                             if h.startswith(f"{PUBLIC}r/")}  # fmt: skip
     assert not any("ana" in h or "%40" in h for h in counted)

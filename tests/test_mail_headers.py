@@ -62,7 +62,8 @@ def raw_to(service: Service, address: str) -> list[bytes]:
 
 
 def test_a_name_from_the_form_stays_a_name(service: Service) -> None:
-    """The confirmation email, then the digest, to readers whose names are attacks."""
+    """The confirmation email, the welcome, then the digest, to readers whose names are
+    attacks."""
     service.subscribe("plain@example.org", "Plain Reader")
     service.wait_for_mail(1)
     targets = {f"target{n}@example.org": name for n, name in enumerate(PAYLOADS.values())}
@@ -75,15 +76,17 @@ def test_a_name_from_the_form_stays_a_name(service: Service) -> None:
         assert_only_ours(confirmation, reference, address)
     # Each confirms with their link; the digest then goes to the name the store kept.
     with service.client() as client:
-        for message in service.mail.messages:
+        for message in list(service.mail.messages):
             confirm, _ = links(message)
             assert client.get(service.local(confirm)).status_code == 200
+    service.wait_for_mail(2 * (1 + len(targets)))  # and each one's welcome
     listed = brief(service.root, "subscribers", "list", "--json").stdout
     assert "\\u0000" not in listed and "\\r" not in listed
     service.send("2026-W46")
-    reference = raw_to(service, "plain@example.org")[-1]
+    _, welcome, reference = raw_to(service, "plain@example.org")
     for address in targets:
-        confirmation, digest = raw_to(service, address)
+        _, their_welcome, digest = raw_to(service, address)
+        assert_only_ours(their_welcome, welcome, address)
         assert_only_ours(digest, reference, address)
 
 

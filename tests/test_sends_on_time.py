@@ -139,8 +139,9 @@ def test_due_sends_once_across_runs_two_at_once_and_a_crash(sendable: Path) -> N
     # (left uncertain: sending it again could make two).
     assert len(recorder.recipients) >= len(readers) - 1
     stats = json.loads(brief(sendable, "stats", WEEK, "--json").stdout)
-    # The log knows what the server took, and the one it cannot be sure of.
-    assert stats["sent"] + stats["uncertain"] == len(recorder.recipients)
+    # The log knows what the server took, and the one it cannot be sure of (the kill came
+    # while it was being sent: the server may or may not have it).
+    assert stats["sent"] <= len(recorder.recipients) <= stats["sent"] + stats["uncertain"]
     assert stats["uncertain"] <= 1
     again = brief(sendable, "send", WEEK, "--at", _later(), check=False)
     assert again.returncode == 1 and "was sent on schedule already" in again.stderr

@@ -64,7 +64,9 @@ def issue_stats(store: Store, newsletter: Newsletter, week: str) -> IssueStats:
         title=html_to_text(issue.title) if issue else "",
         sent=store.deliveries.count(week, "sent"),
         failed=store.deliveries.count(week, "failed"),
-        uncertain=store.deliveries.count(week, "uncertain"),
+        # A send killed mid-message leaves its recipient pending: delivered or not, unknown.
+        uncertain=store.deliveries.count(week, "uncertain")
+        + store.deliveries.count(week, "pending"),
         bounced=left.get("bounced", 0),
         complained=left.get("complained", 0),
         unsubscribed=left.get("unsubscribed", 0),
