@@ -32,6 +32,7 @@ def test_a_replayed_confirmation_link_brings_nobody_back(service: Service) -> No
     }
     with service.client() as client:
         assert client.get(old_links["left"]).status_code == 200  # confirmed, then...
+    service.wait_for_mail(4)  # welcomed, then...
     brief(service.root, "subscribers", "unsubscribe", "left@example.org")
     (service.root / "bounces.csv").write_text("email\nbounced@example.org\n")
     brief(service.root, "subscribers", "suppress", "bounces.csv")
@@ -60,6 +61,7 @@ def test_a_replayed_confirmation_link_brings_nobody_back(service: Service) -> No
         assert client.get(old_links["left"]).status_code == 410
         assert client.get(fresh).status_code == 200
     assert service.statuses()["left@example.org"] == "confirmed"
+    service.wait_for_mail(before + 3)  # welcomed back, once
 
 
 def test_head_requests_change_nothing(service: Service) -> None:
