@@ -356,7 +356,7 @@ def _week(root: Path, items: list[dict[str, str]], kind: str) -> list[str]:
 @settings(
     # Each example is a whole week (scrape, accept, publish, build, digest): fewer examples
     # of more items carry as many hostile strings through it as many small ones did.
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
