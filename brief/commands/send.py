@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +14,25 @@ from brief.commands.options import Number, settings_of
 from brief.ground.errors import DeliveryError
 from brief.ground.settings import Settings, SmtpSettings
 from brief.ground.terminal import echo
+
+
+def _mail_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--rate, --smtp and --smtp-security: how `brief send` and `brief due` mail."""
+    for option in reversed([
+        click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second."),
+        click.option(
+            "--smtp", "smtp_override", metavar="HOST:PORT",
+            help="SMTP server (default: BRIEF_SMTP).",
+        ),
+        click.option(
+            "--smtp-security",
+            type=click.Choice(["starttls", "ssl", "none"]),
+            help="How to talk to the SMTP server (default: BRIEF_SMTP's, starttls). 'none' is"
+            " plain SMTP, for a server on this machine only (a local mail sink: see the README).",
+        ),
+    ]):  # fmt: skip
+        func = option(func)
+    return func
 
 
 @click.command()
@@ -41,16 +62,7 @@ from brief.ground.terminal import echo
     help="Write each message as .eml under data/send/WEEK/ (private: never the site); send"
     " nothing.",
 )
-@click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second.")
-@click.option(
-    "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
-)
-@click.option(
-    "--smtp-security",
-    type=click.Choice(["starttls", "ssl", "none"]),
-    help="How to talk to the SMTP server (default: BRIEF_SMTP's, starttls). 'none' is plain"
-    " SMTP, for a server on this machine only (a local mail sink: see the README).",
-)
+@_mail_options
 @click.option(
     "--retry-uncertain",
     is_flag=True,
@@ -193,15 +205,7 @@ def _schedule(settings: Settings, week: str, at_text: str | None, cancel: bool) 
 
 
 @click.command()
-@click.option("--rate", type=Number(0.01, 10_000), help="At most N messages a second.")
-@click.option(
-    "--smtp", "smtp_override", metavar="HOST:PORT", help="SMTP server (default: BRIEF_SMTP)."
-)
-@click.option(
-    "--smtp-security",
-    type=click.Choice(["starttls", "ssl", "none"]),
-    help="As for brief send.",
-)
+@_mail_options
 @click.pass_context
 def due(
     ctx: click.Context, rate: float | None, smtp_override: str | None, smtp_security: str | None
