@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import shutil
 import subprocess
@@ -134,10 +135,22 @@ def sendable(sample: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample newsletter built once with `brief build`; tests only read it."""
-    root = copy_sample(tmp_path_factory.mktemp("built") / "sample")
-    brief(root, "build")
+def built_sample(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The sample newsletter built once with `brief build`, for every test worker of this
+    run (the first to need it builds it while the others wait); tests only read it."""
+    if worker_id == "master":  # no workers: this process alone
+        root = copy_sample(tmp_path_factory.mktemp("built") / "sample")
+        brief(root, "build")
+        return root
+    shared = tmp_path_factory.getbasetemp().parent / "built-sample"  # this run's, all workers'
+    shared.mkdir(exist_ok=True)
+    root = shared / "sample"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            brief(copy_sample(root), "build")
+            (shared / "built").touch()
     return root
 
 
