@@ -325,3 +325,10 @@ def service(sendable: Path) -> Iterator[Service]:
             yield Service(sendable, base, recorder, smtp, process)
         finally:
             stop(process)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, each module's in its order: the workers start on the long ones
+    and finish on the many short ones, instead of one worker ending the run alone on a long
+    test it reached last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
